@@ -1,0 +1,410 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Thin Cython layer over csrc/: check buffers cheaply, release the GIL, call C.
+
+Argument validation with readable messages lives in fastconv.ops; this module only
+guards the C code against buffers of the wrong dtype, layout or size (a private API
+misused must raise, never crash). Outputs are allocated by the caller (fastconv.ops).
+"""
+from libc.stdint cimport int64_t
+cimport numpy as cnp
+import numpy as np
+
+cnp.import_array()
+
+cdef extern from "fastconv.h" nogil:
+    int FC_OK
+    int FC_ENOMEM
+    int fc_openmp_version()
+    const char *fc_compiler()
+    int fc_omp_max_threads()
+    int fc_cpu_has_avx2_fma()
+    const char *fc_gemm_kernel_name()
+
+    int fc_gemm_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                    float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+                    float beta, float *c, int64_t ldc, int nthreads)
+    int fc_gemm_f64(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                    double alpha, const double *a, int64_t lda, const double *b, int64_t ldb,
+                    double beta, double *c, int64_t ldc, int nthreads)
+
+    ctypedef struct fc_conv2d_params:
+        int64_t n, c_in, h, w
+        int64_t c_out, kh, kw
+        int64_t oh, ow
+        int64_t stride_h, stride_w
+        int64_t pad_h, pad_w
+        int64_t dil_h, dil_w
+        int64_t groups
+
+    int fc_conv2d_forward_f32(const fc_conv2d_params *p, const float *x, const float *w,
+                              const float *bias, float *y, int relu, int nthreads)
+    int fc_conv2d_forward_f64(const fc_conv2d_params *p, const double *x, const double *w,
+                              const double *bias, double *y, int relu, int nthreads)
+    int fc_conv2d_backward_data_f32(const fc_conv2d_params *p, const float *dy,
+                                    const float *w, float *dx, int nthreads)
+    int fc_conv2d_backward_data_f64(const fc_conv2d_params *p, const double *dy,
+                                    const double *w, double *dx, int nthreads)
+    int fc_conv2d_backward_weight_f32(const fc_conv2d_params *p, const float *x,
+                                      const float *dy, float *dw, int nthreads)
+    int fc_conv2d_backward_weight_f64(const fc_conv2d_params *p, const double *x,
+                                      const double *dy, double *dw, int nthreads)
+    void fc_conv2d_backward_bias_f32(const fc_conv2d_params *p, const float *dy, float *db,
+                                     int nthreads)
+    void fc_conv2d_backward_bias_f64(const fc_conv2d_params *p, const double *dy, double *db,
+                                     int nthreads)
+
+    ctypedef struct fc_pool2d_params:
+        int64_t n, c, h, w
+        int64_t oh, ow
+        int64_t kh, kw
+        int64_t stride_h, stride_w
+        int64_t pad_h, pad_w
+        int64_t dil_h, dil_w
+
+    void fc_max_pool2d_forward_f32(const fc_pool2d_params *p, const float *x, float *y,
+                                   int64_t *idx, int nthreads)
+    void fc_max_pool2d_forward_f64(const fc_pool2d_params *p, const double *x, double *y,
+                                   int64_t *idx, int nthreads)
+    void fc_max_pool2d_backward_f32(const fc_pool2d_params *p, const float *dy,
+                                    const int64_t *idx, float *dx, int nthreads)
+    void fc_max_pool2d_backward_f64(const fc_pool2d_params *p, const double *dy,
+                                    const int64_t *idx, double *dx, int nthreads)
+
+    void fc_relu_forward_f32(int64_t size, const float *x, float *y, int nthreads)
+    void fc_relu_forward_f64(int64_t size, const double *x, double *y, int nthreads)
+    void fc_relu_backward_f32(int64_t size, const float *dy, const float *y, float *dx,
+                              int nthreads)
+    void fc_relu_backward_f64(int64_t size, const double *dy, const double *y, double *dx,
+                              int nthreads)
+
+
+# ------------------------------------------------------------------ buffer guards
+
+cdef inline int _dtype_code(cnp.ndarray a) except -1:
+    """0 for float32, 1 for float64; anything else raises."""
+    cdef int t = cnp.PyArray_TYPE(a)
+    if t == cnp.NPY_FLOAT32:
+        return 0
+    if t == cnp.NPY_FLOAT64:
+        return 1
+    raise TypeError("fastconv._cpu: expected float32 or float64, got %s" % a.dtype)
+
+
+cdef inline void* _buf(cnp.ndarray a, int code, int64_t size, str name) except NULL:
+    """Data pointer of `a` after checking dtype code, C-contiguity, size and writability."""
+    if a is None:
+        raise TypeError("fastconv._cpu: %s must be an array" % name)
+    if _dtype_code(a) != code:
+        raise TypeError("fastconv._cpu: %s has dtype %s, expected %s"
+                        % (name, a.dtype, "float32" if code == 0 else "float64"))
+    if not cnp.PyArray_IS_C_CONTIGUOUS(a):
+        raise ValueError("fastconv._cpu: %s must be C-contiguous" % name)
+    if cnp.PyArray_SIZE(a) != size:
+        raise ValueError("fastconv._cpu: %s has %d elements, expected %d"
+                         % (name, cnp.PyArray_SIZE(a), size))
+    if size == 0:
+        return <void*> 1  # never dereferenced: kernels do nothing for empty work
+    return cnp.PyArray_DATA(a)
+
+
+cdef inline void _writable(cnp.ndarray a, str name) except *:
+    if not cnp.PyArray_ISWRITEABLE(a):
+        raise ValueError("fastconv._cpu: output %s is read-only" % name)
+
+
+cdef inline int _threads(int nthreads) noexcept:
+    return nthreads if nthreads >= 1 else 1
+
+
+cdef inline void _check_rc(int rc) except *:
+    if rc == FC_ENOMEM:
+        raise MemoryError("fastconv: a native kernel could not allocate its scratch memory")
+    if rc != FC_OK:
+        raise RuntimeError("fastconv: native kernel failed with code %d" % rc)
+
+
+# ------------------------------------------------------------------ runtime
+
+def openmp_version() -> int:
+    """_OPENMP of the build, 0 when the kernels were built without OpenMP."""
+    return fc_openmp_version()
+
+
+def compiler() -> str:
+    """The compiler that built the kernels."""
+    return fc_compiler().decode()
+
+
+def omp_max_threads() -> int:
+    """omp_get_max_threads(): honours OMP_NUM_THREADS and threadpoolctl."""
+    return fc_omp_max_threads()
+
+
+def cpu_has_avx2_fma() -> bool:
+    return bool(fc_cpu_has_avx2_fma())
+
+
+def gemm_kernel_name() -> str:
+    """The GEMM micro-kernel chosen at run time for this CPU."""
+    return fc_gemm_kernel_name().decode()
+
+
+# ------------------------------------------------------------------ gemm
+
+def gemm(bint trans_a, bint trans_b, cnp.ndarray a, cnp.ndarray b, cnp.ndarray c,
+         double alpha=1.0, double beta=0.0, int nthreads=1):
+    """c = alpha * op(a) @ op(b) + beta * c on 2-D C-contiguous arrays of one dtype."""
+    if a.ndim != 2 or b.ndim != 2 or c.ndim != 2:
+        raise ValueError("fastconv._cpu.gemm: a, b and c must be 2-D")
+    cdef int64_t m = a.shape[1] if trans_a else a.shape[0]
+    cdef int64_t k = a.shape[0] if trans_a else a.shape[1]
+    cdef int64_t kb = b.shape[1] if trans_b else b.shape[0]
+    cdef int64_t n = b.shape[0] if trans_b else b.shape[1]
+    if kb != k or c.shape[0] != m or c.shape[1] != n:
+        raise ValueError("fastconv._cpu.gemm: shapes do not match")
+    cdef int code = _dtype_code(c)
+    _writable(c, "c")
+    cdef void *pa = _buf(a, code, a.size, "a")
+    cdef void *pb = _buf(b, code, b.size, "b")
+    cdef void *pc = _buf(c, code, c.size, "c")
+    cdef int64_t lda = a.shape[1], ldb = b.shape[1], ldc = c.shape[1]
+    cdef int rc = FC_OK
+    cdef int nt = _threads(nthreads)
+    if m == 0 or n == 0:
+        return c
+    with nogil:
+        if code == 0:
+            rc = fc_gemm_f32(trans_a, trans_b, m, n, k, <float> alpha, <const float*> pa, lda,
+                             <const float*> pb, ldb, <float> beta, <float*> pc, ldc, nt)
+        else:
+            rc = fc_gemm_f64(trans_a, trans_b, m, n, k, alpha, <const double*> pa, lda,
+                             <const double*> pb, ldb, beta, <double*> pc, ldc, nt)
+    _check_rc(rc)
+    return c
+
+
+# ------------------------------------------------------------------ conv2d
+
+cdef fc_conv2d_params _conv_params(tuple geom) except *:
+    """geom = (n, c_in, h, w, c_out, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups)."""
+    cdef fc_conv2d_params p
+    if len(geom) != 16:
+        raise ValueError("fastconv._cpu: conv geometry needs 16 integers")
+    (p.n, p.c_in, p.h, p.w, p.c_out, p.kh, p.kw, p.oh, p.ow,
+     p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dil_h, p.dil_w, p.groups) = geom
+    if (p.n < 0 or p.c_in < 1 or p.h < 1 or p.w < 1 or p.c_out < 1 or p.kh < 1 or p.kw < 1
+            or p.oh < 1 or p.ow < 1 or p.stride_h < 1 or p.stride_w < 1 or p.pad_h < 0
+            or p.pad_w < 0 or p.dil_h < 1 or p.dil_w < 1 or p.groups < 1
+            or p.c_in % p.groups or p.c_out % p.groups):
+        raise ValueError("fastconv._cpu: invalid conv geometry %r" % (geom,))
+    return p
+
+
+def conv2d_forward(tuple geom, cnp.ndarray x, cnp.ndarray w, object bias, cnp.ndarray y,
+                   bint relu=False, int nthreads=1):
+    """y = conv2d(x, w) + bias, optionally followed by ReLU; writes into y."""
+    cdef fc_conv2d_params p = _conv_params(geom)
+    cdef int code = _dtype_code(x)
+    _writable(y, "y")
+    cdef void *px = _buf(x, code, p.n * p.c_in * p.h * p.w, "x")
+    cdef void *pw = _buf(w, code, p.c_out * (p.c_in // p.groups) * p.kh * p.kw, "weight")
+    cdef void *py = _buf(y, code, p.n * p.c_out * p.oh * p.ow, "y")
+    cdef void *pb = NULL
+    if bias is not None:
+        pb = _buf(<cnp.ndarray?> bias, code, p.c_out, "bias")
+    cdef int rc = FC_OK
+    cdef int nt = _threads(nthreads)
+    if p.n == 0:
+        return y
+    with nogil:
+        if code == 0:
+            rc = fc_conv2d_forward_f32(&p, <const float*> px, <const float*> pw,
+                                       <const float*> pb, <float*> py, relu, nt)
+        else:
+            rc = fc_conv2d_forward_f64(&p, <const double*> px, <const double*> pw,
+                                       <const double*> pb, <double*> py, relu, nt)
+    _check_rc(rc)
+    return y
+
+
+def conv2d_backward_data(tuple geom, cnp.ndarray dy, cnp.ndarray w, cnp.ndarray dx,
+                         int nthreads=1):
+    """dx = gradient of conv2d with respect to its input; writes into dx."""
+    cdef fc_conv2d_params p = _conv_params(geom)
+    cdef int code = _dtype_code(dy)
+    _writable(dx, "dx")
+    cdef void *pdy = _buf(dy, code, p.n * p.c_out * p.oh * p.ow, "grad_output")
+    cdef void *pw = _buf(w, code, p.c_out * (p.c_in // p.groups) * p.kh * p.kw, "weight")
+    cdef void *pdx = _buf(dx, code, p.n * p.c_in * p.h * p.w, "dx")
+    cdef int rc = FC_OK
+    cdef int nt = _threads(nthreads)
+    if p.n == 0:
+        return dx
+    with nogil:
+        if code == 0:
+            rc = fc_conv2d_backward_data_f32(&p, <const float*> pdy, <const float*> pw,
+                                             <float*> pdx, nt)
+        else:
+            rc = fc_conv2d_backward_data_f64(&p, <const double*> pdy, <const double*> pw,
+                                             <double*> pdx, nt)
+    _check_rc(rc)
+    return dx
+
+
+def conv2d_backward_weight(tuple geom, cnp.ndarray x, cnp.ndarray dy, cnp.ndarray dw,
+                           int nthreads=1):
+    """dw = gradient of conv2d with respect to its weight; writes into dw."""
+    cdef fc_conv2d_params p = _conv_params(geom)
+    cdef int code = _dtype_code(x)
+    _writable(dw, "dw")
+    cdef void *px = _buf(x, code, p.n * p.c_in * p.h * p.w, "x")
+    cdef void *pdy = _buf(dy, code, p.n * p.c_out * p.oh * p.ow, "grad_output")
+    cdef void *pdw = _buf(dw, code, p.c_out * (p.c_in // p.groups) * p.kh * p.kw, "dw")
+    cdef int rc = FC_OK
+    cdef int nt = _threads(nthreads)
+    if p.n == 0:
+        dw.fill(0)
+        return dw
+    with nogil:
+        if code == 0:
+            rc = fc_conv2d_backward_weight_f32(&p, <const float*> px, <const float*> pdy,
+                                               <float*> pdw, nt)
+        else:
+            rc = fc_conv2d_backward_weight_f64(&p, <const double*> px, <const double*> pdy,
+                                               <double*> pdw, nt)
+    _check_rc(rc)
+    return dw
+
+
+def conv2d_backward_bias(tuple geom, cnp.ndarray dy, cnp.ndarray db, int nthreads=1):
+    """db = sum of dy over batch and space; writes into db."""
+    cdef fc_conv2d_params p = _conv_params(geom)
+    cdef int code = _dtype_code(dy)
+    _writable(db, "db")
+    cdef void *pdy = _buf(dy, code, p.n * p.c_out * p.oh * p.ow, "grad_output")
+    cdef void *pdb = _buf(db, code, p.c_out, "db")
+    cdef int nt = _threads(nthreads)
+    if p.n == 0:
+        db.fill(0)
+        return db
+    with nogil:
+        if code == 0:
+            fc_conv2d_backward_bias_f32(&p, <const float*> pdy, <float*> pdb, nt)
+        else:
+            fc_conv2d_backward_bias_f64(&p, <const double*> pdy, <double*> pdb, nt)
+    return db
+
+
+# ------------------------------------------------------------------ max_pool2d
+
+cdef fc_pool2d_params _pool_params(tuple geom) except *:
+    """geom = (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw)."""
+    cdef fc_pool2d_params p
+    if len(geom) != 14:
+        raise ValueError("fastconv._cpu: pool geometry needs 14 integers")
+    (p.n, p.c, p.h, p.w, p.oh, p.ow, p.kh, p.kw, p.stride_h, p.stride_w,
+     p.pad_h, p.pad_w, p.dil_h, p.dil_w) = geom
+    if (p.n < 0 or p.c < 1 or p.h < 1 or p.w < 1 or p.oh < 1 or p.ow < 1 or p.kh < 1
+            or p.kw < 1 or p.stride_h < 1 or p.stride_w < 1 or p.pad_h < 0 or p.pad_w < 0
+            or p.dil_h < 1 or p.dil_w < 1 or 2 * p.pad_h > p.kh or 2 * p.pad_w > p.kw):
+        raise ValueError("fastconv._cpu: invalid pool geometry %r" % (geom,))
+    # every output window must start inside the padded input
+    if (p.oh - 1) * p.stride_h >= p.h + p.pad_h or (p.ow - 1) * p.stride_w >= p.w + p.pad_w:
+        raise ValueError("fastconv._cpu: output size inconsistent with the input %r" % (geom,))
+    return p
+
+
+def max_pool2d_forward(tuple geom, cnp.ndarray x, cnp.ndarray y, object indices,
+                       int nthreads=1):
+    """y = max over each window; indices (int64 or None) gets the argmax plane offsets."""
+    cdef fc_pool2d_params p = _pool_params(geom)
+    cdef int code = _dtype_code(x)
+    _writable(y, "y")
+    cdef void *px = _buf(x, code, p.n * p.c * p.h * p.w, "x")
+    cdef void *py = _buf(y, code, p.n * p.c * p.oh * p.ow, "y")
+    cdef int64_t *pidx = NULL
+    cdef cnp.ndarray idx
+    if indices is not None:
+        idx = <cnp.ndarray?> indices
+        if cnp.PyArray_TYPE(idx) != cnp.NPY_INT64 or not cnp.PyArray_IS_C_CONTIGUOUS(idx) \
+                or cnp.PyArray_SIZE(idx) != p.n * p.c * p.oh * p.ow:
+            raise ValueError("fastconv._cpu: indices must be a C-contiguous int64 array like y")
+        _writable(idx, "indices")
+        pidx = <int64_t*> cnp.PyArray_DATA(idx)
+    cdef int nt = _threads(nthreads)
+    if p.n == 0:
+        return y
+    with nogil:
+        if code == 0:
+            fc_max_pool2d_forward_f32(&p, <const float*> px, <float*> py, pidx, nt)
+        else:
+            fc_max_pool2d_forward_f64(&p, <const double*> px, <double*> py, pidx, nt)
+    return y
+
+
+def max_pool2d_backward(tuple geom, cnp.ndarray dy, cnp.ndarray indices, cnp.ndarray dx,
+                        int nthreads=1):
+    """dx = dy scattered (added) into the argmax positions; writes into dx."""
+    cdef fc_pool2d_params p = _pool_params(geom)
+    cdef int code = _dtype_code(dy)
+    _writable(dx, "dx")
+    cdef void *pdy = _buf(dy, code, p.n * p.c * p.oh * p.ow, "grad_output")
+    cdef void *pdx = _buf(dx, code, p.n * p.c * p.h * p.w, "dx")
+    if cnp.PyArray_TYPE(indices) != cnp.NPY_INT64 or not cnp.PyArray_IS_C_CONTIGUOUS(indices) \
+            or cnp.PyArray_SIZE(indices) != p.n * p.c * p.oh * p.ow:
+        raise ValueError("fastconv._cpu: indices must be a C-contiguous int64 array like dy")
+    cdef const int64_t *pidx = <const int64_t*> cnp.PyArray_DATA(indices)
+    cdef int nt = _threads(nthreads)
+    if p.n == 0:
+        return dx
+    # indices come from users of fastconv.ops: an index outside its plane would write
+    # out of bounds, so check them (one pass, vectorised by numpy, GIL held).
+    if p.oh * p.ow > 0 and indices.size and (indices.min() < 0 or indices.max() >= p.h * p.w):
+        raise ValueError("fastconv._cpu: indices out of range for a %dx%d input plane"
+                         % (p.h, p.w))
+    with nogil:
+        if code == 0:
+            fc_max_pool2d_backward_f32(&p, <const float*> pdy, pidx, <float*> pdx, nt)
+        else:
+            fc_max_pool2d_backward_f64(&p, <const double*> pdy, pidx, <double*> pdx, nt)
+    return dx
+
+
+# ------------------------------------------------------------------ relu
+
+def relu_forward(cnp.ndarray x, cnp.ndarray y, int nthreads=1):
+    """y = max(x, 0); y may be x."""
+    cdef int code = _dtype_code(x)
+    cdef int64_t size = x.size
+    _writable(y, "y")
+    cdef void *px = _buf(x, code, size, "x")
+    cdef void *py = _buf(y, code, size, "y")
+    cdef int nt = _threads(nthreads)
+    if size == 0:
+        return y
+    with nogil:
+        if code == 0:
+            fc_relu_forward_f32(size, <const float*> px, <float*> py, nt)
+        else:
+            fc_relu_forward_f64(size, <const double*> px, <double*> py, nt)
+    return y
+
+
+def relu_backward(cnp.ndarray dy, cnp.ndarray y, cnp.ndarray dx, int nthreads=1):
+    """dx = dy * (y > 0) with y the forward output; dx may be dy."""
+    cdef int code = _dtype_code(dy)
+    cdef int64_t size = dy.size
+    _writable(dx, "dx")
+    cdef void *pdy = _buf(dy, code, size, "grad_output")
+    cdef void *py = _buf(y, code, size, "output")
+    cdef void *pdx = _buf(dx, code, size, "dx")
+    cdef int nt = _threads(nthreads)
+    if size == 0:
+        return dx
+    with nogil:
+        if code == 0:
+            fc_relu_backward_f32(size, <const float*> pdy, <const float*> py, <float*> pdx, nt)
+        else:
+            fc_relu_backward_f64(size, <const double*> pdy, <const double*> py,
+                                 <double*> pdx, nt)
+    return dx

@@ -1,0 +1,22 @@
+"""fastconv.ops: the raw kernels on arrays, with no autograd.
+
+numpy in, numpy out (cupy in, cupy out where CuPy is usable). float32 and float64.
+Every function validates its arguments and raises TypeError/ValueError naming the bad
+one before native code runs; the native work runs with the GIL released, so calls
+from several Python threads proceed in parallel and are thread-safe. Outputs can be
+written into preallocated `out=` buffers.
+"""
+from .activation import relu_backward, relu_forward
+from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
+                   conv2d_forward, conv2d_geometry)
+from .linear import (gemm, linear_backward_data, linear_backward_weight, linear_forward,
+                     matmul)
+from .pool import max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry
+
+__all__ = [
+    "conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight",
+    "conv2d_backward_bias", "conv2d_geometry",
+    "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_geometry",
+    "relu_forward", "relu_backward",
+    "gemm", "matmul", "linear_forward", "linear_backward_data", "linear_backward_weight",
+]

@@ -1,0 +1,80 @@
+"""max_pool2d: forward with argmax indices, and its backward, on raw arrays."""
+from typing import Sequence, Tuple
+
+import numpy as np
+
+from . import _args
+from ._dispatch import backend, nthreads
+
+
+def max_pool2d_geometry(x_shape: Sequence[int], kernel_size, stride=None, padding=0,
+                        dilation=1, ceil_mode: bool = False):
+    """Validate a max pooling's options; return (geom, out_shape).
+
+    geom is the 14-int tuple the kernels take
+    (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw).
+    """
+    if len(x_shape) != 4:
+        raise ValueError("input must be 4-D (N, C, H, W), got shape %s" % (tuple(x_shape),))
+    n, c, h, w = (int(v) for v in x_shape)
+    if n < 1:
+        raise ValueError("input has an empty batch (shape %s); batch size must be >= 1"
+                         % (tuple(x_shape),))
+    if min(c, h, w) < 1:
+        raise ValueError("input must have no zero-sized dimension, got shape %s"
+                         % (tuple(x_shape),))
+    kh, kw = _args.pair(kernel_size, "kernel_size", 1)
+    sh, sw = (kh, kw) if stride is None or stride == [] or stride == () else \
+        _args.pair(stride, "stride", 1)
+    ph, pw = _args.pair(padding, "padding", 0)
+    dh, dw = _args.pair(dilation, "dilation", 1)
+    if 2 * ph > kh or 2 * pw > kw:
+        raise ValueError("padding %r must be at most half of kernel_size %r"
+                         % ((ph, pw), (kh, kw)))
+    oh = _args.pool_output_size(h, ph, kh, sh, dh, bool(ceil_mode), "height")
+    ow = _args.pool_output_size(w, pw, kw, sw, dw, bool(ceil_mode), "width")
+    geom = (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw)
+    return geom, (n, c, oh, ow)
+
+
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1,
+                       ceil_mode: bool = False, *, out=None, indices=None,
+                       return_indices: bool = True):
+    """(y, indices): window maxima and the flat (row * W + col) argmax in each input plane.
+
+    With return_indices=False only y is computed and returned.
+    """
+    xp = _args.array_module(x, out, indices)
+    x = _args.float_array(x, "input", 4)
+    geom, out_shape = max_pool2d_geometry(x.shape, kernel_size, stride, padding, dilation,
+                                          ceil_mode)
+    y = _args.check_out(out, out_shape, x.dtype, xp)
+    idx = _args.check_out(indices, out_shape, np.int64, xp, "indices") if return_indices \
+        else None
+    backend(xp).max_pool2d_forward(geom, x, y, idx, nthreads())
+    return (y, idx) if return_indices else y
+
+
+def max_pool2d_backward(grad_output, indices, input_shape: Sequence[int], kernel_size,
+                        stride=None, padding=0, dilation=1, ceil_mode: bool = False, *,
+                        out=None):
+    """Gradient of max_pool2d with respect to its input, given the forward's indices."""
+    xp = _args.array_module(grad_output, indices, out)
+    grad_output = _args.float_array(grad_output, "grad_output", 4)
+    geom, out_shape = max_pool2d_geometry(input_shape, kernel_size, stride, padding, dilation,
+                                          ceil_mode)
+    _expect("grad_output", grad_output.shape, out_shape)
+    if not hasattr(indices, "dtype") or indices.dtype != np.int64:
+        raise TypeError("indices must be an int64 array, got %s"
+                        % getattr(indices, "dtype", type(indices).__name__))
+    _expect("indices", indices.shape, out_shape)
+    if not indices.flags.c_contiguous:
+        indices = xp.ascontiguousarray(indices)
+    dx = _args.check_out(out, tuple(input_shape), grad_output.dtype, xp)
+    return backend(xp).max_pool2d_backward(geom, grad_output, indices, dx, nthreads())
+
+
+def _expect(name: str, shape: Tuple[int, ...], expected: Tuple[int, ...]) -> None:
+    if tuple(shape) != tuple(expected):
+        raise ValueError("%s must have shape %s for this pooling, got %s"
+                         % (name, tuple(expected), tuple(shape)))
