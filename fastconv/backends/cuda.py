@@ -7,7 +7,7 @@ needs a GPU.
 """
 from . import generic as _generic
 
-__all__ = list(_generic.__all__) + ["available", "unavailable_reason"]
+__all__ = list(_generic.__all__) + ["available", "unavailable_reason", "require_cupy"]
 
 _checked = None  # None: not checked yet; "" usable; otherwise the reason it is not
 
@@ -42,6 +42,13 @@ def _require():
     reason = unavailable_reason()
     if reason:
         raise RuntimeError("fastconv GPU backend unavailable: " + reason)
+
+
+def require_cupy():
+    """The cupy module, or a RuntimeError saying why the GPU cannot be used."""
+    _require()
+    import cupy
+    return cupy
 
 
 def _wrap(name):
