@@ -6,6 +6,11 @@ at the bottom route to them. Broadcasting follows numpy/PyTorch and each gradien
 summed back to its input's shape (unbroadcast). Result dtypes follow PyTorch's
 torch.result_type (see result_type). Results that cannot carry a gradient (comparisons,
 argmax, integer casts) are plain Tensors that never require grad.
+
+Where this differs from PyTorch: in-place ops are never recorded, so they raise where
+PyTorch would record them, and `t += x` rebinds t to a recorded result instead; view()
+copies when numpy cannot reshape in place; there are no version counters, so changing
+in place (under no_grad) an array that an op saved for backward changes its gradient.
 """
 import builtins
 import collections
@@ -93,7 +98,7 @@ def _combine(higher, lower):
 
 
 def _is_scalar(value) -> bool:
-    return isinstance(value, (numbers.Real, np.generic)) and not isinstance(value, np.ndarray)
+    return isinstance(value, (numbers.Real, np.generic))
 
 
 def _scalar_dtype(value):
@@ -1058,6 +1063,17 @@ def setitem(self, index, value) -> None:
 
 # ==================================================================== Tensor methods
 
+def _named(function, op, floating=False):
+    """x.add(y) and friends: the operator, with a TypeError instead of NotImplemented."""
+    def method(self, other):
+        out = _binary(function, self, other, op, floating=floating)
+        if out is NotImplemented:
+            raise TypeError("%s: unsupported operand type %s" % (op, type(other).__name__))
+        return out
+    method.__name__ = op
+    return method
+
+
 def _attach():
     T = Tensor
     T.__add__ = lambda s, o: _binary(Add, s, o, "add")
@@ -1086,9 +1102,8 @@ def _attach():
     T.__getitem__ = getitem
     T.__setitem__ = setitem
     T.__iter__ = lambda s: (s[i] for i in range(len(s)))
-    T.add, T.sub, T.mul = T.__add__, T.__sub__, T.__mul__
-    T.div = T.__truediv__
-    T.pow = T.__pow__
+    T.add, T.sub, T.mul = _named(Add, "add"), _named(Sub, "sub"), _named(Mul, "mul")
+    T.div, T.pow = _named(Div, "div", floating=True), _named(Pow, "pow")
     T.matmul = matmul
     T.sum, T.mean, T.max, T.min = sum, mean, max, min
     T.argmax, T.argmin = argmax, argmin

@@ -359,3 +359,12 @@ def test_in_place_dtype_and_shape_rules():
     np.testing.assert_array_equal(f.numpy(), [2.0, 3.0])
     with pytest.raises(TypeError):
         n.uniform_()
+
+
+def test_named_arithmetic_methods():
+    x = tensor([1.0, 2.0], requires_grad=True)
+    out = x.add(1).mul(x).sub(x.div(2)).pow(2)
+    out.sum().backward()
+    assert out.requires_grad and x.grad is not None
+    with pytest.raises(TypeError, match="unsupported operand"):
+        x.add("1")
