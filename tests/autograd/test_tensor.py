@@ -368,3 +368,24 @@ def test_named_arithmetic_methods():
     assert out.requires_grad and x.grad is not None
     with pytest.raises(TypeError, match="unsupported operand"):
         x.add("1")
+
+
+def test_gradcheck_handles_non_contiguous_inputs_and_catches_wrong_gradients():
+    base = np.random.default_rng(0).standard_normal((3, 2))
+    x = fca.from_numpy(base.T).requires_grad_()          # a transposed view
+    assert fca.gradcheck(lambda t: (t * t).sum(dim=0), [x])
+
+    class WrongSquare(fca.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.saved_tensors[0]         # should be 2 * a
+
+    y = tensor(np.array([0.5, -1.0]), requires_grad=True)
+    with pytest.raises(fca.GradcheckError, match="input 0"):
+        fca.gradcheck(WrongSquare.apply, [y])
+    assert fca.gradcheck(WrongSquare.apply, [y], raise_exception=False) is False
