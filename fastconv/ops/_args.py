@@ -126,3 +126,11 @@ def check_out(out, shape, dtype, xp, name: str = "out"):
     if not out.flags.c_contiguous or not out.flags.writeable:
         raise ValueError("%s must be C-contiguous and writeable" % name)
     return out
+
+
+def unaliased(a, out, xp):
+    """`a`, or a copy of it when it shares memory with `out` (kernels write out while they
+    still read their inputs)."""
+    if a is not None and out is not None and xp.may_share_memory(a, out):
+        return a.copy()
+    return a

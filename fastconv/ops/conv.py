@@ -62,6 +62,7 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding: Padding = 0, dilatio
             raise ValueError("bias must have shape (%d,), got %s"
                              % (weight.shape[0], tuple(bias.shape)))
     y = _args.check_out(out, out_shape, x.dtype, xp)
+    x, weight, bias = (_args.unaliased(a, out, xp) for a in (x, weight, bias))
     return backend(xp).conv2d_forward(geom, x, weight, bias, y, bool(relu), nthreads())
 
 
@@ -76,6 +77,7 @@ def conv2d_backward_data(grad_output, weight, input_shape: Sequence[int], stride
                                       groups)
     _expect_shape("grad_output", grad_output, out_shape)
     dx = _args.check_out(out, tuple(input_shape), grad_output.dtype, xp)
+    grad_output, weight = (_args.unaliased(a, out, xp) for a in (grad_output, weight))
     return backend(xp).conv2d_backward_data(geom, grad_output, weight, dx, nthreads())
 
 
@@ -89,6 +91,7 @@ def conv2d_backward_weight(x, grad_output, weight_shape: Sequence[int], stride=1
     geom, out_shape = conv2d_geometry(x.shape, weight_shape, stride, padding, dilation, groups)
     _expect_shape("grad_output", grad_output, out_shape)
     dw = _args.check_out(out, tuple(weight_shape), x.dtype, xp)
+    x, grad_output = (_args.unaliased(a, out, xp) for a in (x, grad_output))
     return backend(xp).conv2d_backward_weight(geom, x, grad_output, dw, nthreads())
 
 
@@ -100,6 +103,7 @@ def conv2d_backward_bias(grad_output, *, out=None):
     _args.nonempty_batch(grad_output, "grad_output")
     geom = (n, c, oh, ow, c, 1, 1, oh, ow, 1, 1, 0, 0, 1, 1, 1)
     db = _args.check_out(out, (c,), grad_output.dtype, xp)
+    grad_output = _args.unaliased(grad_output, out, xp)
     return backend(xp).conv2d_backward_bias(geom, grad_output, db, nthreads())
 
 
