@@ -1,6 +1,8 @@
 """conv2d: forward, data gradient, weight gradient and bias gradient on raw arrays."""
 from typing import Sequence, Tuple, Union
 
+import numpy as np
+
 from . import _args
 from ._dispatch import backend, nthreads
 
@@ -21,8 +23,9 @@ def conv2d_geometry(x_shape: Sequence[int], w_shape: Sequence[int], stride=1,
                          % (tuple(w_shape),))
     n, c_in, h, w = (int(v) for v in x_shape)
     c_out, c_per_group, kh, kw = (int(v) for v in w_shape)
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
         raise ValueError("groups must be an int >= 1, got %r" % (groups,))
+    groups = int(groups)
     if c_in % groups:
         raise ValueError("groups=%d must divide the input channels %d" % (groups, c_in))
     if c_out % groups:
@@ -101,6 +104,9 @@ def conv2d_backward_bias(grad_output, *, out=None):
     grad_output = _args.float_array(grad_output, "grad_output", 4)
     n, c, oh, ow = grad_output.shape
     _args.nonempty_batch(grad_output, "grad_output")
+    if min(c, oh, ow) < 1:
+        raise ValueError("grad_output must have no zero-sized dimension, got shape %s"
+                         % (tuple(grad_output.shape),))
     geom = (n, c, oh, ow, c, 1, 1, oh, ow, 1, 1, 0, 0, 1, 1, 1)
     db = _args.check_out(out, (c,), grad_output.dtype, xp)
     grad_output = _args.unaliased(grad_output, out, xp)
