@@ -25,7 +25,7 @@ def _log_softmax(x, axis: int):
     """x - logsumexp(x) along axis, shifted by the max so exp never overflows."""
     xp = array_module(x)
     shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    return xp.asarray(shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True)))
 
 
 class Softmax(Function):
@@ -36,14 +36,15 @@ class Softmax(Function):
         xp = array_module(x)
         shifted = x - x.max(axis=axis, keepdims=True)
         e = xp.exp(shifted)
-        y = e / e.sum(axis=axis, keepdims=True)
+        y = xp.asarray(e / e.sum(axis=axis, keepdims=True))
         ctx.output, ctx.axis = y, axis
         return y
 
     @staticmethod
     def backward(ctx, grad):
         y = ctx.output
-        return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True))
+        return array_module(y).asarray(y * (grad - (grad * y).sum(axis=ctx.axis,
+                                                                   keepdims=True)))
 
 
 class LogSoftmax(Function):
@@ -58,7 +59,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         xp = array_module(grad)
-        return grad - xp.exp(ctx.output) * grad.sum(axis=ctx.axis, keepdims=True)
+        return xp.asarray(grad - xp.exp(ctx.output) * grad.sum(axis=ctx.axis, keepdims=True))
 
 
 def _float_input(input: Tensor) -> None:

@@ -109,7 +109,7 @@ class CrossEntropy(Function):
         losses = xp.where(w != 0, -picked * w, xp.zeros((), dtype=x.dtype))
         ctx.logp, ctx.safe, ctx.w, ctx.reduction = logp, safe, w, reduction
         out = _reduce(xp, losses, w, reduction)
-        return out[0] if ctx.unbatched and reduction == "none" else out
+        return out[0, ...] if ctx.unbatched and reduction == "none" else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -119,7 +119,7 @@ class CrossEntropy(Function):
         coef = _coefficients(grad, ctx.w, ctx.reduction)
         onehot = _one_hot(xp, ctx.safe, ctx.logp.shape[1], ctx.logp.dtype)
         dx = (xp.exp(ctx.logp) - onehot) * coef[:, None]
-        return dx[0] if ctx.unbatched else dx
+        return dx[0, ...] if ctx.unbatched else dx
 
 
 class NLLLoss(Function):
@@ -134,7 +134,7 @@ class NLLLoss(Function):
         losses = xp.where(w != 0, -picked * w, xp.zeros((), dtype=x.dtype))
         ctx.shape, ctx.safe, ctx.w, ctx.reduction = x.shape, safe, w, reduction
         out = _reduce(xp, losses, w, reduction)
-        return out[0] if ctx.unbatched and reduction == "none" else out
+        return out[0, ...] if ctx.unbatched and reduction == "none" else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -143,7 +143,7 @@ class NLLLoss(Function):
             grad = grad[None]
         coef = _coefficients(grad, ctx.w, ctx.reduction)
         dx = -_one_hot(xp, ctx.safe, ctx.shape[1], ctx.w.dtype) * coef[:, None]
-        return dx[0] if ctx.unbatched else dx
+        return dx[0, ...] if ctx.unbatched else dx
 
 
 def _class_loss(function, input, target, weight, ignore_index, reduction):
