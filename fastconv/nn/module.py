@@ -48,7 +48,7 @@ class Module:
         params = self.__dict__.get("_parameters")
         if isinstance(value, Parameter):
             self._check_initialized()
-            self._remove_everywhere(name)
+            self._remove_everywhere(name, keep="_parameters")
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
@@ -57,7 +57,7 @@ class Module:
             params[name] = None
         elif isinstance(value, Module):
             self._check_initialized()
-            self._remove_everywhere(name)
+            self._remove_everywhere(name, keep="_modules")
             self._modules[name] = value
         elif name in self.__dict__.get("_modules", {}):
             if value is not None:
@@ -72,11 +72,14 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _remove_everywhere(self, name: str) -> None:
+    def _remove_everywhere(self, name: str, keep: str = "") -> None:
+        """Forget `name` in every store but `keep`, so a re-registration keeps its place."""
         self.__dict__.pop(name, None)
         for store in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[store].pop(name, None)
-        self._non_persistent_buffers.discard(name)
+            if store != keep:
+                self.__dict__[store].pop(name, None)
+        if keep != "_buffers":
+            self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name: str) -> Any:
         for store in ("_parameters", "_buffers", "_modules"):
@@ -114,7 +117,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError("cannot assign %s as parameter '%s' (a Parameter or None is "
                             "expected)" % (type(param).__name__, name))
-        self._remove_everywhere(name)
+        self._remove_everywhere(name, keep="_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Optional[Tensor],
@@ -125,9 +128,11 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError("cannot assign %s as buffer '%s' (a Tensor or None is expected)"
                             % (type(tensor).__name__, name))
-        self._remove_everywhere(name)
+        self._remove_everywhere(name, keep="_buffers")
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name: str, module: Optional["Module"]) -> None:
@@ -136,7 +141,7 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError("%s is not a Module subclass" % type(module).__name__)
-        self._remove_everywhere(name)
+        self._remove_everywhere(name, keep="_modules")
         self._modules[name] = module
 
     register_module = add_module
