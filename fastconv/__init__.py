@@ -7,5 +7,8 @@ __version__ = "0.1.0"
 
 from ._threads import get_num_threads, set_num_threads
 from . import ops
+from .autograd import Tensor, enable_grad, from_numpy, no_grad, tensor
+from .autograd.tensor import float32, float64, int64
 
-__all__ = ["__version__", "get_num_threads", "set_num_threads", "ops"]
+__all__ = ["__version__", "get_num_threads", "set_num_threads", "ops", "Tensor", "tensor",
+           "from_numpy", "no_grad", "enable_grad", "float32", "float64", "int64"]

@@ -1,0 +1,143 @@
+"""Function: one differentiable op, its forward and backward side by side; and the tape walk.
+
+A Function subclass defines
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs) -> array          # Tensor args arrive as raw arrays
+    @staticmethod
+    def backward(ctx, grad_output) -> grad or tuple      # one entry per positional arg
+
+`Function.apply(*args, **kwargs)` unwraps Tensors, runs forward and, when any input
+requires grad (and grad mode is on), links the output Tensor to a Node holding the
+context and the inputs. backward() walks those Nodes in reverse topological order.
+"""
+from typing import Any, List, Optional, Tuple
+
+from .grad_mode import is_grad_enabled
+
+
+class Context:
+    """What forward leaves for backward: saved arrays, flags, anything else as attributes."""
+
+    def __init__(self, needs_input_grad: Tuple[bool, ...]):
+        self.needs_input_grad = needs_input_grad
+        self.saved_tensors: Tuple[Any, ...] = ()
+
+    def save_for_backward(self, *arrays) -> None:
+        self.saved_tensors = arrays
+
+
+class Node:
+    """One recorded application of a Function: the graph edge from an output to its inputs."""
+
+    __slots__ = ("function", "ctx", "inputs")
+
+    def __init__(self, function, ctx: Context, inputs: Tuple[Any, ...]):
+        self.function = function
+        self.ctx = ctx
+        self.inputs = inputs  # Tensors (requiring grad or not) or None, per positional arg
+
+    def __repr__(self) -> str:
+        return "<%sBackward>" % self.function.__name__
+
+
+class Function:
+    """Base class of differentiable ops."""
+
+    @staticmethod
+    def forward(ctx: Context, *args, **kwargs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad_output):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run forward on the arrays inside the Tensor arguments; record it when needed."""
+        return cls.apply_with_context(*args, **kwargs)[0]
+
+    @classmethod
+    def apply_with_context(cls, *args, **kwargs):
+        """Like apply, but also return the Context (for ops with extra, non-differentiable
+        outputs such as max_pool2d's indices)."""
+        from .tensor import Tensor
+        raw = tuple(a.data if isinstance(a, Tensor) else a for a in args)
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        record = is_grad_enabled() and any(needs)
+        ctx = Context(needs if record else (False,) * len(args))
+        out = cls.forward(ctx, *raw, **kwargs)
+        result = Tensor(out, requires_grad=record)
+        if record:
+            inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+            result._node = Node(cls, ctx, inputs)
+        return result, ctx
+
+
+def _topological_order(root) -> List[Any]:
+    """Tensors reachable from root through recorded Nodes, each after all its consumers."""
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        tensor, expanded = stack.pop()
+        if expanded:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        if tensor._node is not None:
+            for parent in tensor._node.inputs:
+                if parent is not None and parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def run_backward(root, gradient, retain_graph: bool = False) -> None:
+    """Propagate `gradient` (an array shaped like root) from root to every leaf's .grad."""
+    grads = {id(root): gradient}
+    for tensor in _topological_order(root):
+        grad = grads.pop(id(tensor), None)
+        if grad is None:
+            continue
+        node: Optional[Node] = tensor._node
+        if node is None or tensor._retains_grad:
+            _accumulate(tensor, grad)
+        if node is None:
+            continue
+        if node.ctx is None:
+            raise RuntimeError("Trying to backward through the graph a second time; "
+                               "pass retain_graph=True to the first backward() call")
+        input_grads = node.function.backward(node.ctx, grad)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        if len(input_grads) < len(node.inputs):
+            raise RuntimeError("%s.backward returned %d gradients for %d inputs"
+                               % (node.function.__name__, len(input_grads), len(node.inputs)))
+        for parent, g in zip(node.inputs, input_grads):
+            if parent is None or not parent.requires_grad or g is None:
+                continue
+            if tuple(g.shape) != tuple(parent.shape):
+                raise RuntimeError("%s.backward returned a gradient of shape %s for an input "
+                                   "of shape %s" % (node.function.__name__, tuple(g.shape),
+                                                    tuple(parent.shape)))
+            key = id(parent)
+            grads[key] = g if key not in grads else grads[key] + g
+        if not retain_graph:
+            node.ctx = None
+
+
+def _accumulate(tensor, grad) -> None:
+    """tensor.grad += grad (a new Tensor the first time), checking the shape."""
+    from .tensor import Tensor
+    if tuple(grad.shape) != tuple(tensor.shape):
+        raise RuntimeError("gradient of shape %s does not match tensor of shape %s"
+                           % (tuple(grad.shape), tuple(tensor.shape)))
+    if grad.dtype != tensor.dtype:
+        grad = grad.astype(tensor.dtype)
+    if tensor.grad is None:
+        tensor.grad = Tensor(grad.copy())
+    else:
+        tensor.grad.data += grad
