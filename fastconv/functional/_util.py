@@ -1,0 +1,50 @@
+"""Small helpers shared by the functional ops: array namespace, dims, reductions."""
+from typing import Tuple
+
+import numpy as np
+
+
+def array_module(array):
+    """numpy for numpy arrays, cupy for cupy arrays (imported only when one arrives)."""
+    if isinstance(array, np.ndarray):
+        return np
+    import cupy
+    return cupy.get_array_module(array)
+
+
+def normalize_dim(dim: int, ndim: int, name: str = "dim") -> int:
+    """A possibly negative axis as a non-negative one; out of range is an IndexError."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError("%s must be an int, got %r" % (name, dim))
+    rank = max(ndim, 1)
+    if not -rank <= dim < rank:
+        raise IndexError("%s=%d is out of range for a %d-D input (expected in [%d, %d])"
+                         % (name, dim, ndim, -rank, rank - 1))
+    return int(dim) % rank
+
+
+def check_reduction(reduction: str) -> str:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError("reduction must be 'mean', 'sum' or 'none', got %r" % (reduction,))
+    return reduction
+
+
+def sum_to_shape(grad, shape: Tuple[int, ...]):
+    """Sum a broadcast gradient back down to `shape`."""
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def check_tensor(value, name: str, optional: bool = False):
+    """Functional ops take Tensors (as torch does); anything else is a TypeError."""
+    from ..autograd import Tensor
+    if value is None and optional:
+        return
+    if not isinstance(value, Tensor):
+        raise TypeError("%s must be a fastconv Tensor, got %s (wrap arrays with "
+                        "fastconv.tensor or fastconv.from_numpy)" % (name, type(value).__name__))

@@ -1,0 +1,94 @@
+"""conv2d and the fused conv2d + bias + ReLU, each forward next to its backward."""
+from typing import Optional, Tuple, Union
+
+from .. import ops
+from ..autograd import Function, Tensor
+from ._util import check_tensor
+
+IntPair = Union[int, Tuple[int, int]]
+Padding = Union[int, Tuple[int, int], str]
+
+
+def _batched(x):
+    """(x as 4-D, whether a batch axis was added): torch accepts unbatched (C, H, W)."""
+    if x.ndim == 3:
+        return x[None], True
+    if x.ndim != 4:
+        raise ValueError("input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape %s"
+                         % (tuple(x.shape),))
+    return x, False
+
+
+def _conv_backward(ctx, dy) -> Tuple:
+    """Gradients of conv2d for (input, weight, bias), skipping those nobody needs."""
+    x, w = ctx.saved_tensors
+    opts = ctx.options
+    need_x, need_w, need_b = ctx.needs_input_grad
+    dx = ops.conv2d_backward_data(dy, w, x.shape, *opts) if need_x else None
+    dw = ops.conv2d_backward_weight(x, dy, w.shape, *opts) if need_w else None
+    db = ops.conv2d_backward_bias(dy) if need_b else None
+    if dx is not None and ctx.unbatched:
+        dx = dx[0]
+    return dx, dw, db
+
+
+class Conv2d(Function):
+    """y = conv2d(x, w) + b (cross-correlation, PyTorch semantics)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride=1, padding=0, dilation=1, groups=1):
+        x, ctx.unbatched = _batched(x)
+        y = ops.conv2d_forward(x, w, b, stride, padding, dilation, groups)
+        ctx.options = (stride, padding, dilation, groups)
+        ctx.save_for_backward(x, w)
+        return y[0] if ctx.unbatched else y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _conv_backward(ctx, grad[None] if ctx.unbatched else grad)
+
+
+class Conv2dReLU(Function):
+    """relu(conv2d(x, w) + b) in one kernel call; backward masks dy with the output."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride=1, padding=0, dilation=1, groups=1):
+        x, ctx.unbatched = _batched(x)
+        y = ops.conv2d_forward(x, w, b, stride, padding, dilation, groups, relu=True)
+        ctx.options = (stride, padding, dilation, groups)
+        ctx.save_for_backward(x, w)
+        ctx.output = y
+        return y[0] if ctx.unbatched else y
+
+    @staticmethod
+    def backward(ctx, grad):
+        dy = ops.relu_backward(grad[None] if ctx.unbatched else grad, ctx.output)
+        return _conv_backward(ctx, dy)
+
+
+def _check(input, weight, bias) -> None:
+    check_tensor(input, "input")
+    check_tensor(weight, "weight")
+    check_tensor(bias, "bias", optional=True)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
+           stride: IntPair = 1, padding: Padding = 0, dilation: IntPair = 1,
+           groups: int = 1) -> Tensor:
+    """2-D convolution over (N, C_in, H, W) or (C_in, H, W), as torch.nn.functional.conv2d.
+
+    padding is an int, a pair, 'valid' (none) or 'same' (output size = input size,
+    stride 1 only; the extra pad of an even kernel goes bottom/right, as in PyTorch).
+    """
+    _check(input, weight, bias)
+    return Conv2d.apply(input, weight, bias, stride=stride, padding=padding,
+                        dilation=dilation, groups=groups)
+
+
+def conv2d_relu(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
+                stride: IntPair = 1, padding: Padding = 0, dilation: IntPair = 1,
+                groups: int = 1) -> Tensor:
+    """relu(conv2d(...)) fused into one native call; nn.Sequential uses it for Conv2d->ReLU."""
+    _check(input, weight, bias)
+    return Conv2dReLU.apply(input, weight, bias, stride=stride, padding=padding,
+                            dilation=dilation, groups=groups)

@@ -1,0 +1,52 @@
+"""max_pool2d: forward (window maxima and their argmax indices) next to its backward."""
+from typing import Optional, Tuple, Union
+
+from .. import ops
+from ..autograd import Function, Tensor
+from ._util import check_tensor
+
+IntPair = Union[int, Tuple[int, int]]
+
+
+class MaxPool2d(Function):
+    """Max over sliding windows; backward sends each gradient to its window's argmax."""
+
+    @staticmethod
+    def forward(ctx, x, kernel_size=2, stride=None, padding=0, dilation=1, ceil_mode=False):
+        ctx.unbatched = x.ndim == 3
+        if ctx.unbatched:
+            x = x[None]
+        elif x.ndim != 4:
+            raise ValueError("input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape %s"
+                             % (tuple(x.shape),))
+        y, indices = ops.max_pool2d_forward(x, kernel_size, stride, padding, dilation,
+                                            ceil_mode)
+        ctx.options = (kernel_size, stride, padding, dilation, ceil_mode)
+        ctx.input_shape = x.shape
+        ctx.indices = indices[0] if ctx.unbatched else indices
+        return y[0] if ctx.unbatched else y
+
+    @staticmethod
+    def backward(ctx, grad):
+        indices = ctx.indices
+        if ctx.unbatched:
+            grad, indices = grad[None], indices[None]
+        dx = ops.max_pool2d_backward(grad, indices, ctx.input_shape, *ctx.options)
+        return dx[0] if ctx.unbatched else dx
+
+
+def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None,
+               padding: IntPair = 0, dilation: IntPair = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+    """2-D max pooling, as torch.nn.functional.max_pool2d (stride defaults to kernel_size).
+
+    With return_indices=True also returns an int64 Tensor of flat (row * W + col)
+    positions of each maximum in its input plane, as PyTorch does.
+    """
+    check_tensor(input, "input")
+    y, ctx = MaxPool2d.apply_with_context(input, kernel_size=kernel_size, stride=stride,
+                                          padding=padding, dilation=dilation,
+                                          ceil_mode=bool(ceil_mode))
+    if return_indices:
+        return y, Tensor(ctx.indices)
+    return y

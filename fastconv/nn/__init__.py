@@ -1,0 +1,14 @@
+"""fastconv.nn: layers with state (Parameters, buffers), PyTorch's names and defaults."""
+from . import init
+from .activation import LogSoftmax, ReLU, Softmax
+from .container import Sequential
+from .conv import Conv2d
+from .linear import Flatten, Identity, Linear
+from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .module import Module
+from .parameter import Parameter
+from .pooling import MaxPool2d
+
+__all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
+           "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
+           "MSELoss", "init"]

@@ -1,0 +1,31 @@
+"""MaxPool2d: the max_pool2d layer."""
+from typing import Optional, Tuple, Union
+
+from .. import functional as F
+from ..autograd import Tensor
+from ._utils import IntPair
+from .module import Module
+
+
+class MaxPool2d(Module):
+    """Max over kernel_size windows (stride defaults to kernel_size), as torch.nn.MaxPool2d."""
+
+    def __init__(self, kernel_size: IntPair, stride: Optional[IntPair] = None,
+                 padding: IntPair = 0, dilation: IntPair = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input: Tensor) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+    def extra_repr(self) -> str:
+        return ("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}"
+                .format(self.kernel_size, self.stride, self.padding, self.dilation,
+                        self.ceil_mode))

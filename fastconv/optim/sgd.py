@@ -1,0 +1,57 @@
+"""SGD with momentum, dampening, Nesterov momentum and L2 weight decay (torch's rule)."""
+from typing import Any, Callable, Optional
+
+from .optimizer import Optimizer, ParamsT
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, updating param.data in place exactly as torch.optim.SGD:
+
+        g = grad + weight_decay * p
+        b = g (first step) or momentum * b + (1 - dampening) * g
+        g = g + momentum * b (nesterov) or b
+        p = p - lr * g
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+                 *, maximize: bool = False) -> None:
+        if lr < 0.0:
+            raise ValueError("Invalid learning rate: lr=%r (must be >= 0)" % (lr,))
+        if momentum < 0.0:
+            raise ValueError("Invalid momentum value: momentum=%r (must be >= 0)"
+                             % (momentum,))
+        if weight_decay < 0.0:
+            raise ValueError("Invalid weight_decay value: weight_decay=%r (must be >= 0)"
+                             % (weight_decay,))
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def step(self, closure: Optional[Callable[[], Any]] = None):
+        """One update of every parameter that has a gradient; returns the closure's loss."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr, momentum = group["lr"], group["momentum"]
+            dampening, weight_decay = group["dampening"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad.data
+                if group["maximize"]:
+                    g = -g
+                if weight_decay != 0:
+                    g = g + weight_decay * p.data
+                if momentum != 0:
+                    state = self.state.setdefault(p, {})
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = g.copy()
+                    else:
+                        buf *= momentum
+                        buf += (1 - dampening) * g
+                    g = g + momentum * buf if group["nesterov"] else buf
+                p.data -= lr * g
+        return loss
