@@ -11,17 +11,24 @@ A Function subclass defines
 requires grad (and grad mode is on), links the output Tensor to a Node holding the
 context and the inputs. backward() walks those Nodes in reverse topological order.
 """
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from .grad_mode import is_grad_enabled
+
+# tensor.py imports this module, so it hands its Tensor class over once defined
+# (a function-level import would cost about a microsecond on every op).
+Tensor: Any = None
+
+_NO_GRADS: Dict[int, Tuple[bool, ...]] = {}
 
 
 class Context:
     """What forward leaves for backward: saved arrays, flags, anything else as attributes."""
 
+    saved_tensors: Tuple[Any, ...] = ()   # class default: nothing saved, no per-op tuple
+
     def __init__(self, needs_input_grad: Tuple[bool, ...]):
         self.needs_input_grad = needs_input_grad
-        self.saved_tensors: Tuple[Any, ...] = ()
 
     def save_for_backward(self, *arrays) -> None:
         self.saved_tensors = arrays
@@ -61,17 +68,32 @@ class Function:
     def apply_with_context(cls, *args, **kwargs):
         """Like apply, but also return the Context (for ops with extra, non-differentiable
         outputs such as max_pool2d's indices)."""
-        from .tensor import Tensor
-        raw = tuple(a.data if isinstance(a, Tensor) else a for a in args)
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = is_grad_enabled() and any(needs)
-        ctx = Context(needs if record else (False,) * len(args))
-        out = cls.forward(ctx, *raw, **kwargs)
-        result = Tensor(out, requires_grad=record)
-        if record:
-            inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+        tensor_cls = Tensor
+        record = False
+        raw = []
+        for a in args:
+            if isinstance(a, tensor_cls):
+                raw.append(a.data)
+                if a.requires_grad:
+                    record = True
+            else:
+                raw.append(a)
+        if record and is_grad_enabled():
+            ctx = Context(tuple(isinstance(a, tensor_cls) and a.requires_grad for a in args))
+            result = tensor_cls(cls.forward(ctx, *raw, **kwargs), requires_grad=True)
+            inputs = tuple(a if isinstance(a, tensor_cls) else None for a in args)
             result._node = Node(cls, ctx, inputs)
-        return result, ctx
+            return result, ctx
+        ctx = Context(_no_grads(len(args)))
+        return tensor_cls(cls.forward(ctx, *raw, **kwargs)), ctx
+
+
+def _no_grads(n: int) -> Tuple[bool, ...]:
+    """(False,) * n, built once per arity."""
+    needs = _NO_GRADS.get(n)
+    if needs is None:
+        needs = _NO_GRADS[n] = (False,) * n
+    return needs
 
 
 def _topological_order(root) -> List[Any]:
@@ -117,9 +139,9 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
             raise RuntimeError("%s.backward returned %d gradients for %d inputs"
                                % (node.function.__name__, len(input_grads), len(node.inputs)))
         for parent, g in zip(node.inputs, input_grads):
-            if parent is None or not parent.requires_grad or g is None:
+            if parent is None or g is None or not parent.requires_grad:
                 continue
-            if tuple(g.shape) != tuple(parent.shape):
+            if g.shape != parent.data.shape:
                 raise RuntimeError("%s.backward returned a gradient of shape %s for an input "
                                    "of shape %s" % (node.function.__name__, tuple(g.shape),
                                                     tuple(parent.shape)))
@@ -131,8 +153,7 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
 
 def _accumulate(tensor, grad) -> None:
     """tensor.grad += grad (a new Tensor the first time), checking the shape."""
-    from .tensor import Tensor
-    if tuple(grad.shape) != tuple(tensor.shape):
+    if grad.shape != tensor.data.shape:
         raise RuntimeError("gradient of shape %s does not match tensor of shape %s"
                            % (tuple(grad.shape), tuple(tensor.shape)))
     if grad.dtype != tensor.dtype:

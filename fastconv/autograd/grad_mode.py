@@ -2,12 +2,20 @@
 import functools
 import threading
 
-_state = threading.local()
+
+class _State(threading.local):
+    """Per-thread grad mode; the class attribute is every new thread's default (a plain
+    attribute read, where getattr with a default would raise and catch internally)."""
+
+    enabled = True
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
     """True when new operations are recorded for backward (the default)."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def set_grad_enabled(mode: bool) -> None:

@@ -34,11 +34,13 @@ class Tensor:
     __array_ufunc__ = None      # ndarray + Tensor -> Tensor.__radd__, never a silent array
 
     def __init__(self, data, requires_grad: bool = False):
-        if isinstance(data, Tensor):
-            data = data.data
-        elif not isinstance(data, np.ndarray) and not type(data).__module__.startswith("cupy"):
-            data = np.asarray(data)   # lists, Python and numpy scalars (0-d results)
-        _array_module(data)
+        if type(data) is not np.ndarray:   # the common case needs no further check
+            if isinstance(data, Tensor):
+                data = data.data
+            elif not isinstance(data, np.ndarray) and not type(data).__module__.startswith(
+                    "cupy"):
+                data = np.asarray(data)   # lists, Python and numpy scalars (0-d results)
+            _array_module(data)
         self.data = data
         self.grad: Optional["Tensor"] = None
         self._node = None
@@ -135,7 +137,8 @@ class Tensor:
             if self.data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs; "
                                    "pass gradient= for a tensor of shape %s" % (self.shape,))
-            gradient = xp.ones_like(self.data)
+            gradient = xp.empty(self.data.shape, dtype=self.data.dtype)
+            gradient.fill(1)   # ones_like, without its Python-level overhead
         else:
             gradient = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient)
             if tuple(gradient.shape) != self.shape:
@@ -236,5 +239,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
+
+from . import function as _function  # noqa: E402
+
+_function.Tensor = Tensor  # function.py cannot import this module at its top (a cycle)
 
 from . import math_ops  # noqa: E402,F401  (attaches the arithmetic methods to Tensor)
