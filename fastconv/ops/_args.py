@@ -1,10 +1,18 @@
-"""Argument checking shared by the raw ops: readable errors before any native code runs."""
+"""Argument checking shared by the raw ops: readable errors before any native code runs.
+
+The common case (plain numpy arrays, int options) takes short paths, and the pure
+shape/option validators are memoised (cached_geometry), so that checking costs a few
+microseconds per call rather than dominating small layers.
+"""
+import functools
 from typing import Sequence, Tuple, Union
 
 import numpy as np
 
 IntPair = Union[int, Sequence[int]]
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_F32, _F64 = FLOAT_DTYPES
+_ndarray = np.ndarray
 
 
 def _is_cupy(a) -> bool:
@@ -16,6 +24,14 @@ def array_module(*arrays):
 
     Other objects are left to float_array / check_out, which name the argument.
     """
+    for a in arrays:
+        if a is not None and type(a) is not _ndarray:
+            return _array_module_slow(arrays)
+    return np
+
+
+def _array_module_slow(arrays):
+    """array_module for anything but plain numpy arrays and None."""
     kinds = set()
     for a in arrays:
         if isinstance(a, np.ndarray):
@@ -32,6 +48,11 @@ def array_module(*arrays):
 
 def float_array(a, name: str, ndim: int = None):
     """Check that `a` is a float32/float64 array (of rank `ndim`); return it C-contiguous."""
+    if type(a) is _ndarray:
+        dtype = a.dtype
+        if ((dtype is _F32 or dtype is _F64 or dtype in FLOAT_DTYPES)
+                and (ndim is None or a.ndim == ndim)):
+            return a if a.flags.c_contiguous else np.ascontiguousarray(a)
     if not isinstance(a, np.ndarray) and not _is_cupy(a):
         raise TypeError("%s must be a numpy or cupy array, got %s" % (name, type(a).__name__))
     if a.dtype not in FLOAT_DTYPES:
@@ -51,6 +72,8 @@ def same_dtype(name_a: str, a, name_b: str, b) -> None:
 
 def pair(value: IntPair, name: str, minimum: int) -> Tuple[int, int]:
     """An int or a pair of ints, each >= minimum, as a pair."""
+    if type(value) is int and value >= minimum:
+        return (value, value)
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         value = (int(value), int(value))
     try:
@@ -138,3 +161,38 @@ def unaliased(a, out, xp):
     if a is not None and out is not None and xp.may_share_memory(a, out):
         return a.copy()
     return a
+
+
+def _plain(values) -> bool:
+    """True when every value is an int, bool, str, None or a tuple of ints.
+
+    For such values equality means the same options (no 1 == 1.0 == True inside tuples;
+    lru_cache(typed=True) tells the top-level types apart), so they can key a cache.
+    """
+    for v in values:
+        t = type(v)
+        if t is tuple:
+            for item in v:
+                if type(item) is not int:
+                    return False
+        elif t is not int and t is not str and t is not bool and v is not None:
+            return False
+    return True
+
+
+def cached_geometry(validate):
+    """Memoise a pure shape/option validator: a layer calls it with the same shapes and
+    options on every step. Calls with other argument types (lists, numpy ints, floats)
+    run it uncached, so they get exactly the same checks and messages. Errors are never
+    cached."""
+    cached = functools.lru_cache(maxsize=1024, typed=True)(validate)
+
+    @functools.wraps(validate)
+    def wrapper(*args, **kwargs):
+        if _plain(args) and (not kwargs or _plain(kwargs.values())):
+            return cached(*args, **kwargs)
+        return validate(*args, **kwargs)
+
+    wrapper.cache_info = cached.cache_info
+    wrapper.cache_clear = cached.cache_clear
+    return wrapper

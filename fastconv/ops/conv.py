@@ -9,6 +9,7 @@ from ._dispatch import backend, nthreads
 Padding = Union[int, Sequence[int], str]
 
 
+@_args.cached_geometry
 def conv2d_geometry(x_shape: Sequence[int], w_shape: Sequence[int], stride=1,
                     padding: Padding = 0, dilation=1, groups: int = 1):
     """Validate a convolution's shapes and options.

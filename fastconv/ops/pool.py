@@ -7,6 +7,7 @@ from . import _args
 from ._dispatch import backend, nthreads
 
 
+@_args.cached_geometry
 def max_pool2d_geometry(x_shape: Sequence[int], kernel_size, stride=None, padding=0,
                         dilation=1, ceil_mode: bool = False):
     """Validate a max pooling's options; return (geom, out_shape).
@@ -57,8 +58,13 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1,
 
 def max_pool2d_backward(grad_output, indices, input_shape: Sequence[int], kernel_size,
                         stride=None, padding=0, dilation=1, ceil_mode: bool = False, *,
-                        out=None):
-    """Gradient of max_pool2d with respect to its input, given the forward's indices."""
+                        out=None, check_indices: bool = True):
+    """Gradient of max_pool2d with respect to its input, given the forward's indices.
+
+    check_indices=False skips the Python-side range check, a full pass over indices, for
+    indices that come straight from max_pool2d_forward (autograd passes those); the
+    native layer still refuses out-of-range indices, with a terser message.
+    """
     xp = _args.array_module(grad_output, indices, out)
     grad_output = _args.float_array(grad_output, "grad_output", 4)
     geom, out_shape = max_pool2d_geometry(input_shape, kernel_size, stride, padding, dilation,
@@ -69,7 +75,7 @@ def max_pool2d_backward(grad_output, indices, input_shape: Sequence[int], kernel
                         % getattr(indices, "dtype", type(indices).__name__))
     _expect("indices", indices.shape, out_shape)
     plane = geom[2] * geom[3]
-    lo, hi = int(indices.min()), int(indices.max())
+    lo, hi = (int(indices.min()), int(indices.max())) if check_indices else (0, 0)
     if lo < 0 or hi >= plane:
         raise ValueError("indices must lie in [0, %d) (H*W of input_shape %s), got values "
                          "in [%d, %d]" % (plane, tuple(input_shape), lo, hi))
