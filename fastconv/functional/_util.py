@@ -3,6 +3,8 @@ from typing import Tuple
 
 import numpy as np
 
+from ..autograd import Tensor
+
 
 def array_module(array):
     """numpy for numpy arrays, cupy for cupy arrays (imported only when one arrives)."""
@@ -42,9 +44,7 @@ def sum_to_shape(grad, shape: Tuple[int, ...]):
 
 def check_tensor(value, name: str, optional: bool = False):
     """Functional ops take Tensors (as torch does); anything else is a TypeError."""
-    from ..autograd import Tensor
-    if value is None and optional:
+    if isinstance(value, Tensor) or (value is None and optional):
         return
-    if not isinstance(value, Tensor):
-        raise TypeError("%s must be a fastconv Tensor, got %s (wrap arrays with "
-                        "fastconv.tensor or fastconv.from_numpy)" % (name, type(value).__name__))
+    raise TypeError("%s must be a fastconv Tensor, got %s (wrap arrays with "
+                    "fastconv.tensor or fastconv.from_numpy)" % (name, type(value).__name__))

@@ -91,6 +91,13 @@ def _one_hot(xp, safe, classes: int, dtype):
     return (xp.arange(classes).reshape(shape) == safe[:, None]).astype(dtype)
 
 
+def _pick(xp, scores, safe):
+    """scores[n, safe[n], ...]: each element's score of its target class."""
+    if scores.ndim == 2:   # the common (N, C) case: plain indexing, same values
+        return scores[xp.arange(scores.shape[0]), safe]
+    return xp.take_along_axis(scores, safe[:, None], axis=1)[:, 0]
+
+
 def _batch(x, target):
     """Add a batch axis to unbatched (C,) scores and their () target."""
     return (x[None], target[None], True) if x.ndim == 1 else (x, target, False)
@@ -105,7 +112,7 @@ class CrossEntropy(Function):
         x, target, ctx.unbatched = _batch(x, target)
         logp = _log_softmax(x, 1)
         safe, w = _element_weights(xp, target, weight, ignore_index, x.dtype)
-        picked = xp.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+        picked = _pick(xp, logp, safe)
         losses = xp.where(w != 0, -picked * w, xp.zeros((), dtype=x.dtype))
         ctx.logp, ctx.safe, ctx.w, ctx.reduction = logp, safe, w, reduction
         out = _reduce(xp, losses, w, reduction)
@@ -117,8 +124,14 @@ class CrossEntropy(Function):
         if ctx.unbatched and ctx.reduction == "none":
             grad = grad[None]
         coef = _coefficients(grad, ctx.w, ctx.reduction)
-        onehot = _one_hot(xp, ctx.safe, ctx.logp.shape[1], ctx.logp.dtype)
-        dx = (xp.exp(ctx.logp) - onehot) * coef[:, None]
+        if ctx.logp.ndim == 2 and coef.dtype == ctx.logp.dtype:
+            # softmax - onehot without building the one-hot: subtracting 0 elsewhere is exact
+            dx = xp.exp(ctx.logp)
+            dx[xp.arange(dx.shape[0]), ctx.safe] -= 1
+            dx *= coef[:, None]
+        else:
+            onehot = _one_hot(xp, ctx.safe, ctx.logp.shape[1], ctx.logp.dtype)
+            dx = (xp.exp(ctx.logp) - onehot) * coef[:, None]
         return dx[0, ...] if ctx.unbatched else dx
 
 
@@ -130,7 +143,7 @@ class NLLLoss(Function):
         xp = array_module(x)
         x, target, ctx.unbatched = _batch(x, target)
         safe, w = _element_weights(xp, target, weight, ignore_index, x.dtype)
-        picked = xp.take_along_axis(x, safe[:, None], axis=1)[:, 0]
+        picked = _pick(xp, x, safe)
         losses = xp.where(w != 0, -picked * w, xp.zeros((), dtype=x.dtype))
         ctx.shape, ctx.safe, ctx.w, ctx.reduction = x.shape, safe, w, reduction
         out = _reduce(xp, losses, w, reduction)
