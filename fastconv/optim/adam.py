@@ -4,7 +4,7 @@ from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, ParamsT, _array_module
 
 
 class Adam(Optimizer):
@@ -60,13 +60,19 @@ class Adam(Optimizer):
                 step = float(state["step"])
                 if weight_decay != 0:
                     g = g + weight_decay * p.data
+                # the textbook formulas, evaluated in the same order into two reused
+                # scratch arrays t and d instead of fresh temporaries
+                xp = _array_module(g)
+                t, d = self._scratch(p, g, 0), self._scratch(p, g, 1)
                 m, v = state["exp_avg"], state["exp_avg_sq"]
-                m += (1 - beta1) * (g - m)
+                m += xp.multiply(xp.subtract(g, m, out=t), 1 - beta1, out=t)
                 v *= beta2
-                v += (1 - beta2) * g * g
+                v += xp.multiply(xp.multiply(g, 1 - beta2, out=t), g, out=t)
                 if group["amsgrad"]:
-                    v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                    v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
                 step_size = lr / (1 - beta1 ** step)
-                denom = np.sqrt(v) / math.sqrt(1 - beta2 ** step) + eps
-                p.data += (-step_size * m) / denom
+                denom = xp.sqrt(v, out=d)
+                denom /= math.sqrt(1 - beta2 ** step)
+                denom += eps
+                p.data += xp.divide(xp.multiply(m, -step_size, out=t), denom, out=t)
         return loss

@@ -3,6 +3,8 @@ import copy
 import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
+import numpy as np
+
 from ..autograd import Tensor
 
 ParamsT = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]
@@ -23,6 +25,7 @@ class Optimizer:
     def __init__(self, params: ParamsT, defaults: Dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.state: Dict[Tensor, Dict[str, Any]] = {}
+        self._work: Dict[Any, Any] = {}   # scratch arrays for step(), not part of state
         self.param_groups: List[Dict[str, Any]] = []
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable "
@@ -83,6 +86,16 @@ class Optimizer:
     def step(self, closure: Optional[Callable[[], Any]] = None):
         raise NotImplementedError
 
+    def _scratch(self, param: Tensor, like, slot: int = 0):
+        """A work array shaped like `like`, kept per (param, slot) across steps so that an
+        update needs no temporary arrays; its contents are whatever was left in it."""
+        key = (id(param), slot)   # ids of live params are unique; contents are scratch
+        work = self._work.get(key)
+        if (work is None or type(work) is not type(like) or work.shape != like.shape
+                or work.dtype != like.dtype):
+            work = self._work[key] = _array_module(like).empty_like(like)
+        return work
+
     def _closure_loss(self, closure: Optional[Callable[[], Any]]):
         """Run the closure (re-evaluating the loss with grad enabled), if any."""
         if closure is None:
@@ -134,6 +147,14 @@ class Optimizer:
             for key in sorted(k for k in group if k != "params"):
                 text += "\n    %s: %s" % (key, group[key])
         return text + "\n)"
+
+
+def _array_module(array):
+    """numpy, or cupy for cupy arrays (imported only when one arrives)."""
+    if isinstance(array, np.ndarray):
+        return np
+    import cupy
+    return cupy
 
 
 def _copy(value):

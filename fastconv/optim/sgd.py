@@ -1,7 +1,7 @@
 """SGD with momentum, dampening, Nesterov momentum and L2 weight decay (torch's rule)."""
 from typing import Any, Callable, Optional
 
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, ParamsT, _array_module
 
 
 class SGD(Optimizer):
@@ -36,22 +36,31 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum = group["lr"], group["momentum"]
             dampening, weight_decay = group["dampening"], group["weight_decay"]
+            nesterov, maximize = group["nesterov"], group["maximize"]
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
-                g = p.grad.data
-                if group["maximize"]:
+                g = grad.data
+                if maximize:
                     g = -g
                 if weight_decay != 0:
                     g = g + weight_decay * p.data
+                xp = _array_module(g)
                 if momentum != 0:
-                    state = self.state.setdefault(p, {})
+                    state = self.state.get(p)
+                    if state is None:
+                        state = self.state[p] = {}
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         buf = state["momentum_buffer"] = g.copy()
                     else:
                         buf *= momentum
-                        buf += (1 - dampening) * g
-                    g = g + momentum * buf if group["nesterov"] else buf
-                p.data -= lr * g
+                        if dampening == 0:
+                            buf += g   # (1 - 0) * g is g exactly: skip the product
+                        else:
+                            buf += xp.multiply(g, 1 - dampening, out=self._scratch(p, g))
+                    g = g + momentum * buf if nesterov else buf
+                # p -= lr * g, with the product in a reused scratch array
+                p.data -= xp.multiply(g, lr, out=self._scratch(p, g))
         return loss

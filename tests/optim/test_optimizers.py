@@ -159,3 +159,21 @@ def test_trains_a_module_through_backward():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.01 * losses[0]
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+                                  lambda p: optim.SGD(p, lr=0.1, dampening=0.5, momentum=0.5),
+                                  lambda p: optim.Adam(p, lr=0.1, amsgrad=True)])
+def test_scratch_arrays_stay_out_of_state_and_follow_a_reshaped_parameter(make):
+    p = nn.Parameter(fc.tensor(np.ones((2, 3))))
+    opt = make([p])
+    for shape in ((2, 3), (2, 3), (4,), (4,)):
+        if p.data.shape != shape:        # the user swaps the data for another shape
+            p.data = np.ones(shape)
+            opt.state.clear()
+        p.grad = fc.tensor(np.full(shape, 0.5))
+        before = p.data.copy()
+        opt.step()
+        assert p.data.shape == shape and np.all(p.data < before)
+    names = {name for s in opt.state_dict()["state"].values() for name in s}
+    assert names <= {"momentum_buffer", "step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
