@@ -9,7 +9,7 @@ interleaved runs (fastconv, torch, fastconv, ...) so that machine noise hits bot
 import statistics
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -232,6 +232,68 @@ def numpy_gemm_gflops(size: int = 2048, repeats: int = 5) -> float:
     c = np.empty((size, size), dtype=np.float32)
     ms = median_ms(lambda: np.matmul(a, b, out=c), repeats)
     return 2.0 * size ** 3 / (ms * 1e-3) / 1e9
+
+
+# ---------------------------------------------------------------- per-op overhead
+
+def op_overhead_us(number: int = 1000, repeat: int = 7) -> Dict[str, float]:
+    """Median microseconds per call of ops on tiny inputs (a few elements), one thread.
+
+    The native work is negligible there, so these numbers are what the Python layers
+    cost per op: raw `fastconv.ops` calls, `fastconv.functional` forwards (recorded on
+    the tape) and forward+backward. A LeNet-5 step runs about a dozen such ops, so this
+    says how much of a small network's step is overhead rather than arithmetic.
+    """
+    import fastconv
+    import fastconv.functional as F
+    from . import _threads, ops
+
+    def tensor(*shape, grad=False):
+        return fastconv.tensor(np.ones(shape, np.float32), requires_grad=grad)
+
+    x, w, b = tensor(1, 1, 2, 2, grad=True), tensor(1, 1, 1, 1, grad=True), tensor(1, grad=True)
+    xl, wl, v = tensor(1, 1, grad=True), tensor(1, 1, grad=True), tensor(1, grad=True)
+    g4, g2, g1, gp = tensor(1, 1, 2, 2), tensor(1, 1), tensor(1), tensor(1, 1, 1, 1)
+    a1, x4, w4 = v.data.copy(), x.data.copy(), w.data.copy()
+    xl2, wl2, b1 = xl.data.copy(), wl.data.copy(), b.data.copy()
+
+    def fresh(*leaves):
+        for leaf in leaves:
+            leaf.grad = None
+
+    cases = {
+        "ops.relu_forward": lambda: ops.relu_forward(a1),
+        "ops.conv2d_forward": lambda: ops.conv2d_forward(x4, w4, b1),
+        "ops.max_pool2d_forward": lambda: ops.max_pool2d_forward(x4, 2),
+        "ops.linear_forward": lambda: ops.linear_forward(xl2, wl2, b1),
+        "F.relu forward": lambda: F.relu(v),
+        "F.conv2d forward": lambda: F.conv2d(x, w, b),
+        "F.max_pool2d forward": lambda: F.max_pool2d(x, 2),
+        "F.linear forward": lambda: F.linear(xl, wl, b),
+        "F.relu forward+backward": lambda: (fresh(v), F.relu(v).backward(g1)),
+        "F.conv2d forward+backward": lambda: (fresh(x, w, b), F.conv2d(x, w, b).backward(g4)),
+        "F.max_pool2d forward+backward": lambda: (fresh(x), F.max_pool2d(x, 2).backward(gp)),
+        "F.linear forward+backward": lambda: (fresh(xl, wl, b), F.linear(xl, wl, b).backward(g2)),
+    }
+    previous = _threads._requested
+    fastconv.set_num_threads(1)   # overhead, not thread wake-ups
+    try:
+        result = {}
+        for name, fn in cases.items():
+            def batch(fn=fn):
+                for _ in range(number):
+                    fn()   # each result dropped at once, as in a training loop
+            result[name] = 1e3 * median_ms(batch, repeat) / number
+        return result
+    finally:
+        _threads._requested = previous
+
+
+def format_overhead(overhead: Dict[str, float]) -> str:
+    """op_overhead_us() as a small fixed-width table."""
+    lines = ["Python overhead per op (tiny inputs, 1 thread, median us per call)"]
+    lines += ["  %-32s %8.1f" % (name, us) for name, us in overhead.items()]
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- the table
