@@ -69,19 +69,18 @@ class Function:
         """Like apply, but also return the Context (for ops with extra, non-differentiable
         outputs such as max_pool2d's indices)."""
         tensor_cls = Tensor
-        record = False
-        raw = []
+        raw, needs = [], []
         for a in args:
             if isinstance(a, tensor_cls):
                 raw.append(a.data)
-                if a.requires_grad:
-                    record = True
+                needs.append(a.requires_grad)
             else:
                 raw.append(a)
-        if record and is_grad_enabled():
-            ctx = Context(tuple(isinstance(a, tensor_cls) and a.requires_grad for a in args))
+                needs.append(False)
+        if True in needs and is_grad_enabled():
+            ctx = Context(tuple(needs))
             result = tensor_cls(cls.forward(ctx, *raw, **kwargs), requires_grad=True)
-            inputs = tuple(a if isinstance(a, tensor_cls) else None for a in args)
+            inputs = tuple([a if isinstance(a, tensor_cls) else None for a in args])
             result._node = Node(cls, ctx, inputs)
             return result, ctx
         ctx = Context(_no_grads(len(args)))
@@ -156,8 +155,9 @@ def _accumulate(tensor, grad) -> None:
     if grad.shape != tensor.data.shape:
         raise RuntimeError("gradient of shape %s does not match tensor of shape %s"
                            % (tuple(grad.shape), tuple(tensor.shape)))
-    if grad.dtype != tensor.dtype:
-        grad = grad.astype(tensor.dtype)
+    dtype = tensor.data.dtype
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
     if tensor.grad is None:
         tensor.grad = Tensor(grad.copy())
     else:

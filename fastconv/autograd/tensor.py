@@ -109,7 +109,7 @@ class Tensor:
     # ---------------------------------------------------------------- autograd state
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Set whether this leaf records operations for backward (in place)."""
-        if requires_grad and self.dtype.kind not in _FLOAT_KINDS:
+        if requires_grad and self.data.dtype.kind not in _FLOAT_KINDS:
             raise TypeError("only floating point tensors can require gradients, got %s"
                             % self.dtype)
         if not requires_grad and self._node is not None:

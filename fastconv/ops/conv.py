@@ -66,7 +66,8 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding: Padding = 0, dilatio
             raise ValueError("bias must have shape (%d,), got %s"
                              % (weight.shape[0], tuple(bias.shape)))
     y = _args.check_out(out, out_shape, x.dtype, xp)
-    x, weight, bias = (_args.unaliased(a, out, xp) for a in (x, weight, bias))
+    if out is not None:
+        x, weight, bias = (_args.unaliased(a, out, xp) for a in (x, weight, bias))
     return backend(xp).conv2d_forward(geom, x, weight, bias, y, bool(relu), nthreads())
 
 
@@ -81,7 +82,8 @@ def conv2d_backward_data(grad_output, weight, input_shape: Sequence[int], stride
                                       groups)
     _expect_shape("grad_output", grad_output, out_shape)
     dx = _args.check_out(out, tuple(input_shape), grad_output.dtype, xp)
-    grad_output, weight = (_args.unaliased(a, out, xp) for a in (grad_output, weight))
+    if out is not None:
+        grad_output, weight = (_args.unaliased(a, out, xp) for a in (grad_output, weight))
     return backend(xp).conv2d_backward_data(geom, grad_output, weight, dx, nthreads())
 
 
@@ -95,7 +97,8 @@ def conv2d_backward_weight(x, grad_output, weight_shape: Sequence[int], stride=1
     geom, out_shape = conv2d_geometry(x.shape, weight_shape, stride, padding, dilation, groups)
     _expect_shape("grad_output", grad_output, out_shape)
     dw = _args.check_out(out, tuple(weight_shape), x.dtype, xp)
-    x, grad_output = (_args.unaliased(a, out, xp) for a in (x, grad_output))
+    if out is not None:
+        x, grad_output = (_args.unaliased(a, out, xp) for a in (x, grad_output))
     return backend(xp).conv2d_backward_weight(geom, x, grad_output, dw, nthreads())
 
 

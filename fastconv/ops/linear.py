@@ -21,7 +21,8 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
     if beta != 0 and out is None:
         raise ValueError("beta != 0 needs an out= array to accumulate into")
     c = _args.check_out(out, (m, n), a.dtype, xp)
-    a, b = _args.unaliased(a, out, xp), _args.unaliased(b, out, xp)
+    if out is not None:
+        a, b = _args.unaliased(a, out, xp), _args.unaliased(b, out, xp)
     return backend(xp).gemm(bool(trans_a), bool(trans_b), a, b, c, float(alpha), float(beta),
                             nthreads())
 
