@@ -51,6 +51,11 @@ class Node:
 class Function:
     """Base class of differentiable ops."""
 
+    # True when backward returns only arrays it has just allocated (or views of them),
+    # never grad_output, a saved array or one array twice: backward() may then hand
+    # them to a leaf's .grad without the defensive copy.
+    fresh_gradients = False
+
     @staticmethod
     def forward(ctx: Context, *args, **kwargs):
         raise NotImplementedError
@@ -119,13 +124,15 @@ def _topological_order(root) -> List[Any]:
 def run_backward(root, gradient, retain_graph: bool = False) -> None:
     """Propagate `gradient` (an array shaped like root) from root to every leaf's .grad."""
     grads = {id(root): gradient}
+    fresh = set()   # keys whose gradient array nothing else references
     for tensor in _topological_order(root):
-        grad = grads.pop(id(tensor), None)
+        key = id(tensor)
+        grad = grads.pop(key, None)
         if grad is None:
             continue
         node: Optional[Node] = tensor._node
         if node is None or tensor._retains_grad:
-            _accumulate(tensor, grad)
+            _accumulate(tensor, grad, key in fresh)
         if node is None:
             continue
         if node.ctx is None:
@@ -145,20 +152,29 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
                                    "of shape %s" % (node.function.__name__, tuple(g.shape),
                                                     tuple(parent.shape)))
             key = id(parent)
-            grads[key] = g if key not in grads else grads[key] + g
+            if key in grads:
+                grads[key] = grads[key] + g
+                fresh.add(key)
+            else:
+                grads[key] = g
+                if node.function.fresh_gradients:
+                    fresh.add(key)
         if not retain_graph:
             node.ctx = None
 
 
-def _accumulate(tensor, grad) -> None:
-    """tensor.grad += grad (a new Tensor the first time), checking the shape."""
+def _accumulate(tensor, grad, fresh: bool = False) -> None:
+    """tensor.grad += grad (a new Tensor the first time), checking the shape.
+
+    The first time, grad is copied unless `fresh` says that nothing else references it.
+    """
     if grad.shape != tensor.data.shape:
         raise RuntimeError("gradient of shape %s does not match tensor of shape %s"
                            % (tuple(grad.shape), tuple(tensor.shape)))
     dtype = tensor.data.dtype
     if grad.dtype != dtype:
-        grad = grad.astype(dtype)
+        grad, fresh = grad.astype(dtype), True
     if tensor.grad is None:
-        tensor.grad = Tensor(grad.copy())
+        tensor.grad = Tensor(grad if fresh else grad.copy())
     else:
         tensor.grad.data += grad

@@ -10,6 +10,8 @@ from ._util import array_module, check_tensor, normalize_dim
 class ReLU(Function):
     """max(x, 0); the gradient passes where the output is positive."""
 
+    fresh_gradients = True   # backward allocates every gradient it returns
+
     @staticmethod
     def forward(ctx, x):
         y = ops.relu_forward(x)

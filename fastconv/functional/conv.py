@@ -35,6 +35,8 @@ def _conv_backward(ctx, dy) -> Tuple:
 class Conv2d(Function):
     """y = conv2d(x, w) + b (cross-correlation, PyTorch semantics)."""
 
+    fresh_gradients = True   # backward allocates every gradient it returns
+
     @staticmethod
     def forward(ctx, x, w, b, stride=1, padding=0, dilation=1, groups=1):
         x, ctx.unbatched = _batched(x)
@@ -50,6 +52,8 @@ class Conv2d(Function):
 
 class Conv2dReLU(Function):
     """relu(conv2d(x, w) + b) in one kernel call; backward masks dy with the output."""
+
+    fresh_gradients = True   # backward allocates every gradient it returns
 
     @staticmethod
     def forward(ctx, x, w, b, stride=1, padding=0, dilation=1, groups=1):

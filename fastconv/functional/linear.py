@@ -9,6 +9,8 @@ from ._util import check_tensor
 class Linear(Function):
     """Any leading axes are folded into one batch axis for the GEMM and restored after."""
 
+    fresh_gradients = True   # backward allocates every gradient it returns
+
     @staticmethod
     def forward(ctx, x, w, b):
         if x.ndim < 1:

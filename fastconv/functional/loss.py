@@ -106,6 +106,8 @@ def _batch(x, target):
 class CrossEntropy(Function):
     """-w[t] * log_softmax(x)[t], reduced; dx = (softmax(x) - onehot(t)) * w[t] * dL."""
 
+    fresh_gradients = True   # backward allocates every gradient it returns
+
     @staticmethod
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
         xp = array_module(x)
@@ -137,6 +139,8 @@ class CrossEntropy(Function):
 
 class NLLLoss(Function):
     """-w[t] * x[t] for log-probabilities x, reduced; dx = -onehot(t) * w[t] * dL."""
+
+    fresh_gradients = True   # backward allocates every gradient it returns
 
     @staticmethod
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean"):

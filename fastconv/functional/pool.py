@@ -11,6 +11,8 @@ IntPair = Union[int, Tuple[int, int]]
 class MaxPool2d(Function):
     """Max over sliding windows; backward sends each gradient to its window's argmax."""
 
+    fresh_gradients = True   # backward allocates every gradient it returns
+
     @staticmethod
     def forward(ctx, x, kernel_size=2, stride=None, padding=0, dilation=1, ceil_mode=False):
         ctx.unbatched = x.ndim == 3
