@@ -28,10 +28,12 @@
 static inline void fc_pool_axis(int64_t start, int64_t k, int64_t dil, int64_t size,
                                 int64_t *lo, int64_t *hi, int64_t *fallback)
 {
-    int64_t i0 = start < 0 ? (-start + dil - 1) / dil : 0;         /* first tap >= 0 */
-    int64_t i1 = start < size ? (size - start + dil - 1) / dil : 0; /* taps < size */
-    if (i1 > k)
-        i1 = k;
+    /* k is small: stepping over the taps is cheaper than two 64-bit divisions */
+    int64_t i0 = 0, i1 = k;
+    while (i0 < k && start + i0 * dil < 0)
+        i0++;
+    while (i1 > i0 && start + (i1 - 1) * dil >= size)
+        i1--;
     if (i0 < i1) {
         *lo = start + i0 * dil;
         *hi = start + (i1 - 1) * dil + 1;
@@ -43,13 +45,17 @@ static inline void fc_pool_axis(int64_t start, int64_t k, int64_t dil, int64_t s
 }
 
 #define T float
+#define K int32_t
 #define SUFFIX f32
 #include "pool_impl.h"
 #undef T
+#undef K
 #undef SUFFIX
 
 #define T double
+#define K int64_t
 #define SUFFIX f64
 #include "pool_impl.h"
 #undef T
+#undef K
 #undef SUFFIX

@@ -1,8 +1,8 @@
 /*
  * pool_impl.h - max_pool2d kernels written once for one element type.
  *
- * Included by pool.c with T (the element type) and SUFFIX (f32 / f64) defined; the
- * includer supplies POOL_CAT, POOL_FN and POOL_PAR_MIN. Semantics follow PyTorch's CPU
+ * Included by pool.c with T (the element type), K (an integer type as wide as T) and
+ * SUFFIX (f32 / f64) defined; the includer supplies POOL_CAT, POOL_FN and POOL_PAR_MIN. Semantics follow PyTorch's CPU
  * kernel: scan each window in row-major order, replace the running maximum when a value
  * is larger or is NaN (so a NaN wins, the last NaN if several), keep the first of equal
  * maxima; a window with no value above -inf reports its first in-bounds tap.
@@ -20,10 +20,9 @@ static inline void POOL_FN(window)(const T *xp, int64_t w, int64_t r0, int64_t r
         const T *row = xp + r * w;
         for (int64_t c = c0; c < c1; c += dw) {
             T v = row[c];
-            if (v > m || v != v) {
-                m = v;
-                mi = r * w + c;
-            }
+            int take = (v > m) | (v != v);   /* branch-free: random data mispredicts */
+            m = take ? v : m;
+            mi = take ? r * w + c : mi;
         }
     }
     *ymax = m;
@@ -53,27 +52,47 @@ static void POOL_FN(plane_general)(const fc_pool2d_params *p, const T *xp, T *yp
     }
 }
 
-/* Fast path: 2x2 windows, stride 2, no padding or dilation, every window inside. */
+/* Fast path: 2x2 windows, stride 2, no padding or dilation, every window inside.
+   Selects instead of branches in PyTorch's scan order; the in-window offset has type K
+   (as wide as T) so that the compiler can vectorise the loop over output columns. */
 static void POOL_FN(plane_2x2)(const fc_pool2d_params *p, const T *xp, T *yp, int64_t *ip)
 {
     const int64_t w = p->w, oh = p->oh, ow = p->ow;
+    const K k_w = (K)w, k_w1 = (K)(w + 1);   /* w < 2**31: checked by the Cython layer */
     for (int64_t oy = 0; oy < oh; oy++) {
         const T *top = xp + (2 * oy) * w;
         const T *bot = top + w;
+        T *yrow = yp + oy * ow;
+        const int64_t base = 2 * oy * w;
+        if (!ip) {
+            for (int64_t ox = 0; ox < ow; ox++) {
+                const T a = top[2 * ox], b = top[2 * ox + 1];
+                const T c = bot[2 * ox], d = bot[2 * ox + 1];
+                T m = a;
+                m = ((b > m) | (b != b)) ? b : m;
+                m = ((c > m) | (c != c)) ? c : m;
+                m = ((d > m) | (d != d)) ? d : m;
+                yrow[ox] = m;
+            }
+            continue;
+        }
+        int64_t *irow = ip + oy * ow;
         for (int64_t ox = 0; ox < ow; ox++) {
-            const int64_t c = 2 * ox;
-            const int64_t base = 2 * oy * w + c;
-            T m = top[c];
-            int64_t mi = base;
-            T v = top[c + 1];
-            if (v > m || v != v) { m = v; mi = base + 1; }
-            v = bot[c];
-            if (v > m || v != v) { m = v; mi = base + w; }
-            v = bot[c + 1];
-            if (v > m || v != v) { m = v; mi = base + w + 1; }
-            yp[oy * ow + ox] = m;
-            if (ip)
-                ip[oy * ow + ox] = mi;
+            const T a = top[2 * ox], b = top[2 * ox + 1];
+            const T c = bot[2 * ox], d = bot[2 * ox + 1];
+            T m = a;
+            K k = 0;
+            int t = (b > m) | (b != b);
+            m = t ? b : m;
+            k = t ? (K)1 : k;
+            t = (c > m) | (c != c);
+            m = t ? c : m;
+            k = t ? k_w : k;
+            t = (d > m) | (d != d);
+            m = t ? d : m;
+            k = t ? k_w1 : k;
+            yrow[ox] = m;
+            irow[ox] = base + 2 * ox + (int64_t)k;
         }
     }
 }
