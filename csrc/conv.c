@@ -1,26 +1,28 @@
-/* conv.c: placeholder until the real kernels land; every call fails loudly. */
+/*
+ * conv.c - conv2d forward, data gradient, weight gradient and bias gradient, float and
+ * double, on the GEMM engine of gemm_internal.h. The code for each element type is in
+ * conv_tmpl.h, included once per type.
+ */
+#pragma STDC FP_CONTRACT OFF
+
+#include <stdlib.h>
+#include <string.h>
+
 #include "fastconv.h"
+#include "fc_internal.h"
+#include "gemm_internal.h"
 
-int fc_conv2d_forward_f32(const fc_conv2d_params *p, const float *x, const float *w,                           const float *bias, float *y, int relu, int nthreads)
-{ return 2; }
+#define FC_NAME2(name, sfx) name##_##sfx
+#define FC_NAME(name, sfx) FC_NAME2(name, sfx)
 
-int fc_conv2d_forward_f64(const fc_conv2d_params *p, const double *x, const double *w,                           const double *bias, double *y, int relu, int nthreads)
-{ return 2; }
+#define T float
+#define SFX f32
+#include "conv_tmpl.h"
+#undef T
+#undef SFX
 
-int fc_conv2d_backward_data_f32(const fc_conv2d_params *p, const float *dy,                                 const float *w, float *dx, int nthreads)
-{ return 2; }
-
-int fc_conv2d_backward_data_f64(const fc_conv2d_params *p, const double *dy,                                 const double *w, double *dx, int nthreads)
-{ return 2; }
-
-int fc_conv2d_backward_weight_f32(const fc_conv2d_params *p, const float *x,                                   const float *dy, float *dw, int nthreads)
-{ return 2; }
-
-int fc_conv2d_backward_weight_f64(const fc_conv2d_params *p, const double *x,                                   const double *dy, double *dw, int nthreads)
-{ return 2; }
-
-void fc_conv2d_backward_bias_f32(const fc_conv2d_params *p, const float *dy, float *db,                                  int nthreads)
-{ }
-
-void fc_conv2d_backward_bias_f64(const fc_conv2d_params *p, const double *dy, double *db,                                  int nthreads)
-{ }
+#define T double
+#define SFX f64
+#include "conv_tmpl.h"
+#undef T
+#undef SFX

@@ -7,6 +7,8 @@ misused must raise, never crash). Outputs are allocated by the caller (fastconv.
 """
 from libc.stdint cimport int64_t
 cimport numpy as cnp
+import operator
+
 import numpy as np
 
 cnp.import_array()
@@ -151,7 +153,8 @@ def gemm_kernel_name() -> str:
 
 # ------------------------------------------------------------------ gemm
 
-def gemm(bint trans_a, bint trans_b, cnp.ndarray a, cnp.ndarray b, cnp.ndarray c,
+def gemm(bint trans_a, bint trans_b, cnp.ndarray a not None, cnp.ndarray b not None,
+         cnp.ndarray c not None,
          double alpha=1.0, double beta=0.0, int nthreads=1):
     """c = alpha * op(a) @ op(b) + beta * c on 2-D C-contiguous arrays of one dtype."""
     if a.ndim != 2 or b.ndim != 2 or c.ndim != 2:
@@ -185,6 +188,19 @@ def gemm(bint trans_a, bint trans_b, cnp.ndarray a, cnp.ndarray b, cnp.ndarray c
 
 # ------------------------------------------------------------------ conv2d
 
+cdef inline void _check_ranges(tuple geom, tuple sizes, str what) except *:
+    """Geometry values below 2**31 and implied buffer sizes below 2**62 (exact Python
+    arithmetic), so that no index or coordinate computed by a kernel overflows int64."""
+    for v in geom:
+        v = operator.index(v)  # integers only: a float would be truncated silently
+        if not -2**31 < v < 2**31:
+            raise ValueError("fastconv._cpu: %s geometry value %r out of range" % (what, v))
+    for s in sizes:
+        if s >= 2**62:
+            raise ValueError("fastconv._cpu: %s geometry implies a buffer of %d elements"
+                             % (what, s))
+
+
 cdef fc_conv2d_params _conv_params(tuple geom) except *:
     """geom = (n, c_in, h, w, c_out, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups)."""
     cdef fc_conv2d_params p
@@ -197,10 +213,14 @@ cdef fc_conv2d_params _conv_params(tuple geom) except *:
             or p.pad_w < 0 or p.dil_h < 1 or p.dil_w < 1 or p.groups < 1
             or p.c_in % p.groups or p.c_out % p.groups):
         raise ValueError("fastconv._cpu: invalid conv geometry %r" % (geom,))
+    n, c_in, h, w, c_out, kh, kw, oh, ow = (int(v) for v in geom[:9])
+    _check_ranges(geom, (n * c_in * h * w, n * c_out * oh * ow, c_out * c_in * kh * kw,
+                         c_in * kh * kw * oh * ow), "conv")
     return p
 
 
-def conv2d_forward(tuple geom, cnp.ndarray x, cnp.ndarray w, object bias, cnp.ndarray y,
+def conv2d_forward(tuple geom, cnp.ndarray x not None, cnp.ndarray w not None, object bias,
+                   cnp.ndarray y not None,
                    bint relu=False, int nthreads=1):
     """y = conv2d(x, w) + bias, optionally followed by ReLU; writes into y."""
     cdef fc_conv2d_params p = _conv_params(geom)
@@ -227,7 +247,8 @@ def conv2d_forward(tuple geom, cnp.ndarray x, cnp.ndarray w, object bias, cnp.nd
     return y
 
 
-def conv2d_backward_data(tuple geom, cnp.ndarray dy, cnp.ndarray w, cnp.ndarray dx,
+def conv2d_backward_data(tuple geom, cnp.ndarray dy not None, cnp.ndarray w not None,
+                         cnp.ndarray dx not None,
                          int nthreads=1):
     """dx = gradient of conv2d with respect to its input; writes into dx."""
     cdef fc_conv2d_params p = _conv_params(geom)
@@ -251,7 +272,8 @@ def conv2d_backward_data(tuple geom, cnp.ndarray dy, cnp.ndarray w, cnp.ndarray 
     return dx
 
 
-def conv2d_backward_weight(tuple geom, cnp.ndarray x, cnp.ndarray dy, cnp.ndarray dw,
+def conv2d_backward_weight(tuple geom, cnp.ndarray x not None, cnp.ndarray dy not None,
+                           cnp.ndarray dw not None,
                            int nthreads=1):
     """dw = gradient of conv2d with respect to its weight; writes into dw."""
     cdef fc_conv2d_params p = _conv_params(geom)
@@ -276,7 +298,8 @@ def conv2d_backward_weight(tuple geom, cnp.ndarray x, cnp.ndarray dy, cnp.ndarra
     return dw
 
 
-def conv2d_backward_bias(tuple geom, cnp.ndarray dy, cnp.ndarray db, int nthreads=1):
+def conv2d_backward_bias(tuple geom, cnp.ndarray dy not None, cnp.ndarray db not None,
+                         int nthreads=1):
     """db = sum of dy over batch and space; writes into db."""
     cdef fc_conv2d_params p = _conv_params(geom)
     cdef int code = _dtype_code(dy)
@@ -308,14 +331,16 @@ cdef fc_pool2d_params _pool_params(tuple geom) except *:
             or p.kw < 1 or p.stride_h < 1 or p.stride_w < 1 or p.pad_h < 0 or p.pad_w < 0
             or p.dil_h < 1 or p.dil_w < 1 or 2 * p.pad_h > p.kh or 2 * p.pad_w > p.kw):
         raise ValueError("fastconv._cpu: invalid pool geometry %r" % (geom,))
+    n, c, h, w, oh, ow = (int(v) for v in geom[:6])
+    _check_ranges(geom, (n * c * h * w, n * c * oh * ow), "pool")
     # every output window must start inside the padded input
     if (p.oh - 1) * p.stride_h >= p.h + p.pad_h or (p.ow - 1) * p.stride_w >= p.w + p.pad_w:
         raise ValueError("fastconv._cpu: output size inconsistent with the input %r" % (geom,))
     return p
 
 
-def max_pool2d_forward(tuple geom, cnp.ndarray x, cnp.ndarray y, object indices,
-                       int nthreads=1):
+def max_pool2d_forward(tuple geom, cnp.ndarray x not None, cnp.ndarray y not None,
+                       object indices, int nthreads=1):
     """y = max over each window; indices (int64 or None) gets the argmax plane offsets."""
     cdef fc_pool2d_params p = _pool_params(geom)
     cdef int code = _dtype_code(x)
@@ -342,7 +367,8 @@ def max_pool2d_forward(tuple geom, cnp.ndarray x, cnp.ndarray y, object indices,
     return y
 
 
-def max_pool2d_backward(tuple geom, cnp.ndarray dy, cnp.ndarray indices, cnp.ndarray dx,
+def max_pool2d_backward(tuple geom, cnp.ndarray dy not None, cnp.ndarray indices not None,
+                        cnp.ndarray dx not None,
                         int nthreads=1):
     """dx = dy scattered (added) into the argmax positions; writes into dx."""
     cdef fc_pool2d_params p = _pool_params(geom)
@@ -372,7 +398,7 @@ def max_pool2d_backward(tuple geom, cnp.ndarray dy, cnp.ndarray indices, cnp.nda
 
 # ------------------------------------------------------------------ relu
 
-def relu_forward(cnp.ndarray x, cnp.ndarray y, int nthreads=1):
+def relu_forward(cnp.ndarray x not None, cnp.ndarray y not None, int nthreads=1):
     """y = max(x, 0); y may be x."""
     cdef int code = _dtype_code(x)
     cdef int64_t size = x.size
@@ -390,7 +416,8 @@ def relu_forward(cnp.ndarray x, cnp.ndarray y, int nthreads=1):
     return y
 
 
-def relu_backward(cnp.ndarray dy, cnp.ndarray y, cnp.ndarray dx, int nthreads=1):
+def relu_backward(cnp.ndarray dy not None, cnp.ndarray y not None, cnp.ndarray dx not None,
+                  int nthreads=1):
     """dx = dy * (y > 0) with y the forward output; dx may be dy."""
     cdef int code = _dtype_code(dy)
     cdef int64_t size = dy.size

@@ -1,9 +1,24 @@
 """fastconv.autograd: Tensor, Function (forward and backward side by side), the tape."""
+from .creation import (arange, empty, empty_like, eye, full, full_like, linspace, ones,
+                       ones_like, rand, rand_like, randint, randn, randn_like, zeros,
+                       zeros_like)
 from .function import Context, Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
+from .math_ops import (abs, argmax, argmin, cat, clamp, exp, flatten, log, matmul, max, mean,
+                       min, permute, reshape, result_type, sigmoid, sqrt, squeeze, stack, sum,
+                       tanh, transpose, unsqueeze, where)
 from .tensor import Tensor, from_numpy, tensor
 
-__all__ = ["Tensor", "Function", "Context", "tensor", "from_numpy", "no_grad",
-           "enable_grad", "is_grad_enabled", "set_grad_enabled", "gradcheck",
-           "GradcheckError"]
+__all__ = [
+    # core
+    "Tensor", "Function", "Context", "tensor", "from_numpy", "no_grad", "enable_grad",
+    "is_grad_enabled", "set_grad_enabled", "gradcheck", "GradcheckError",
+    # creation
+    "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like",
+    "arange", "linspace", "eye", "rand", "randn", "randint", "rand_like", "randn_like",
+    # functional forms of the Tensor math
+    "cat", "stack", "where", "matmul", "exp", "log", "sqrt", "tanh", "sigmoid", "abs",
+    "clamp", "sum", "mean", "max", "min", "argmax", "argmin", "reshape", "flatten",
+    "squeeze", "unsqueeze", "transpose", "permute", "result_type",
+]

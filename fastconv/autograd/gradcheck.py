@@ -46,15 +46,14 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
             continue
         analytical = np.zeros(t.shape) if t.grad is None else np.asarray(t.grad.data)
         numerical = np.empty(t.shape)
-        flat, num_flat = t.data.reshape(-1), numerical.reshape(-1)
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
+        for i in np.ndindex(*t.shape):   # index t.data itself: reshape(-1) may be a copy
+            original = t.data[i]
+            t.data[i] = original + eps
             plus = projected()
-            flat[i] = original - eps
+            t.data[i] = original - eps
             minus = projected()
-            flat[i] = original
-            num_flat[i] = (plus - minus) / (2 * eps)
+            t.data[i] = original
+            numerical[i] = (plus - minus) / (2 * eps)
         if not np.allclose(analytical, numerical, atol=atol, rtol=rtol):
             worst = np.unravel_index(np.argmax(np.abs(analytical - numerical)), t.shape)
             message = ("gradcheck: gradient of input %d disagrees with finite differences; "

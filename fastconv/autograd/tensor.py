@@ -36,8 +36,8 @@ class Tensor:
     def __init__(self, data, requires_grad: bool = False):
         if isinstance(data, Tensor):
             data = data.data
-        elif not hasattr(data, "__array_namespace__") and not isinstance(data, np.ndarray):
-            data = np.asarray(data)
+        elif not isinstance(data, np.ndarray) and not type(data).__module__.startswith("cupy"):
+            data = np.asarray(data)   # lists, Python and numpy scalars (0-d results)
         _array_module(data)
         self.data = data
         self.grad: Optional["Tensor"] = None
@@ -182,10 +182,11 @@ class Tensor:
                                "ambiguous")
         return bool(self.item())
 
-    def to(self, device: str) -> "Tensor":
-        """A copy on `device` ('cpu' or 'cuda'); self when already there. Differentiable."""
-        from .math_ops import to_device
-        return to_device(self, device)
+    def to(self, *args, dtype=None, device=None) -> "Tensor":
+        """to(device), to(dtype), to(device, dtype) or to(other): a converted copy, self when
+        nothing changes. Differentiable across devices and between float dtypes."""
+        from .math_ops import to
+        return to(self, *args, dtype=dtype, device=device)
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")

@@ -7,18 +7,21 @@ IntPair = Union[int, Sequence[int]]
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def _is_cupy(a) -> bool:
+    return type(a).__module__.startswith("cupy")
+
+
 def array_module(*arrays):
-    """numpy or cupy, whichever all the given arrays belong to; mixing them is a TypeError."""
+    """numpy or cupy, whichever all the given arrays belong to; mixing them is a TypeError.
+
+    Other objects are left to float_array / check_out, which name the argument.
+    """
     kinds = set()
     for a in arrays:
-        if a is None:
-            continue
         if isinstance(a, np.ndarray):
             kinds.add("numpy")
-        elif type(a).__module__.startswith("cupy"):
+        elif _is_cupy(a):
             kinds.add("cupy")
-        else:
-            raise TypeError("expected numpy or cupy arrays, got %s" % type(a).__name__)
     if len(kinds) > 1:
         raise TypeError("all arrays must live on one device: got both numpy and cupy arrays")
     if kinds == {"cupy"}:
@@ -29,8 +32,8 @@ def array_module(*arrays):
 
 def float_array(a, name: str, ndim: int = None):
     """Check that `a` is a float32/float64 array (of rank `ndim`); return it C-contiguous."""
-    if not hasattr(a, "dtype") or not hasattr(a, "shape"):
-        raise TypeError("%s must be an array, got %s" % (name, type(a).__name__))
+    if not isinstance(a, np.ndarray) and not _is_cupy(a):
+        raise TypeError("%s must be a numpy or cupy array, got %s" % (name, type(a).__name__))
     if a.dtype not in FLOAT_DTYPES:
         raise TypeError("%s must have dtype float32 or float64, got %s" % (name, a.dtype))
     if ndim is not None and a.ndim != ndim:
@@ -118,11 +121,20 @@ def check_out(out, shape, dtype, xp, name: str = "out"):
     """Allocate an output, or check a user's `out=` buffer; return the buffer to write."""
     if out is None:
         return xp.empty(shape, dtype=dtype)
-    if xp is np and not isinstance(out, np.ndarray):
-        raise TypeError("%s must be a numpy array, got %s" % (name, type(out).__name__))
+    if not isinstance(out, xp.ndarray):
+        raise TypeError("%s must be a %s array like the inputs, got %s"
+                        % (name, xp.__name__, type(out).__name__))
     if tuple(out.shape) != tuple(shape) or out.dtype != dtype:
         raise ValueError("%s must have shape %s and dtype %s, got %s %s"
                          % (name, tuple(shape), np.dtype(dtype), tuple(out.shape), out.dtype))
     if not out.flags.c_contiguous or not out.flags.writeable:
         raise ValueError("%s must be C-contiguous and writeable" % name)
     return out
+
+
+def unaliased(a, out, xp):
+    """`a`, or a copy of it when it shares memory with `out` (kernels write out while they
+    still read their inputs)."""
+    if a is not None and out is not None and xp.may_share_memory(a, out):
+        return a.copy()
+    return a

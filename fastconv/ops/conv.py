@@ -1,6 +1,8 @@
 """conv2d: forward, data gradient, weight gradient and bias gradient on raw arrays."""
 from typing import Sequence, Tuple, Union
 
+import numpy as np
+
 from . import _args
 from ._dispatch import backend, nthreads
 
@@ -21,8 +23,9 @@ def conv2d_geometry(x_shape: Sequence[int], w_shape: Sequence[int], stride=1,
                          % (tuple(w_shape),))
     n, c_in, h, w = (int(v) for v in x_shape)
     c_out, c_per_group, kh, kw = (int(v) for v in w_shape)
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
         raise ValueError("groups must be an int >= 1, got %r" % (groups,))
+    groups = int(groups)
     if c_in % groups:
         raise ValueError("groups=%d must divide the input channels %d" % (groups, c_in))
     if c_out % groups:
@@ -62,6 +65,7 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding: Padding = 0, dilatio
             raise ValueError("bias must have shape (%d,), got %s"
                              % (weight.shape[0], tuple(bias.shape)))
     y = _args.check_out(out, out_shape, x.dtype, xp)
+    x, weight, bias = (_args.unaliased(a, out, xp) for a in (x, weight, bias))
     return backend(xp).conv2d_forward(geom, x, weight, bias, y, bool(relu), nthreads())
 
 
@@ -76,6 +80,7 @@ def conv2d_backward_data(grad_output, weight, input_shape: Sequence[int], stride
                                       groups)
     _expect_shape("grad_output", grad_output, out_shape)
     dx = _args.check_out(out, tuple(input_shape), grad_output.dtype, xp)
+    grad_output, weight = (_args.unaliased(a, out, xp) for a in (grad_output, weight))
     return backend(xp).conv2d_backward_data(geom, grad_output, weight, dx, nthreads())
 
 
@@ -89,6 +94,7 @@ def conv2d_backward_weight(x, grad_output, weight_shape: Sequence[int], stride=1
     geom, out_shape = conv2d_geometry(x.shape, weight_shape, stride, padding, dilation, groups)
     _expect_shape("grad_output", grad_output, out_shape)
     dw = _args.check_out(out, tuple(weight_shape), x.dtype, xp)
+    x, grad_output = (_args.unaliased(a, out, xp) for a in (x, grad_output))
     return backend(xp).conv2d_backward_weight(geom, x, grad_output, dw, nthreads())
 
 
@@ -98,8 +104,12 @@ def conv2d_backward_bias(grad_output, *, out=None):
     grad_output = _args.float_array(grad_output, "grad_output", 4)
     n, c, oh, ow = grad_output.shape
     _args.nonempty_batch(grad_output, "grad_output")
+    if min(c, oh, ow) < 1:
+        raise ValueError("grad_output must have no zero-sized dimension, got shape %s"
+                         % (tuple(grad_output.shape),))
     geom = (n, c, oh, ow, c, 1, 1, oh, ow, 1, 1, 0, 0, 1, 1, 1)
     db = _args.check_out(out, (c,), grad_output.dtype, xp)
+    grad_output = _args.unaliased(grad_output, out, xp)
     return backend(xp).conv2d_backward_bias(geom, grad_output, db, nthreads())
 
 

@@ -21,6 +21,7 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False, alpha: float = 1
     if beta != 0 and out is None:
         raise ValueError("beta != 0 needs an out= array to accumulate into")
     c = _args.check_out(out, (m, n), a.dtype, xp)
+    a, b = _args.unaliased(a, out, xp), _args.unaliased(b, out, xp)
     return backend(xp).gemm(bool(trans_a), bool(trans_b), a, b, c, float(alpha), float(beta),
                             nthreads())
 
@@ -45,6 +46,7 @@ def linear_forward(x, weight, bias=None, *, out=None):
                              % (weight.shape[0], tuple(bias.shape)))
         xp = _args.array_module(x, weight, bias, out)
         c = _args.check_out(out, (x.shape[0], weight.shape[0]), x.dtype, xp)
+        x, weight, bias = (_args.unaliased(a, out, xp) for a in (x, weight, bias))
         c[...] = bias
         return gemm(x, weight, trans_b=True, beta=1.0, out=c)
     return gemm(x, weight, trans_b=True, out=out)

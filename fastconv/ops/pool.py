@@ -24,8 +24,8 @@ def max_pool2d_geometry(x_shape: Sequence[int], kernel_size, stride=None, paddin
         raise ValueError("input must have no zero-sized dimension, got shape %s"
                          % (tuple(x_shape),))
     kh, kw = _args.pair(kernel_size, "kernel_size", 1)
-    sh, sw = (kh, kw) if stride is None or stride == [] or stride == () else \
-        _args.pair(stride, "stride", 1)
+    no_stride = stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
+    sh, sw = (kh, kw) if no_stride else _args.pair(stride, "stride", 1)
     ph, pw = _args.pair(padding, "padding", 0)
     dh, dw = _args.pair(dilation, "dilation", 1)
     if 2 * ph > kh or 2 * pw > kw:
@@ -68,6 +68,11 @@ def max_pool2d_backward(grad_output, indices, input_shape: Sequence[int], kernel
         raise TypeError("indices must be an int64 array, got %s"
                         % getattr(indices, "dtype", type(indices).__name__))
     _expect("indices", indices.shape, out_shape)
+    plane = geom[2] * geom[3]
+    lo, hi = int(indices.min()), int(indices.max())
+    if lo < 0 or hi >= plane:
+        raise ValueError("indices must lie in [0, %d) (H*W of input_shape %s), got values "
+                         "in [%d, %d]" % (plane, tuple(input_shape), lo, hi))
     if not indices.flags.c_contiguous:
         indices = xp.ascontiguousarray(indices)
     dx = _args.check_out(out, tuple(input_shape), grad_output.dtype, xp)

@@ -1,0 +1,22 @@
+"""fastconv's own sgemm against numpy's BLAS on square and skinny shapes."""
+import numpy as np
+import pytest
+
+import fastconv
+
+SHAPES = [(1024, 1024, 1024), (6, 784 * 64, 25), (64, 120, 400)]
+
+
+@pytest.mark.parametrize("lib", ["fastconv", "numpy"])
+@pytest.mark.parametrize("m,n,k", SHAPES, ids=["%dx%dx%d" % s for s in SHAPES])
+def test_sgemm(benchmark, m, n, k, lib, threads):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    c = np.empty((m, n), dtype=np.float32)
+    benchmark.group = "sgemm %dx%dx%d %dthr" % (m, n, k, threads)
+    benchmark.extra_info["gflop"] = 2.0 * m * n * k / 1e9
+    if lib == "fastconv":
+        benchmark(fastconv.ops.gemm, a, b, out=c)
+    else:
+        benchmark(np.matmul, a, b, out=c)

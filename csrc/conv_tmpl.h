@@ -1,0 +1,502 @@
+/*
+ * conv_tmpl.h - conv2d forward / backward kernels for one element type.
+ * Included by conv.c once per type with T (float/double) and SFX (f32/f64) defined.
+ *
+ * Everything is a GEMM on fc_gemm_serial (gemm_internal.h) inside one OpenMP region:
+ *   forward      y_g[M, P]  = W_g[M, K] @ col(x)[K, P]       (implicit im2col in B packing)
+ *   data grad    stride 1:  forward conv of dy with rotated, channel-swapped weights
+ *                stride>1:  dcol[K, P] = W_g^T @ dy_g, then col2im scatter-add
+ *   weight grad  dW_g[M, K] = sum over images of dy_g[M, P] @ col(x)^T[P, K]
+ * with M = C_out/groups, K = C_in/groups*KH*KW, P = OH*OW. Work is split into tasks
+ * whose results never depend on the thread count (see each function).
+ * Scratch is malloc'ed per call (packed weights, per-thread panels).
+ */
+#define N_(name) FC_NAME(name, SFX)
+#define GKR N_(fc_gemm_kernel)
+#define OPD N_(fc_operand)
+
+/* ------------------------------------------------------------------ im2col pieces */
+
+/*
+ * out[t*os] = x_plane[iy, ix] for the output pixels (oy, ox0 + t), t < len, of tap
+ * (ky, kx): iy = oy*sh - ph + ky*dh, ix = (ox0+t)*sw - pw + kx*dw; taps outside the
+ * plane give 0. Paddings may be negative (data gradient through the forward kernel).
+ */
+static inline void N_(gather_run)(const fc_conv2d_params *p, const T *plane, int64_t ky,
+                                  int64_t kx, int64_t oy, int64_t ox0, int64_t len, T *out,
+                                  int64_t os)
+{
+    const int64_t iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
+    int64_t lo = len, hi = len;
+    const int64_t sw = p->stride_w;
+    const int64_t ix0 = ox0 * sw - p->pad_w + kx * p->dil_w;
+    if (iy >= 0 && iy < p->h) {
+        lo = ix0 >= 0 ? 0 : fc_ceil_div(-ix0, sw);
+        hi = (p->w - ix0 > 0) ? fc_ceil_div(p->w - ix0, sw) : 0;
+        lo = fc_min64(lo, len);
+        hi = fc_max64(fc_min64(hi, len), lo);
+    } else {
+        lo = hi = 0; /* whole run in padding */
+    }
+    int64_t t = 0;
+    for (; t < lo; t++)
+        out[t * os] = 0;
+    if (hi > lo) {
+        const T *src = plane + (iy * p->w + ix0 + lo * sw); /* first in-bounds tap */
+        if (os == 1 && sw == 1)
+            memcpy(out + lo, src, (size_t)(hi - lo) * sizeof(T));
+        else
+            for (t = lo; t < hi; t++)
+                out[t * os] = src[(t - lo) * sw];
+    }
+    for (t = hi; t < len; t++)
+        out[t * os] = 0;
+}
+
+/* Forward B operand: col(x) of one image and group, columns = output pixels. */
+typedef struct {
+    const fc_conv2d_params *p;
+    const T *x; /* first input channel of the group in this image */
+} N_(im2col_ctx);
+
+static void N_(pack_b_im2col)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
+                              int64_t r, T *dst)
+{
+    const N_(im2col_ctx) *cx = (const N_(im2col_ctx) *)op->ctx;
+    const fc_conv2d_params *p = cx->p;
+    const int64_t khw = p->kh * p->kw, hw = p->h * p->w, ow = p->ow;
+    const int64_t j_start = op->off + x0;
+    const int64_t oy0 = j_start / ow, ox0 = j_start % ow;
+    int64_t ci = k0 / khw, ky = (k0 % khw) / p->kw, kx = k0 % p->kw;
+    for (int64_t pp = 0; pp < kn; pp++) {
+        const T *plane = cx->x + ci * hw;
+        int64_t jl = 0, oy = oy0, ox = ox0;
+        while (jl < xn) { /* runs that stay on one output row and inside one panel */
+            const int64_t lane = jl % r;
+            const int64_t len = fc_min64(fc_min64(xn - jl, ow - ox), r - lane);
+            N_(gather_run)(p, plane, ky, kx, oy, ox, len, dst + (jl - lane) * kn + pp * r + lane,
+                           1);
+            jl += len;
+            ox += len;
+            if (ox == ow) {
+                ox = 0;
+                oy++;
+            }
+        }
+        if (++kx == p->kw) {
+            kx = 0;
+            if (++ky == p->kh) {
+                ky = 0;
+                ci++;
+            }
+        }
+    }
+    const int64_t tail = xn % r;
+    if (tail) {
+        T *last = dst + (xn - tail) * kn;
+        for (int64_t pp = 0; pp < kn; pp++)
+            for (int64_t j = tail; j < r; j++)
+                last[pp * r + j] = 0;
+    }
+}
+
+/* Weight-gradient operands: depth k' runs over (image, output pixel) of a chunk. */
+typedef struct {
+    const fc_conv2d_params *p;
+    const T *x;      /* first input channel of the group in the chunk's first image */
+    const T *dy;     /* first output channel of the group in the chunk's first image */
+} N_(wgrad_ctx);
+
+/* B(k', kk) = col(x)[kk, k']: NR panels over kk, gathered along output rows. */
+static void N_(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
+                             int64_t r, T *dst)
+{
+    const N_(wgrad_ctx) *cx = (const N_(wgrad_ctx) *)op->ctx;
+    const fc_conv2d_params *p = cx->p;
+    const int64_t khw = p->kh * p->kw, hw = p->h * p->w, P = p->oh * p->ow;
+    const int64_t img_stride = p->c_in * hw;
+    for (int64_t jj = 0; jj < xn; jj++) {
+        const int64_t kk = op->off + x0 + jj;
+        const int64_t ci = kk / khw, ky = (kk % khw) / p->kw, kx = kk % p->kw;
+        T *out = dst + (jj / r) * r * kn + jj % r;
+        int64_t done = 0, img = k0 / P, pix = k0 % P;
+        while (done < kn) {
+            const int64_t seg = fc_min64(kn - done, P - pix);
+            const T *plane = cx->x + img * img_stride + ci * hw;
+            int64_t oy = pix / p->ow, ox = pix % p->ow, left = seg;
+            while (left > 0) {
+                const int64_t len = fc_min64(left, p->ow - ox);
+                N_(gather_run)(p, plane, ky, kx, oy, ox, len, out + done * r, r);
+                done += len;
+                left -= len;
+                ox = 0;
+                oy++;
+            }
+            img++;
+            pix = 0;
+        }
+    }
+    const int64_t tail = xn % r;
+    if (tail) {
+        T *last = dst + (xn - tail) * kn;
+        for (int64_t pp = 0; pp < kn; pp++)
+            for (int64_t j = tail; j < r; j++)
+                last[pp * r + j] = 0;
+    }
+}
+
+/* A(i, k') = dy[image, channel i of the group, pixel]: MR panels. */
+static void N_(pack_a_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
+                             int64_t r, T *dst)
+{
+    const N_(wgrad_ctx) *cx = (const N_(wgrad_ctx) *)op->ctx;
+    const fc_conv2d_params *p = cx->p;
+    const int64_t P = p->oh * p->ow, img_stride = p->c_out * P;
+    for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
+        const int64_t mr = fc_min64(r, xn - i0);
+        for (int64_t ii = 0; ii < mr; ii++) {
+            const T *rowbase = cx->dy + (x0 + i0 + ii) * P;
+            int64_t done = 0, img = k0 / P, pix = k0 % P;
+            while (done < kn) {
+                const int64_t seg = fc_min64(kn - done, P - pix);
+                const T *src = rowbase + img * img_stride + pix;
+                for (int64_t t = 0; t < seg; t++)
+                    dst[(done + t) * r + ii] = src[t];
+                done += seg;
+                img++;
+                pix = 0;
+            }
+        }
+        for (int64_t pp = 0; pp < kn; pp++)
+            for (int64_t ii = mr; ii < r; ii++)
+                dst[pp * r + ii] = 0;
+    }
+}
+
+/* ------------------------------------------------------------------ forward */
+
+/* Below this many multiply-adds a convolution runs on one thread. */
+#define FC_CONV_PARALLEL_MIN ((int64_t)1 << 17)
+
+/*
+ * Forward convolution for any geometry whose paddings may be negative (shared with the
+ * stride-1 data gradient). Tasks are (image, group, block of output pixels); a block
+ * boundary never changes a result (columns of C are independent), so the block size may
+ * follow the thread count.
+ */
+static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T *w,
+                                 const T *bias, T *y, int relu, int nthreads)
+{
+    const GKR *kr = N_(fc_gemm_select)();
+    const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
+    const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
+    const int pointwise = p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+                          p->pad_h == 0 && p->pad_w == 0 && p->oh == p->h && p->ow == p->w;
+    int64_t nt = nthreads < 1 ? 1 : nthreads;
+    if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
+        nt = 1;
+
+    /* pixel blocks: enough tasks for every thread, at most NC columns each */
+    const int64_t base = p->n * G, ptiles = fc_ceil_div(P, kr->nr);
+    int64_t nblk = fc_min64(fc_ceil_div(4 * nt, base), ptiles);
+    nblk = fc_max64(nblk, fc_ceil_div(P, kr->nc));
+    const int64_t jb = fc_round_up(fc_ceil_div(P, nblk), kr->nr);
+    nblk = fc_ceil_div(P, jb);
+    const int64_t ntasks = base * nblk;
+    nt = fc_min64(nt, ntasks);
+
+    const int64_t wpack_g = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, M, K), sizeof(T));
+    const int64_t wsize = N_(fc_gemm_work_size)(kr, jb);
+    T *scratch = (T *)fc_aligned_malloc((G * wpack_g + nt * wsize) * (int64_t)sizeof(T));
+    if (!scratch)
+        return FC_ENOMEM;
+    T *wpack = scratch, *work = scratch + G * wpack_g;
+
+#pragma omp parallel num_threads((int)nt) if (nt > 1)
+    {
+        const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
+        int64_t lo, hi;
+        fc_split(G, tid, nthr, &lo, &hi);
+        for (int64_t g = lo; g < hi; g++) {
+            OPD wa = {N_(fc_pack_a_strided), w + g * M * K, K, 1, NULL, 0, NULL};
+            N_(fc_gemm_prepack_a)(kr, M, K, &wa, wpack + g * wpack_g);
+        }
+#pragma omp barrier
+        T *mywork = work + tid * wsize;
+        fc_split(ntasks, tid, nthr, &lo, &hi);
+        for (int64_t t = lo; t < hi; t++) {
+            const int64_t img = t / (G * nblk), g = (t / nblk) % G, b = t % nblk;
+            const int64_t j0 = b * jb, jn = fc_min64(jb, P - j0);
+            const T *xg = x + (img * p->c_in + g * cin_g) * hw;
+            OPD A = {NULL, NULL, 0, 0, NULL, 0, wpack + g * wpack_g};
+            N_(im2col_ctx) cx = {p, xg};
+            OPD B;
+            if (pointwise) {
+                OPD pw = {N_(fc_pack_b_strided), xg + j0, hw, 1, NULL, 0, NULL};
+                B = pw;
+            } else {
+                OPD ic = {N_(pack_b_im2col), NULL, 0, 0, &cx, j0, NULL};
+                B = ic;
+            }
+            N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0,
+                               y + (img * p->c_out + g * M) * P + j0, P,
+                               bias ? bias + g * M : NULL, relu, mywork);
+        }
+    }
+    fc_aligned_free(scratch);
+    return FC_OK;
+}
+
+int N_(fc_conv2d_forward)(const fc_conv2d_params *p, const T *x, const T *w, const T *bias,
+                          T *y, int relu, int nthreads)
+{
+    if (p->n <= 0)
+        return FC_OK;
+    return N_(conv_forward_core)(p, x, w, bias, y, relu, nthreads);
+}
+
+/* ------------------------------------------------------------------ data gradient */
+
+/* Pixels per col2im block; fixed (not thread dependent) since it orders the sums. */
+#define FC_COL2IM_BLOCK 512
+
+/*
+ * Stride > 1: per task (image, group, block of input channels), for each fixed block of
+ * output pixels, dcol = W_g^T[rows of those channels] @ dy_g[:, block], then scatter-add
+ * into the task's own dx planes. Each dx element is summed over (pixel block, tap,
+ * pixel) in a fixed order; the channel split (thread dependent) only separates planes.
+ */
+static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy, const T *w,
+                                         T *dx, int nthreads)
+{
+    const GKR *kr = N_(fc_gemm_select)();
+    const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
+    const int64_t khw = p->kh * p->kw, K = cin_g * khw, P = p->oh * p->ow, hw = p->h * p->w;
+    int64_t nt = nthreads < 1 ? 1 : nthreads;
+    if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
+        nt = 1;
+    const int64_t base = p->n * G;
+    const int64_t ncb = fc_min64(fc_ceil_div(4 * nt, base), cin_g);
+    const int64_t cb = fc_ceil_div(cin_g, ncb);
+    const int64_t ntasks = base * fc_ceil_div(cin_g, cb);
+    nt = fc_min64(nt, ntasks);
+    const int64_t pb = fc_min64(P, FC_COL2IM_BLOCK);
+    const int64_t dcol_size = fc_pad_elems(cb * khw * pb, sizeof(T));
+    const int64_t wsize = N_(fc_gemm_work_size)(kr, pb);
+    T *scratch = (T *)fc_aligned_malloc(nt * (dcol_size + wsize) * (int64_t)sizeof(T));
+    if (!scratch)
+        return FC_ENOMEM;
+
+#pragma omp parallel num_threads((int)nt) if (nt > 1)
+    {
+        const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
+        T *dcol = scratch + tid * (dcol_size + wsize), *mywork = dcol + dcol_size;
+        const int64_t nblk_c = fc_ceil_div(cin_g, cb);
+        int64_t lo, hi;
+        fc_split(ntasks, tid, nthr, &lo, &hi);
+        for (int64_t t = lo; t < hi; t++) {
+            const int64_t img = t / (G * nblk_c), g = (t / nblk_c) % G;
+            const int64_t c0 = (t % nblk_c) * cb, c1 = fc_min64(c0 + cb, cin_g);
+            const int64_t rows = (c1 - c0) * khw;
+            T *dxc = dx + (img * p->c_in + g * cin_g + c0) * hw;
+            memset(dxc, 0, (size_t)((c1 - c0) * hw) * sizeof(T));
+            OPD A = {N_(fc_pack_a_strided), w + g * M * K + c0 * khw, 1, K, NULL, 0, NULL};
+            for (int64_t j0 = 0; j0 < P; j0 += pb) {
+                const int64_t jn = fc_min64(pb, P - j0);
+                OPD B = {N_(fc_pack_b_strided), dy + (img * p->c_out + g * M) * P + j0, P, 1,
+                         NULL, 0, NULL};
+                N_(fc_gemm_serial)(kr, rows, jn, M, (T)1, &A, &B, (T)0, dcol, jn, NULL, 0,
+                                   mywork);
+                /* col2im: row (ci, ky, kx) of dcol adds into plane ci */
+                for (int64_t row = 0; row < rows; row++) {
+                    const int64_t ci = row / khw, ky = (row % khw) / p->kw, kx = row % p->kw;
+                    T *plane = dxc + ci * hw;
+                    const T *src = dcol + row * jn;
+                    int64_t jl = 0, oy = j0 / p->ow, ox = j0 % p->ow;
+                    while (jl < jn) {
+                        const int64_t len = fc_min64(jn - jl, p->ow - ox);
+                        const int64_t iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
+                        if (iy >= 0 && iy < p->h) {
+                            const int64_t sw = p->stride_w;
+                            const int64_t ix0 = ox * sw - p->pad_w + kx * p->dil_w;
+                            int64_t a = ix0 >= 0 ? 0 : fc_ceil_div(-ix0, sw);
+                            int64_t e = (p->w - ix0 > 0) ? fc_ceil_div(p->w - ix0, sw) : 0;
+                            e = fc_min64(e, len);
+                            for (int64_t u = a; u < e; u++)
+                                plane[iy * p->w + ix0 + u * sw] += src[jl + u];
+                        }
+                        jl += len;
+                        ox += len;
+                        if (ox == p->ow) {
+                            ox = 0;
+                            oy++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    fc_aligned_free(scratch);
+    return FC_OK;
+}
+
+/*
+ * Stride 1: dx = conv(dy, W') with W'[g*Cin_g + ci, co, ky, kx] =
+ * W[g*M + co, ci, KH-1-ky, KW-1-kx] and padding dil*(k-1) - pad (possibly negative).
+ */
+static int N_(conv_backward_data_rotated)(const fc_conv2d_params *p, const T *dy,
+                                          const T *w, T *dx, int nthreads)
+{
+    const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
+    const int64_t khw = p->kh * p->kw;
+    T *wr = (T *)fc_aligned_malloc(p->c_out * cin_g * khw * (int64_t)sizeof(T));
+    if (!wr)
+        return FC_ENOMEM;
+    for (int64_t g = 0; g < G; g++)
+        for (int64_t ci = 0; ci < cin_g; ci++)
+            for (int64_t co = 0; co < M; co++) {
+                const T *src = w + ((g * M + co) * cin_g + ci) * khw;
+                T *d = wr + ((g * cin_g + ci) * M + co) * khw;
+                for (int64_t t = 0; t < khw; t++)
+                    d[t] = src[khw - 1 - t];
+            }
+    fc_conv2d_params q = *p;
+    q.c_in = p->c_out;
+    q.h = p->oh;
+    q.w = p->ow;
+    q.c_out = p->c_in;
+    q.oh = p->h;
+    q.ow = p->w;
+    q.pad_h = p->dil_h * (p->kh - 1) - p->pad_h;
+    q.pad_w = p->dil_w * (p->kw - 1) - p->pad_w;
+    int rc = N_(conv_forward_core)(&q, dy, wr, NULL, dx, 0, nthreads);
+    fc_aligned_free(wr);
+    return rc;
+}
+
+int N_(fc_conv2d_backward_data)(const fc_conv2d_params *p, const T *dy, const T *w, T *dx,
+                                int nthreads)
+{
+    if (p->n <= 0)
+        return FC_OK;
+    if (p->stride_h == 1 && p->stride_w == 1)
+        return N_(conv_backward_data_rotated)(p, dy, w, dx, nthreads);
+    return N_(conv_backward_data_col2im)(p, dy, w, dx, nthreads);
+}
+
+/* ------------------------------------------------------------------ weight gradient */
+
+/* Most image chunks a weight gradient is split into (partials reduced in order). */
+#define FC_WGRAD_MAX_CHUNKS 16
+
+/*
+ * dW_g = sum over image chunks (in order) of dy_g @ col(x)^T over the chunk's images.
+ * The number of chunks depends only on the shapes, never on nthreads: chunk 0 writes
+ * dw, the others private partials, reduced element-wise in chunk order at the end.
+ * Tasks are (chunk, group, block of dW columns).
+ */
+int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T *dy, T *dw,
+                                  int nthreads)
+{
+    if (p->n <= 0)
+        return FC_OK;
+    const GKR *kr = N_(fc_gemm_select)();
+    const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
+    const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
+    const int64_t dwsize = G * M * K;
+
+    /* chunks: enough independent pieces when dW itself has few tiles */
+    const int64_t tiles = G * fc_ceil_div(M, kr->mr) * fc_ceil_div(K, kr->nr);
+    int64_t nch = fc_ceil_div(32, tiles);
+    nch = fc_min64(fc_min64(nch, FC_WGRAD_MAX_CHUNKS), p->n);
+    if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
+        nch = 1;
+
+    int64_t nt = nthreads < 1 ? 1 : nthreads;
+    if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
+        nt = 1;
+    const int64_t ktiles = fc_ceil_div(K, kr->nr);
+    int64_t nkb = fc_min64(fc_ceil_div(4 * nt, nch * G), ktiles);
+    nkb = fc_max64(nkb, fc_ceil_div(K, kr->nc));
+    const int64_t kb = fc_round_up(fc_ceil_div(K, nkb), kr->nr);
+    nkb = fc_ceil_div(K, kb);
+    const int64_t ntasks = nch * G * nkb;
+    nt = fc_min64(nt, ntasks);
+
+    const int64_t part_size = fc_pad_elems(dwsize, sizeof(T));
+    const int64_t wsize = N_(fc_gemm_work_size)(kr, kb);
+    T *scratch = (T *)fc_aligned_malloc(((nch - 1) * part_size + nt * wsize) *
+                                        (int64_t)sizeof(T));
+    if (!scratch)
+        return FC_ENOMEM;
+    T *parts = scratch, *work = scratch + (nch - 1) * part_size;
+
+#pragma omp parallel num_threads((int)nt) if (nt > 1)
+    {
+        const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
+        T *mywork = work + tid * wsize;
+        int64_t lo, hi;
+        fc_split(ntasks, tid, nthr, &lo, &hi);
+        for (int64_t t = lo; t < hi; t++) {
+            const int64_t ch = t / (G * nkb), g = (t / nkb) % G, b = t % nkb;
+            int64_t i0, i1;
+            fc_split(p->n, ch, nch, &i0, &i1);
+            const int64_t c0 = b * kb, cn = fc_min64(kb, K - c0);
+            N_(wgrad_ctx) cx = {p, x + (i0 * p->c_in + g * cin_g) * hw,
+                                dy + (i0 * p->c_out + g * M) * P};
+            OPD A = {N_(pack_a_wgrad), NULL, 0, 0, &cx, 0, NULL};
+            OPD B = {N_(pack_b_wgrad), NULL, 0, 0, &cx, c0, NULL};
+            T *out = (ch == 0 ? dw : parts + (ch - 1) * part_size) + g * M * K + c0;
+            N_(fc_gemm_serial)(kr, M, cn, (i1 - i0) * P, (T)1, &A, &B, (T)0, out, K, NULL, 0,
+                               mywork);
+        }
+        if (nch > 1) {
+#pragma omp barrier
+            fc_split(dwsize, tid, nthr, &lo, &hi);
+            for (int64_t c = 1; c < nch; c++) {
+                const T *src = parts + (c - 1) * part_size;
+                for (int64_t e = lo; e < hi; e++)
+                    dw[e] = dw[e] + src[e];
+            }
+        }
+    }
+    fc_aligned_free(scratch);
+    return FC_OK;
+}
+
+/* ------------------------------------------------------------------ bias gradient */
+
+/* db[c] = sum over images and pixels of dy, in a fixed order: 8 double lanes per
+ * plane, combined in a fixed tree, planes added in image order. Threads split channels. */
+void N_(fc_conv2d_backward_bias)(const fc_conv2d_params *p, const T *dy, T *db, int nthreads)
+{
+    const int64_t C = p->c_out, P = p->oh * p->ow, n = p->n;
+    int64_t nt = nthreads < 1 ? 1 : nthreads;
+    if (n * C * P < FC_CONV_PARALLEL_MIN / 4)
+        nt = 1;
+    nt = fc_min64(nt, C);
+#pragma omp parallel num_threads((int)nt) if (nt > 1)
+    {
+        int64_t lo, hi;
+        fc_split(C, fc_thread_num(), fc_num_threads(), &lo, &hi);
+        for (int64_t c = lo; c < hi; c++) {
+            double total = 0;
+            for (int64_t img = 0; img < n; img++) {
+                const T *src = dy + (img * C + c) * P;
+                double l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+                int64_t j = 0;
+                for (; j + 8 <= P; j += 8)
+                    for (int u = 0; u < 8; u++)
+                        l[u] += (double)src[j + u];
+                for (; j < P; j++)
+                    l[0] += (double)src[j];
+                total += ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+            }
+            db[c] = (T)total;
+        }
+    }
+}
+
+#undef N_
+#undef GKR
+#undef OPD

@@ -1,0 +1,272 @@
+/*
+ * gemm_tmpl.h - GEMM driver, packing and the portable micro-kernel for one element type.
+ * Included by gemm.c once per type with T (float/double) and SFX (f32/f64) defined.
+ */
+#define N_(name) FC_NAME(name, SFX)
+#define EPI N_(fc_epilogue)
+#define GKR N_(fc_gemm_kernel)
+#define OPD N_(fc_operand)
+
+/* ------------------------------------------------------------------ portable kernel */
+
+/* Scalar epilogue of one element: the same operations, in the same order, as the
+ * vector epilogues of every micro-kernel, so edge tiles match full tiles bit for bit. */
+static inline T N_(epi_one)(T t, const T *c, const EPI *e, int64_t row)
+{
+    if (e->alpha != (T)1)
+        t = e->alpha * t;
+    if (e->beta != (T)0)
+        t = (e->beta == (T)1) ? t + *c : t + e->beta * *c;
+    if (e->bias)
+        t = t + e->bias[row];
+    if (e->relu)
+        t = ((T)0 > t) ? (T)0 : t; /* like vmaxps(0, t): NaN and -0.0 pass through */
+    return t;
+}
+
+#define GEN_MR 4
+#define GEN_NR 8
+
+/* Portable GEN_MR x GEN_NR micro-kernel in plain C (the compiler may vectorise it). */
+static void N_(ukernel_generic)(int64_t k, const T *a, const T *b, T *c, int64_t ldc,
+                                const EPI *e)
+{
+    T acc[GEN_MR][GEN_NR];
+    for (int i = 0; i < GEN_MR; i++)
+        for (int j = 0; j < GEN_NR; j++)
+            acc[i][j] = 0;
+    for (int64_t p = 0; p < k; p++) {
+        for (int i = 0; i < GEN_MR; i++) {
+            T ai = a[p * GEN_MR + i];
+            for (int j = 0; j < GEN_NR; j++)
+                acc[i][j] = acc[i][j] + ai * b[p * GEN_NR + j];
+        }
+    }
+    for (int i = 0; i < GEN_MR; i++)
+        for (int j = 0; j < GEN_NR; j++)
+            c[i * ldc + j] = N_(epi_one)(acc[i][j], &c[i * ldc + j], e, i);
+}
+
+static const GKR N_(kernel_generic) = {
+    "generic " FC_STR(GEN_MR) "x" FC_STR(GEN_NR), GEN_MR, GEN_NR,
+    128, 256, 2048, N_(ukernel_generic)};
+
+#undef GEN_MR
+#undef GEN_NR
+
+const GKR *N_(fc_gemm_select)(void)
+{
+    if (fc_gemm_use_avx2())
+        return &N_(fc_gemm_kernel_avx2);
+    return &N_(kernel_generic);
+}
+
+/* ------------------------------------------------------------------ packing */
+
+void N_(fc_pack_a_strided)(const OPD *op, int64_t x0, int64_t xn,
+                           int64_t k0, int64_t kn, int64_t r, T *dst)
+{
+    const int64_t rs = op->rs, cs = op->cs;
+    for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
+        const int64_t mr = fc_min64(r, xn - i0);
+        const T *src = op->ptr + (x0 + i0) * rs + k0 * cs;
+        if (cs == 1) { /* rows contiguous: read along rows */
+            for (int64_t i = 0; i < mr; i++)
+                for (int64_t p = 0; p < kn; p++)
+                    dst[p * r + i] = src[i * rs + p];
+        } else {
+            for (int64_t p = 0; p < kn; p++)
+                for (int64_t i = 0; i < mr; i++)
+                    dst[p * r + i] = src[i * rs + p * cs];
+        }
+        if (mr < r)
+            for (int64_t p = 0; p < kn; p++)
+                for (int64_t i = mr; i < r; i++)
+                    dst[p * r + i] = 0;
+    }
+}
+
+void N_(fc_pack_b_strided)(const OPD *op, int64_t x0, int64_t xn,
+                           int64_t k0, int64_t kn, int64_t r, T *dst)
+{
+    const int64_t rs = op->rs, cs = op->cs;
+    for (int64_t j0 = 0; j0 < xn; j0 += r, dst += r * kn) {
+        const int64_t nr = fc_min64(r, xn - j0);
+        const T *src = op->ptr + k0 * rs + (x0 + j0) * cs;
+        if (cs == 1) {
+            for (int64_t p = 0; p < kn; p++) {
+                for (int64_t j = 0; j < nr; j++)
+                    dst[p * r + j] = src[p * rs + j];
+                for (int64_t j = nr; j < r; j++)
+                    dst[p * r + j] = 0;
+            }
+        } else { /* transposed B: read along its rows (the j direction is strided) */
+            for (int64_t j = 0; j < nr; j++)
+                for (int64_t p = 0; p < kn; p++)
+                    dst[p * r + j] = src[j * cs + p * rs];
+            if (nr < r)
+                for (int64_t p = 0; p < kn; p++)
+                    for (int64_t j = nr; j < r; j++)
+                        dst[p * r + j] = 0;
+        }
+    }
+}
+
+int64_t N_(fc_gemm_packed_a_size)(const GKR *kr, int64_t m, int64_t k)
+{
+    return fc_round_up(m, kr->mr) * k;
+}
+
+void N_(fc_gemm_prepack_a)(const GKR *kr, int64_t m, int64_t k,
+                           const OPD *a, T *dst)
+{
+    const int64_t mpad = fc_round_up(m, kr->mr);
+    for (int64_t pc = 0; pc < k; pc += kr->kc) {
+        const int64_t kc = fc_min64(kr->kc, k - pc);
+        a->pack(a, 0, m, pc, kc, kr->mr, dst + pc * mpad);
+    }
+}
+
+int64_t N_(fc_gemm_work_size)(const GKR *kr, int64_t n)
+{
+    const int64_t nb = fc_min64(kr->nc, fc_round_up(n, kr->nr));
+    return fc_pad_elems(kr->mc * kr->kc, sizeof(T)) + fc_pad_elems(kr->kc * nb, sizeof(T));
+}
+
+/* ------------------------------------------------------------------ serial driver */
+
+/* The macro-kernel: all MR x NR tiles of one (mc x kc) A block times (kc x nc) B block. */
+static void N_(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc,
+                             int64_t kc, const T *ap, const T *bp, T *c, int64_t ldc,
+                             const EPI *e)
+{
+    const int64_t MR = kr->mr, NR = kr->nr;
+    T tmp[FC_MR_MAX * FC_NR_MAX] __attribute__((aligned(FC_ALIGN)));
+    const EPI plain = {(T)1, (T)0, NULL, 0};
+    for (int64_t jr = 0; jr < nc; jr += NR) {
+        const int64_t nr = fc_min64(NR, nc - jr);
+        const T *bpan = bp + jr * kc;
+        for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int64_t mr = fc_min64(MR, mc - ir);
+            const T *apan = ap + ir * kc;
+            T *ct = c + ir * ldc + jr;
+            EPI et = *e;
+            if (e->bias)
+                et.bias = e->bias + ir;
+            if (mr == MR && nr == NR) {
+                kr->ukernel(kc, apan, bpan, ct, ldc, &et);
+            } else {
+                kr->ukernel(kc, apan, bpan, tmp, NR, &plain);
+                for (int64_t i = 0; i < mr; i++)
+                    for (int64_t j = 0; j < nr; j++)
+                        ct[i * ldc + j] = N_(epi_one)(tmp[i * NR + j], &ct[i * ldc + j],
+                                                      &et, i);
+            }
+        }
+    }
+}
+
+void N_(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
+                        T alpha, const OPD *a, const OPD *b,
+                        T beta, T *c, int64_t ldc, const T *bias, int relu, T *work)
+{
+    if (m <= 0 || n <= 0)
+        return;
+    if (k <= 0) { /* no products: C = beta*C (+ bias, relu) */
+        const EPI e = {(T)1, beta, bias, relu};
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++)
+                c[i * ldc + j] = N_(epi_one)((T)0, &c[i * ldc + j], &e, i);
+        return;
+    }
+    const int64_t MC = kr->mc, KC = kr->kc, NC = kr->nc;
+    const int64_t mpad = fc_round_up(m, kr->mr);
+    T *apack = work;
+    T *bpack = work + fc_pad_elems(MC * KC, sizeof(T));
+    for (int64_t jc = 0; jc < n; jc += NC) {
+        const int64_t nc = fc_min64(NC, n - jc);
+        for (int64_t pc = 0; pc < k; pc += KC) {
+            const int64_t kc = fc_min64(KC, k - pc);
+            const int last = (pc + kc == k);
+            b->pack(b, jc, nc, pc, kc, kr->nr, bpack);
+            EPI e = {alpha, pc == 0 ? beta : (T)1, last ? bias : NULL,
+                                   last ? relu : 0};
+            for (int64_t ic = 0; ic < m; ic += MC) {
+                const int64_t mc = fc_min64(MC, m - ic);
+                const T *ap;
+                if (a->packed) {
+                    ap = a->packed + pc * mpad + ic * kc;
+                } else {
+                    a->pack(a, ic, mc, pc, kc, kr->mr, apack);
+                    ap = apack;
+                }
+                EPI ei = e;
+                if (e.bias)
+                    ei.bias = e.bias + ic;
+                N_(macro_kernel)(kr, mc, nc, kc, ap, bpack, c + ic * ldc + jc, ldc, &ei);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ public entry */
+
+/* Below this many multiply-adds a GEMM runs on one thread (waking threads costs more). */
+#define FC_GEMM_PARALLEL_MIN ((int64_t)1 << 18)
+
+int N_(fc_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alpha,
+                const T *a, int64_t lda, const T *b, int64_t ldb, T beta, T *c,
+                int64_t ldc, int nthreads)
+{
+    if (m <= 0 || n <= 0)
+        return FC_OK;
+    const GKR *kr = N_(fc_gemm_select)();
+    OPD A = {N_(fc_pack_a_strided), a, trans_a ? 1 : lda, trans_a ? lda : 1,
+                          NULL, 0, NULL};
+    OPD B = {N_(fc_pack_b_strided), b, trans_b ? 1 : ldb, trans_b ? ldb : 1,
+                          NULL, 0, NULL};
+
+    /* Split C into a tm x tn grid of MR/NR-aligned blocks, one per thread; k is never
+     * split, so each element's reduction is the same for any thread count. */
+    const int64_t tiles_m = fc_ceil_div(m, kr->mr), tiles_n = fc_ceil_div(n, kr->nr);
+    int64_t nt = nthreads < 1 ? 1 : nthreads;
+    if (m * n * (k > 0 ? k : 1) < FC_GEMM_PARALLEL_MIN)
+        nt = 1;
+    int64_t tn = fc_min64(nt, tiles_n);
+    int64_t tm = fc_min64(nt / tn, tiles_m);
+    if (tm < 1)
+        tm = 1;
+    const int64_t nw = tm * tn;
+    const int64_t ncols = fc_ceil_div(tiles_n, tn) * kr->nr;
+    const int64_t wsize = N_(fc_gemm_work_size)(kr, ncols);
+    T *work = (T *)fc_aligned_malloc(nw * wsize * (int64_t)sizeof(T));
+    if (!work)
+        return FC_ENOMEM;
+
+#pragma omp parallel num_threads((int)nw) if (nw > 1)
+    {
+        const int64_t nthr = fc_num_threads();
+        for (int64_t w = fc_thread_num(); w < nw; w += nthr) {
+            int64_t tlo, thi, ulo, uhi;
+            fc_split(tiles_m, w / tn, tm, &tlo, &thi);
+            fc_split(tiles_n, w % tn, tn, &ulo, &uhi);
+            const int64_t i0 = tlo * kr->mr, i1 = fc_min64(thi * kr->mr, m);
+            const int64_t j0 = ulo * kr->nr, j1 = fc_min64(uhi * kr->nr, n);
+            if (i1 <= i0 || j1 <= j0)
+                continue;
+            OPD Aw = A, Bw = B;
+            Aw.ptr = a + (trans_a ? i0 : i0 * lda);
+            Bw.ptr = b + (trans_b ? j0 * ldb : j0);
+            N_(fc_gemm_serial)(kr, i1 - i0, j1 - j0, k, alpha, &Aw, &Bw, beta,
+                               c + i0 * ldc + j0, ldc, NULL, 0,
+                               work + w * wsize);
+        }
+    }
+    fc_aligned_free(work);
+    return FC_OK;
+}
+
+#undef N_
+#undef EPI
+#undef GKR
+#undef OPD

@@ -1,0 +1,312 @@
+"""Side-by-side speed of fastconv and PyTorch CPU on the layers and networks we train.
+
+`fastconv bench` prints one table: case, fastconv ms, PyTorch ms, ratio (PyTorch time /
+fastconv time, so > 1 means fastconv is faster), GFLOP/s and percent of the machine's
+peak, where the peak is what fastconv's own GEMM reaches on a large square problem.
+The same cases feed the pytest-benchmark suites in benchmarks/. Timings are medians of
+interleaved runs (fastconv, torch, fastconv, ...) so that machine noise hits both alike.
+"""
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Tuple
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ConvCase:
+    """One convolution layer: input (n, c_in, h, w), c_out filters of k x k."""
+    name: str
+    n: int
+    c_in: int
+    c_out: int
+    h: int
+    w: int
+    k: int
+    stride: int = 1
+    padding: int = 0
+    input_grad: bool = True  # False for a network's first layer: its data needs no grad
+
+    @property
+    def out_hw(self) -> Tuple[int, int]:
+        oh = (self.h + 2 * self.padding - self.k) // self.stride + 1
+        ow = (self.w + 2 * self.padding - self.k) // self.stride + 1
+        return oh, ow
+
+    def forward_flops(self) -> float:
+        oh, ow = self.out_hw
+        return 2.0 * self.n * self.c_out * oh * ow * self.c_in * self.k * self.k
+
+    def training_flops(self) -> float:
+        """Forward, weight gradient, and data gradient when the input needs one."""
+        return self.forward_flops() * (3 if self.input_grad else 2)
+
+
+CONV_CASES = [
+    ConvCase("lenet-conv1 N64 1->6 5x5 28x28 p2", 64, 1, 6, 28, 28, 5, padding=2,
+             input_grad=False),
+    ConvCase("lenet-conv2 N64 6->16 5x5 14x14", 64, 6, 16, 14, 14, 5),
+    ConvCase("vgg 64->64 3x3 N32 32x32", 32, 64, 64, 32, 32, 3, padding=1),
+    ConvCase("vgg 128->128 3x3 N32 16x16", 32, 128, 128, 16, 16, 3, padding=1),
+    ConvCase("resnet 64->64 3x3 N8 56x56", 8, 64, 64, 56, 56, 3, padding=1),
+    ConvCase("resnet 256->64 1x1 N8 56x56", 8, 256, 64, 56, 56, 1),
+    ConvCase("resnet 128->256 3x3 s2 N8 28x28", 8, 128, 256, 28, 28, 3, stride=2, padding=1),
+]
+
+
+def median_ms(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
+    """Median wall time of fn() in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+def interleaved_ms(fns: List[Callable[[], object]], repeats: int, warmup: int = 1
+                   ) -> List[float]:
+    """Median ms of each fn, timing them in turn so drifting load hits all of them."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            times[i].append(time.perf_counter() - start)
+    return [1e3 * statistics.median(t) for t in times]
+
+
+# ---------------------------------------------------------------- step builders
+
+def fastconv_conv_step(case: ConvCase, backward: bool, seed: int = 0) -> Callable[[], object]:
+    """A closure running one conv2d forward (and backward) through fastconv.functional."""
+    import fastconv
+    import fastconv.functional as F
+    rng = np.random.default_rng(seed)
+    x = fastconv.tensor(rng.standard_normal((case.n, case.c_in, case.h, case.w)),
+                        dtype=np.float32, requires_grad=backward and case.input_grad)
+    w = fastconv.tensor(rng.standard_normal((case.c_out, case.c_in, case.k, case.k)) * 0.1,
+                        dtype=np.float32, requires_grad=backward)
+    b = fastconv.tensor(np.zeros(case.c_out), dtype=np.float32, requires_grad=backward)
+    grad = fastconv.tensor(np.ones((case.n, case.c_out) + case.out_hw), dtype=np.float32)
+
+    def step():
+        if not backward:
+            with fastconv.no_grad():
+                return F.conv2d(x, w, b, stride=case.stride, padding=case.padding)
+        w.grad = b.grad = x.grad = None
+        F.conv2d(x, w, b, stride=case.stride, padding=case.padding).backward(grad)
+    return step
+
+
+def torch_conv_step(case: ConvCase, backward: bool, seed: int = 0) -> Callable[[], object]:
+    """The same step in PyTorch CPU."""
+    import torch
+    rng = np.random.default_rng(seed)
+    x = torch.tensor(rng.standard_normal((case.n, case.c_in, case.h, case.w)),
+                     dtype=torch.float32, requires_grad=backward and case.input_grad)
+    w = torch.tensor(rng.standard_normal((case.c_out, case.c_in, case.k, case.k)) * 0.1,
+                     dtype=torch.float32, requires_grad=backward)
+    b = torch.zeros(case.c_out, requires_grad=backward)
+    grad = torch.ones((case.n, case.c_out) + case.out_hw)
+
+    def step():
+        if not backward:
+            with torch.no_grad():
+                return torch.nn.functional.conv2d(x, w, b, stride=case.stride,
+                                                  padding=case.padding)
+        w.grad = b.grad = x.grad = None
+        torch.nn.functional.conv2d(x, w, b, stride=case.stride,
+                                   padding=case.padding).backward(grad)
+    return step
+
+
+def small_vgg(nn):
+    """conv-relu x2, pool, conv-relu x2, pool, conv-relu, pool, fc: a CIFAR-shaped net.
+
+    `nn` is fastconv.nn or torch.nn: both build the same architecture."""
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(128 * 4 * 4, 10))
+
+
+def lenet5_torch():
+    import torch.nn as nn
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+
+
+NETWORK_CASES = [
+    # name, batch, input (c, h, w)
+    ("lenet5 train step N64", "lenet5", 64, (1, 28, 28)),
+    ("lenet5 train step N256", "lenet5", 256, (1, 28, 28)),
+    ("small-vgg train step N64", "small_vgg", 64, (3, 32, 32)),
+]
+
+
+def fastconv_train_step(net: str, batch: int, shape, seed: int = 0) -> Callable[[], object]:
+    """One SGD step (forward, cross-entropy, backward, update) in fastconv."""
+    import fastconv
+    import fastconv.functional as F
+    from fastconv import models, nn, optim
+    fastconv.manual_seed(seed)
+    model = models.lenet5() if net == "lenet5" else small_vgg(nn)
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    rng = np.random.default_rng(seed)
+    x = fastconv.tensor(rng.standard_normal((batch,) + shape), dtype=np.float32)
+    y = fastconv.tensor(rng.integers(0, 10, batch), dtype=np.int64)
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def torch_train_step(net: str, batch: int, shape, seed: int = 0) -> Callable[[], object]:
+    """The same step in PyTorch CPU."""
+    import torch
+    torch.manual_seed(seed)
+    model = lenet5_torch() if net == "lenet5" else small_vgg(torch.nn)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    rng = np.random.default_rng(seed)
+    x = torch.tensor(rng.standard_normal((batch,) + shape), dtype=torch.float32)
+    y = torch.tensor(rng.integers(0, 10, batch), dtype=torch.int64)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def train_step_flops(net: str, batch: int) -> float:
+    """Convolution and linear FLOPs of one training step (forward + backward)."""
+    if net == "lenet5":
+        convs = [ConvCase("", batch, 1, 6, 28, 28, 5, padding=2, input_grad=False),
+                 ConvCase("", batch, 6, 16, 14, 14, 5)]
+        fcs = [(400, 120), (120, 84), (84, 10)]
+    else:
+        convs = [ConvCase("", batch, 3, 32, 32, 32, 3, padding=1, input_grad=False),
+                 ConvCase("", batch, 32, 32, 32, 32, 3, padding=1),
+                 ConvCase("", batch, 32, 64, 16, 16, 3, padding=1),
+                 ConvCase("", batch, 64, 64, 16, 16, 3, padding=1),
+                 ConvCase("", batch, 64, 128, 8, 8, 3, padding=1)]
+        fcs = [(2048, 10)]
+    return (sum(c.training_flops() for c in convs)
+            + sum(3 * 2.0 * batch * i * o for i, o in fcs))
+
+
+# ---------------------------------------------------------------- peak
+
+def gemm_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """GFLOP/s of fastconv's own sgemm on a size^3 problem: the machine's measured peak."""
+    from . import ops
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    c = np.empty((size, size), dtype=np.float32)
+    ms = median_ms(lambda: ops.gemm(a, b, out=c), repeats)
+    return 2.0 * size ** 3 / (ms * 1e-3) / 1e9
+
+
+def numpy_gemm_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """The same problem through numpy's BLAS, for reference."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    c = np.empty((size, size), dtype=np.float32)
+    ms = median_ms(lambda: np.matmul(a, b, out=c), repeats)
+    return 2.0 * size ** 3 / (ms * 1e-3) / 1e9
+
+
+# ---------------------------------------------------------------- the table
+
+@dataclass
+class Row:
+    case: str
+    fastconv_ms: float
+    torch_ms: Optional[float]
+    flops: float
+
+    @property
+    def ratio(self) -> Optional[float]:
+        return None if self.torch_ms is None else self.torch_ms / self.fastconv_ms
+
+    @property
+    def gflops(self) -> float:
+        return self.flops / (self.fastconv_ms * 1e-3) / 1e9
+
+
+def _torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = True
+        ) -> Tuple[List[Row], float, Optional[float]]:
+    """Time every case with `threads` threads; return rows, our peak and numpy's GFLOP/s."""
+    import fastconv
+    fastconv.set_num_threads(threads)
+    have_torch = _torch_available()
+    if have_torch:
+        import torch
+        torch.set_num_threads(threads)
+    peak = gemm_gflops(1024 if quick else 2048)
+    blas = numpy_gemm_gflops(1024 if quick else 2048)
+    jobs = []
+    for case in CONV_CASES:
+        for backward in (False, True):
+            label = "%s %s" % (case.name, "fwd+bwd" if backward else "fwd")
+            flops = case.training_flops() if backward else case.forward_flops()
+            jobs.append((label, flops, fastconv_conv_step(case, backward),
+                         torch_conv_step(case, backward) if have_torch else None))
+    for label, net, batch, shape in NETWORK_CASES:
+        jobs.append((label, train_step_flops(net, batch), fastconv_train_step(net, batch, shape),
+                     torch_train_step(net, batch, shape) if have_torch else None))
+    rows = []
+    try:
+        from tqdm import tqdm
+        iterator = tqdm(jobs, desc="bench %d thread(s)" % threads, leave=False,
+                        disable=not progress)
+    except ImportError:
+        iterator = jobs
+    for label, flops, ours, theirs in iterator:
+        reps = 3 if quick else repeats
+        if theirs is None:
+            rows.append(Row(label, median_ms(ours, reps), None, flops))
+        else:
+            ms_ours, ms_theirs = interleaved_ms([ours, theirs], reps)
+            rows.append(Row(label, ms_ours, ms_theirs, flops))
+    return rows, peak, blas
+
+
+def format_table(rows: List[Row], peak: float, threads: int, blas: Optional[float] = None
+                 ) -> str:
+    """The bench table as fixed-width text (also pasted into README and closing notes)."""
+    lines = ["threads: %d   peak (fastconv sgemm, large square): %.1f GFLOP/s%s"
+             % (threads, peak, "" if blas is None else "   numpy sgemm: %.1f GFLOP/s" % blas),
+             "%-44s %11s %11s %7s %9s %7s" % ("case", "fastconv ms", "PyTorch ms", "ratio",
+                                              "GFLOP/s", "% peak")]
+    for r in rows:
+        lines.append("%-44s %11.3f %11s %7s %9.1f %6.0f%%" % (
+            r.case, r.fastconv_ms, "-" if r.torch_ms is None else "%.3f" % r.torch_ms,
+            "-" if r.ratio is None else "%.2fx" % r.ratio, r.gflops, 100 * r.gflops / peak))
+    return "\n".join(lines)

@@ -1,0 +1,249 @@
+"""The `fastconv` command: `fastconv train` (LeNet-5 on Fashion-MNIST) and `fastconv info`."""
+import argparse
+import os
+import platform
+import sys
+from typing import List, Optional
+
+DEFAULT_LR = {"adam": 1e-3, "sgd": 0.01}
+OPENMP_NAMES = {200505: "2.5", 200805: "3.0", 201107: "3.1", 201307: "4.0", 201511: "4.5",
+                201811: "5.0", 202011: "5.1", 202111: "5.2", 202411: "6.0"}
+
+
+class UsageError(Exception):
+    """A problem with the user's arguments or data: printed as one line, exit code 2."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected an integer, got %r" % text) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1, got %d" % value)
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number, got %r" % text) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be > 0, got %s" % text)
+    return value
+
+
+def _version() -> str:
+    try:
+        from fastconv import __version__
+        return __version__
+    except ImportError:  # an unbuilt source tree
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fastconv",
+        description="Fast CPU convolutional networks: train LeNet-5 on Fashion-MNIST, or show "
+                    "how fastconv was built.")
+    parser.add_argument("--version", action="version", version="fastconv %s" % _version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    t = sub.add_parser(
+        "train", help="train LeNet-5 on Fashion-MNIST",
+        description="Train LeNet-5 on Fashion-MNIST and print, per epoch, the training loss, "
+                    "test accuracy, images/s and seconds. Default data: the subset shipped "
+                    "with fastconv (5,000 train / 1,000 test images).")
+    t.add_argument("--data", metavar="DIR",
+                   help="directory with the four Fashion-MNIST IDX files (.gz or raw); 'full' "
+                        "for Debian's dataset-fashion-mnist install (60k/10k); default: the "
+                        "shipped subset")
+    t.add_argument("--epochs", type=_positive_int, default=5, help="default: 5")
+    t.add_argument("--batch-size", type=_positive_int, default=64, help="default: 64")
+    t.add_argument("--optimizer", choices=sorted(DEFAULT_LR), default="adam",
+                   help="default: adam")
+    t.add_argument("--lr", type=_positive_float, default=None,
+                   help="learning rate (default: 1e-3 for adam, 0.01 for sgd)")
+    t.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default: 0.9)")
+    t.add_argument("--threads", type=_positive_int, default=None,
+                   help="threads for the native kernels (default: OMP_NUM_THREADS or all cores)")
+    t.add_argument("--seed", type=int, default=0,
+                   help="seed for the weights and the shuffling (default: 0)")
+    t.add_argument("--save", metavar="PATH", help="save the trained weights here (.npz)")
+    t.add_argument("--train-limit", type=_positive_int, metavar="N",
+                   help="use only the first N training images (quick runs)")
+    t.add_argument("--test-limit", type=_positive_int, metavar="N",
+                   help="use only the first N test images")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.set_defaults(func=cmd_train)
+
+    i = sub.add_parser("info", help="show the build, CPU kernels, threads and GPU backend",
+                       description="Show fastconv's version, how it was built, the CPU "
+                                   "kernels chosen at run time, threads and GPU support.")
+    i.set_defaults(func=cmd_info)
+    return parser
+
+
+# ------------------------------------------------------------------ info
+
+def gpu_status() -> str:
+    """Whether the CuPy backend is usable here, and if not, why not."""
+    try:
+        import cupy
+    except ImportError:
+        return "unavailable: CuPy is not installed (pip install 'fastconv[gpu]')"
+    except Exception as e:  # a broken CuPy install
+        return "unavailable: importing CuPy failed (%s: %s)" % (type(e).__name__, e)
+    version = getattr(cupy, "__version__", "?")
+    try:
+        if not cupy.is_available():
+            return "unavailable: CuPy %s found no usable CUDA device" % version
+        props = cupy.cuda.runtime.getDeviceProperties(0)
+        name = props["name"]
+        name = name.decode() if isinstance(name, bytes) else str(name)
+        return "usable: CuPy %s, %d device(s), device 0: %s" % (
+            version, cupy.cuda.runtime.getDeviceCount(), name)
+    except Exception as e:
+        return "unavailable: CuPy %s could not reach a device (%s: %s)" % (
+            version, type(e).__name__, e)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    import numpy
+
+    import fastconv
+    from fastconv import _cpu
+
+    omp = _cpu.openmp_version()
+    if omp:
+        omp_text = "%d (OpenMP %s)" % (omp, OPENMP_NAMES.get(omp, "?"))
+    else:
+        omp_text = "none: built without OpenMP, kernels run on one thread"
+    rows = [
+        ("fastconv", "%s (%s)" % (fastconv.__version__, os.path.dirname(fastconv.__file__))),
+        ("python", "%s %s" % (platform.python_implementation(), platform.python_version())),
+        ("numpy", numpy.__version__),
+        ("compiler", _cpu.compiler()),
+        ("OpenMP", omp_text),
+        ("CPU", "%s, AVX2+FMA: %s" % (platform.machine() or "?",
+                                      "yes" if _cpu.cpu_has_avx2_fma() else "no")),
+        ("GEMM kernel", _cpu.gemm_kernel_name()),
+        ("threads", str(fastconv.get_num_threads())),
+        ("GPU backend", gpu_status()),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print("%-*s  %s" % (width, key, value))
+    return 0
+
+
+# ------------------------------------------------------------------ train
+
+def _data_root(data: Optional[str]):
+    """None for the shipped subset, else the directory to read; UsageError when unusable."""
+    from fastconv.data import INSTALL_HINT, fashion_mnist_files, find_fashion_mnist
+
+    if data is None or data == "subset":
+        return None
+    if data == "full":
+        root = find_fashion_mnist()
+        if root is None:
+            raise UsageError("the full Fashion-MNIST set is not installed; install it with "
+                             "`%s` or pass --data DIR" % INSTALL_HINT)
+        return root
+    if not os.path.isdir(data):
+        raise UsageError("--data %s: no such directory (expected a directory with the four "
+                         "Fashion-MNIST IDX files, or 'full' for Debian's %s)"
+                         % (data, "dataset-fashion-mnist"))
+    try:
+        fashion_mnist_files(data, True)
+        fashion_mnist_files(data, False)
+    except FileNotFoundError as e:
+        raise UsageError("--data: %s" % e) from None
+    return data
+
+
+def _seed(seed: int) -> None:
+    import numpy
+
+    import fastconv
+
+    if hasattr(fastconv, "manual_seed"):
+        fastconv.manual_seed(seed)
+    else:  # until fastconv.manual_seed exists, weights come from numpy's global generator
+        numpy.random.seed(seed)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import fastconv
+    from fastconv.data import DataLoader, FashionMNIST, Subset
+
+    root = _data_root(args.data)
+    if args.save:
+        parent = os.path.dirname(os.path.abspath(args.save))
+        if not os.path.isdir(parent):
+            raise UsageError("--save %s: directory %s does not exist" % (args.save, parent))
+    try:
+        train_set = FashionMNIST(root, train=True, normalize=True)
+        test_set = FashionMNIST(root, train=False, normalize=True)
+    except (OSError, ValueError) as e:
+        raise UsageError("cannot read Fashion-MNIST: %s" % e) from None
+    if args.train_limit:
+        train_set = Subset(train_set, range(min(args.train_limit, len(train_set))))
+    if args.test_limit:
+        test_set = Subset(test_set, range(min(args.test_limit, len(test_set))))
+
+    import fastconv.models
+    import fastconv.optim
+    from fastconv.train import evaluate, train_epoch
+
+    if args.threads:
+        fastconv.set_num_threads(args.threads)
+    _seed(args.seed)
+    model = fastconv.models.lenet5()
+    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
+    if args.optimizer == "adam":
+        optimizer = fastconv.optim.Adam(model.parameters(), lr=lr)
+        recipe = "Adam lr %g" % lr
+    else:
+        optimizer = fastconv.optim.SGD(model.parameters(), lr=lr, momentum=args.momentum)
+        recipe = "SGD lr %g momentum %g" % (lr, args.momentum)
+    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
+                              seed=args.seed)
+    test_loader = DataLoader(test_set, batch_size=max(args.batch_size, 256))
+    source = "shipped subset" if root is None else str(root)
+    print("fastconv %s: LeNet-5 on Fashion-MNIST (%s: %d train / %d test images), %s, "
+          "batch %d, %d threads" % (fastconv.__version__, source, len(train_set),
+                                    len(test_set), recipe, args.batch_size,
+                                    fastconv.get_num_threads()), flush=True)
+    for epoch in range(1, args.epochs + 1):
+        stats = train_epoch(model, train_loader, optimizer, progress=not args.no_progress,
+                            desc="epoch %d/%d" % (epoch, args.epochs))
+        test = evaluate(model, test_loader)
+        print("epoch %d/%d  train loss %.4f  test accuracy %.4f  %.0f images/s  %.1f s "
+              "(+%.1f s test)" % (epoch, args.epochs, stats.loss, test.accuracy,
+                                  stats.images_per_s, stats.seconds, test.seconds), flush=True)
+    if args.save:
+        fastconv.save(model.state_dict(), args.save)
+        print("saved the weights to %s" % args.save)
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of the `fastconv` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as e:
+        print("fastconv %s: error: %s" % (args.command, e), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("fastconv: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
