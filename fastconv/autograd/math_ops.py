@@ -6,6 +6,11 @@ at the bottom route to them. Broadcasting follows numpy/PyTorch and each gradien
 summed back to its input's shape (unbroadcast). Result dtypes follow PyTorch's
 torch.result_type (see result_type). Results that cannot carry a gradient (comparisons,
 argmax, integer casts) are plain Tensors that never require grad.
+
+Where this differs from PyTorch: in-place ops are never recorded, so they raise where
+PyTorch would record them, and `t += x` rebinds t to a recorded result instead; view()
+copies when numpy cannot reshape in place; there are no version counters, so changing
+in place (under no_grad) an array that an op saved for backward changes its gradient.
 """
 import builtins
 import collections
@@ -93,7 +98,7 @@ def _combine(higher, lower):
 
 
 def _is_scalar(value) -> bool:
-    return isinstance(value, (numbers.Real, np.generic)) and not isinstance(value, np.ndarray)
+    return isinstance(value, (numbers.Real, np.generic))
 
 
 def _scalar_dtype(value):
@@ -942,23 +947,31 @@ def _check_inplace(t: Tensor, op: str, *operands) -> None:
                            "backward); wrap it in `with fastconv.no_grad():`" % op)
 
 
-def _write(t: Tensor, value, op: str, cast: bool = False) -> Tensor:
-    """Store `value` (an array or scalar broadcastable to t) into t's array; unless `cast`,
-    its dtype category may not be higher than t's (an int tensor cannot take floats)."""
-    if not cast and _category(result_type(t, value)) > _category(t.dtype):
-        raise TypeError("%s: result of dtype %s cannot be stored in a %s tensor"
-                        % (op, result_type(t, value), t.dtype))
-    shape = getattr(value, "shape", ())
-    if tuple(np.broadcast_shapes(t.shape, shape)) != t.shape:
-        raise ValueError("%s: shape %s does not broadcast to the tensor's shape %s"
-                         % (op, tuple(shape), t.shape))
-    t.data[...] = value
-    return t
-
-
 def _raw(value, t: Tensor):
     """The array (moved to t's device) or scalar behind an in-place operand."""
     return _move(value.data, t.device) if isinstance(value, Tensor) else value
+
+
+def _update(t: Tensor, other, op: str, compute=None, cast=False, scalars=()) -> Tensor:
+    """t[...] = compute(t's array, other) (or other itself), after checking that other
+    broadcasts to t's shape and, unless `cast`, that other and `scalars` do not need a
+    higher dtype category than t's (an int tensor cannot take floats)."""
+    _check_inplace(t, op, other)
+    other = _raw(other, t)
+    if not cast and _category(result_type(t, other, *scalars)) > _category(t.dtype):
+        raise TypeError("%s: result of dtype %s cannot be stored in a %s tensor"
+                        % (op, result_type(t, other, *scalars), t.dtype))
+    shape = tuple(getattr(other, "shape", ()))
+    try:
+        fits = tuple(np.broadcast_shapes(t.shape, shape)) == t.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError("%s: shape %s does not broadcast to the tensor's shape %s"
+                         % (op, shape, t.shape))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t.data[...] = other if compute is None else compute(t.data, other)
+    return t
 
 
 def zero_(self):
@@ -969,47 +982,40 @@ def zero_(self):
 
 def fill_(self, value):
     """Set every element to a number (or 0-d tensor), cast to self's dtype."""
-    _check_inplace(self, "fill_", value)
     if getattr(value, "ndim", 0):
         raise ValueError("fill_: value must be a number or a 0-d tensor, got shape %s"
-                         % (value.shape,))
-    return _write(self, _raw(value, self), "fill_", cast=True)
-
-
-def add_(self, other, alpha=1):
-    _check_inplace(self, "add_", other)
-    other = _raw(other, self)
-    return _write(self, self.data + (other if alpha == 1 else alpha * other), "add_")
-
-
-def sub_(self, other, alpha=1):
-    _check_inplace(self, "sub_", other)
-    other = _raw(other, self)
-    return _write(self, self.data - (other if alpha == 1 else alpha * other), "sub_")
-
-
-def mul_(self, other):
-    _check_inplace(self, "mul_", other)
-    return _write(self, self.data * _raw(other, self), "mul_")
-
-
-def div_(self, other):
-    _check_inplace(self, "div_", other)
-    if self.dtype.kind != "f":
-        raise TypeError("div_: true division cannot be stored in a %s tensor" % self.dtype)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return _write(self, self.data / _raw(other, self), "div_")
-
-
-def clamp_(self, min=None, max=None):
-    _check_inplace(self, "clamp_")
-    return _write(self, clamp(Tensor(self.data), min, max).data, "clamp_")
+                         % (tuple(value.shape),))
+    return _update(self, value, "fill_", cast=True)
 
 
 def copy_(self, src):
     """Copy src's values into self (broadcast to self's shape, cast to self's dtype)."""
-    _check_inplace(self, "copy_", src)
-    return _write(self, _raw(src, self), "copy_", cast=True)
+    return _update(self, src, "copy_", cast=True)
+
+
+def add_(self, other, alpha=1):
+    return _update(self, other, "add_", lambda a, b: a + (b if alpha == 1 else alpha * b),
+                   scalars=(alpha,))
+
+
+def sub_(self, other, alpha=1):
+    return _update(self, other, "sub_", lambda a, b: a - (b if alpha == 1 else alpha * b),
+                   scalars=(alpha,))
+
+
+def mul_(self, other):
+    return _update(self, other, "mul_", lambda a, b: a * b)
+
+
+def div_(self, other):
+    if self.dtype.kind != "f":
+        raise TypeError("div_: true division cannot be stored in a %s tensor" % self.dtype)
+    return _update(self, other, "div_", lambda a, b: a / b)
+
+
+def clamp_(self, min=None, max=None):
+    _check_inplace(self, "clamp_")
+    return _update(self, clamp(Tensor(self.data), min, max), "clamp_")
 
 
 def _random_fill(t: Tensor, op: str, draw):
@@ -1057,6 +1063,17 @@ def setitem(self, index, value) -> None:
 
 # ==================================================================== Tensor methods
 
+def _named(function, op, floating=False):
+    """x.add(y) and friends: the operator, with a TypeError instead of NotImplemented."""
+    def method(self, other):
+        out = _binary(function, self, other, op, floating=floating)
+        if out is NotImplemented:
+            raise TypeError("%s: unsupported operand type %s" % (op, type(other).__name__))
+        return out
+    method.__name__ = op
+    return method
+
+
 def _attach():
     T = Tensor
     T.__add__ = lambda s, o: _binary(Add, s, o, "add")
@@ -1085,9 +1102,8 @@ def _attach():
     T.__getitem__ = getitem
     T.__setitem__ = setitem
     T.__iter__ = lambda s: (s[i] for i in range(len(s)))
-    T.add, T.sub, T.mul = T.__add__, T.__sub__, T.__mul__
-    T.div = T.__truediv__
-    T.pow = T.__pow__
+    T.add, T.sub, T.mul = _named(Add, "add"), _named(Sub, "sub"), _named(Mul, "mul")
+    T.div, T.pow = _named(Div, "div", floating=True), _named(Pow, "pow")
     T.matmul = matmul
     T.sum, T.mean, T.max, T.min = sum, mean, max, min
     T.argmax, T.argmin = argmax, argmin
