@@ -61,7 +61,7 @@ class Adam(Optimizer):
                 if weight_decay != 0:
                     g = g + weight_decay * p.data
                 m, v = state["exp_avg"], state["exp_avg_sq"]
-                m += (1 - beta1) * (g - m)
+                _lerp_(m, g, 1 - beta1)
                 v *= beta2
                 v += (1 - beta2) * g * g
                 if group["amsgrad"]:
@@ -70,3 +70,12 @@ class Adam(Optimizer):
                 denom = np.sqrt(v) / math.sqrt(1 - beta2 ** step) + eps
                 p.data += (-step_size * m) / denom
         return loss
+
+
+def _lerp_(start, end, weight: float) -> None:
+    """start += weight * (end - start) in place, in the two forms torch.lerp uses (the
+    second one for weight >= 0.5 keeps the result exact at weight = 1)."""
+    if weight < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - weight)
