@@ -22,7 +22,7 @@ def has_training_stack():
 
 
 needs_training = pytest.mark.skipif(not has_training_stack(),
-                                    reason="fastconv.models/optim/functional not in this build yet")
+                                    reason="fastconv.models/optim/functional or fastconv.save/load not in this build yet")
 
 
 def run_module(*args):
