@@ -21,8 +21,9 @@ def has_training_stack():
     return all(hasattr(fastconv, name) for name in ("from_numpy", "no_grad", "save", "load"))
 
 
-needs_training = pytest.mark.skipif(not has_training_stack(),
-                                    reason="fastconv.models/optim/functional not in this build yet")
+needs_training = pytest.mark.skipif(
+    not has_training_stack(),
+    reason="fastconv.models/optim/functional or fastconv.save/load not in this build yet")
 
 
 def run_module(*args):
