@@ -186,13 +186,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     import fastconv.models
     import fastconv.optim
-    from fastconv.train import evaluate, seed_weights, train_epoch
+    from fastconv.train import evaluate, train_epoch
 
     if args.threads:
         fastconv.set_num_threads(args.threads)
-    if not seed_weights(args.seed):
-        print("fastconv train: warning: this build has no fastconv.manual_seed; the initial "
-              "weights are not reproducible", file=sys.stderr)
+    fastconv.manual_seed(args.seed)
     model = fastconv.models.lenet5()
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     if args.optimizer == "adam":

@@ -92,16 +92,3 @@ def evaluate(model: Any, loader: Iterable, *, loss_fn: Optional[Callable] = None
     return EvalStats(loss=total_loss / max(images, 1), accuracy=correct / max(images, 1),
                      images=images, seconds=seconds)
 
-
-def seed_weights(seed: int) -> bool:
-    """Seed the generator behind fastconv's weight initialisation; False if it has none."""
-    import fastconv
-
-    manual_seed = getattr(fastconv, "manual_seed", None)
-    if manual_seed is None:
-        try:
-            from fastconv.random import manual_seed
-        except ImportError:
-            return False
-    manual_seed(seed)
-    return True
