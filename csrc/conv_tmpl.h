@@ -187,8 +187,8 @@ static void N_(pack_a_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, 
 static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T *w,
                                  const T *bias, T *y, int relu, int nthreads)
 {
-    const GKR *kr = N_(fc_gemm_select)();
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
+    const GKR *kr = N_(fc_gemm_select)(M);
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
     const int pointwise = p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                           p->pad_h == 0 && p->pad_w == 0 && p->oh == p->h && p->ow == p->w;
@@ -269,7 +269,6 @@ int N_(fc_conv2d_forward)(const fc_conv2d_params *p, const T *x, const T *w, con
 static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy, const T *w,
                                          T *dx, int nthreads)
 {
-    const GKR *kr = N_(fc_gemm_select)();
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
     const int64_t khw = p->kh * p->kw, K = cin_g * khw, P = p->oh * p->ow, hw = p->h * p->w;
     int64_t nt = nthreads < 1 ? 1 : nthreads;
@@ -278,6 +277,7 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
     const int64_t base = p->n * G;
     const int64_t ncb = fc_min64(fc_ceil_div(4 * nt, base), cin_g);
     const int64_t cb = fc_ceil_div(cin_g, ncb);
+    const GKR *kr = N_(fc_gemm_select)(cb * khw);
     const int64_t ntasks = base * fc_ceil_div(cin_g, cb);
     nt = fc_min64(nt, ntasks);
     const int64_t pb = fc_min64(P, FC_COL2IM_BLOCK);
@@ -400,8 +400,8 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
 {
     if (p->n <= 0)
         return FC_OK;
-    const GKR *kr = N_(fc_gemm_select)();
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
+    const GKR *kr = N_(fc_gemm_select)(M);
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
     const int64_t dwsize = G * M * K;
 

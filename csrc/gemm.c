@@ -18,16 +18,28 @@
 #define FC_STR(x) FC_STR2(x)
 
 /*
- * 1 when the AVX2/FMA kernels are used: the CPU has them and FASTCONV_GEMM_KERNEL is not
- * "generic" (which forces the portable kernel, to test it on any machine). Decided once.
+ * Which micro-kernels to use: 2 = AVX-512F, 1 = AVX2/FMA, 0 = portable C, the best this
+ * CPU supports. FASTCONV_GEMM_KERNEL=avx2 or =generic caps the choice (to test the other
+ * kernels on any machine). Decided once per process.
  */
-static int fc_gemm_use_avx2(void)
+static int fc_gemm_level(void)
 {
     static volatile int cached = -1; /* benign race: every thread computes the same value */
     int v = cached;
     if (v < 0) {
         const char *env = getenv("FASTCONV_GEMM_KERNEL");
-        v = fc_cpu_has_avx2_fma() && !(env && strcmp(env, "generic") == 0);
+        v = 0;
+        if (fc_cpu_has_avx2_fma()) {
+            v = 1;
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+            if (__builtin_cpu_supports("avx512f"))
+                v = 2;
+#endif
+        }
+        if (env && strcmp(env, "generic") == 0)
+            v = 0;
+        else if (env && strcmp(env, "avx2") == 0 && v > 1)
+            v = 1;
         cached = v;
     }
     return v;
@@ -45,7 +57,9 @@ static int fc_gemm_use_avx2(void)
 #undef T
 #undef SFX
 
+/* e.g. "avx512f 12x32": the float kernel for large m (small m may use shorter tiles
+ * of the same family). */
 const char *fc_gemm_kernel_name(void)
 {
-    return fc_gemm_select_f32()->name;
+    return fc_gemm_select_f32(1024)->name;
 }

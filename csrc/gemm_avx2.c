@@ -80,6 +80,11 @@ FC_AVX2 static void ukernel_6x16_f32(int64_t k, const float *a, const float *b, 
         c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);   \
     } while (0)
 
+    /* C is read (beta != 0) only after the loop: start fetching its rows now */
+    for (int i = 0; i < 6; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 15), _MM_HINT_T0);
+    }
     int64_t p = 0;
     for (; p + 4 <= k; p += 4) {
         _mm_prefetch((const char *)(b + 16 * 16), _MM_HINT_T0);
@@ -154,6 +159,10 @@ FC_AVX2 static void ukernel_6x8_f64(int64_t k, const double *a, const double *b,
         c50 = _mm256_fmadd_pd(av, b0, c50); c51 = _mm256_fmadd_pd(av, b1, c51);   \
     } while (0)
 
+    for (int i = 0; i < 6; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 7), _MM_HINT_T0);
+    }
     int64_t p = 0;
     for (; p + 4 <= k; p += 4) {
         _mm_prefetch((const char *)(b + 16 * 8), _MM_HINT_T0);

@@ -5,8 +5,8 @@
  * A packed in MR-row panels and B packed in NR-column panels; the driver blocks the
  * problem by NC (columns of B), KC (depth) and MC (rows of A) so that a B panel sits in
  * L1, an A block in L2 and a B block in L3. All blocking parameters of one CPU family
- * live in one fc_gemm_kernel_* record (gemm.c for the portable kernel, gemm_avx2.c for
- * AVX2/FMA).
+ * live in one fc_gemm_kernel_* record (gemm_tmpl.h for the portable kernel, gemm_avx2.c
+ * for AVX2/FMA, gemm_avx512.c for AVX-512F).
  *
  * Operands are described by an fc_operand_*: a packing function plus what it reads
  * (a strided matrix, or a private context such as a convolution's input for implicit
@@ -66,7 +66,9 @@
         const T *packed;     /* A prepacked by fc_gemm_prepack_a */                      \
     } fc_operand_##SFX;                                                                 \
                                                                                         \
-    const fc_gemm_kernel_##SFX *fc_gemm_select_##SFX(void);                             \
+    /* The micro-kernel for this CPU and for C with m rows (tile height chosen by m;   \
+     * the choice never changes results). */                                           \
+    const fc_gemm_kernel_##SFX *fc_gemm_select_##SFX(int64_t m);                        \
                                                                                         \
     /* Strided packers: A's element (i, p) is ptr[i*rs + p*cs]; B's (p, j) likewise. */ \
     void fc_pack_a_strided_##SFX(const fc_operand_##SFX *op, int64_t x0, int64_t xn,   \
@@ -98,5 +100,9 @@ FC_DECLARE_GEMM(double, f64)
 /* AVX2/FMA kernels (gemm_avx2.c); only called when fc_cpu_has_avx2_fma(). */
 extern const fc_gemm_kernel_f32 fc_gemm_kernel_avx2_f32;
 extern const fc_gemm_kernel_f64 fc_gemm_kernel_avx2_f64;
+/* AVX-512F kernels (gemm_avx512.c), tallest tile first; only called when the CPU
+ * supports AVX-512F. */
+extern const fc_gemm_kernel_f32 fc_gemm_kernels_avx512_f32[3];
+extern const fc_gemm_kernel_f64 fc_gemm_kernels_avx512_f64[3];
 
 #endif /* FC_GEMM_INTERNAL_H */

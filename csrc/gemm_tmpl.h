@@ -54,11 +54,29 @@ static const GKR N_(kernel_generic) = {
 #undef GEN_MR
 #undef GEN_NR
 
-const GKR *N_(fc_gemm_select)(void)
+const GKR *N_(fc_gemm_select)(int64_t m)
 {
-    if (fc_gemm_use_avx2())
+    switch (fc_gemm_level()) {
+    case 2: {
+        /* fewest padded rows, weighing the taller tiles' better register reuse */
+        static const double eff[3] = {1.0, 0.96, 0.92};
+        const GKR *ks = N_(fc_gemm_kernels_avx512);
+        int best = 0;
+        double best_cost = 0;
+        for (int v = 0; v < 3; v++) {
+            double cost = (double)fc_round_up(m > 0 ? m : 1, ks[v].mr) / eff[v];
+            if (v == 0 || cost < best_cost) {
+                best = v;
+                best_cost = cost;
+            }
+        }
+        return &ks[best];
+    }
+    case 1:
         return &N_(fc_gemm_kernel_avx2);
-    return &N_(kernel_generic);
+    default:
+        return &N_(kernel_generic);
+    }
 }
 
 /* ------------------------------------------------------------------ packing */
@@ -220,7 +238,7 @@ int N_(fc_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alp
 {
     if (m <= 0 || n <= 0)
         return FC_OK;
-    const GKR *kr = N_(fc_gemm_select)();
+    const GKR *kr = N_(fc_gemm_select)(m);
     OPD A = {N_(fc_pack_a_strided), a, trans_a ? 1 : lda, trans_a ? lda : 1,
                           NULL, 0, NULL};
     OPD B = {N_(fc_pack_b_strided), b, trans_b ? 1 : ldb, trans_b ? ldb : 1,
