@@ -177,10 +177,65 @@ static void N_(pack_a_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, 
 
 /* Below this many multiply-adds a convolution runs on one thread. */
 #define FC_CONV_PARALLEL_MIN ((int64_t)1 << 17)
+/* Most output columns per forward task: keeps the packed kc x cols B block (and the
+ * padded input and output block) inside L2 together. */
+#define FC_CONV_MAX_COLS 512
+
+/*
+ * Stride-1 convolutions run on a zero-padded copy of the input (one image and group,
+ * hp x wp per channel, built per thread). Output pixels are numbered on the padded width
+ * (j = oy*wp + ox, ox < wp), so the im2col row of tap (ci, ky, kx) is the contiguous
+ * slice xpad[ci*hp*wp + ky*dh*wp + kx*dw + j]: the micro-kernel reads B right there,
+ * nothing is packed. Columns with ox >= ow are computed and dropped when the block is
+ * stored into y.
+ */
+typedef struct {
+    const T *xpad;
+    int64_t plane, row_step, col_step; /* hp*wp, dil_h*wp, dil_w */
+    int64_t khw, kw;
+} N_(padded_ctx);
+
+/* B rows read in place from the padded input: no packing at all. */
+static const T *N_(rows_padded)(const OPD *op, int64_t x0, int64_t k0, int64_t kn,
+                                int64_t *boff)
+{
+    const N_(padded_ctx) *cx = (const N_(padded_ctx) *)op->ctx;
+    int64_t ci = k0 / cx->khw, ky = (k0 % cx->khw) / cx->kw, kx = k0 % cx->kw;
+    for (int64_t pp = 0; pp < kn; pp++) {
+        boff[pp] = ci * cx->plane + ky * cx->row_step + kx * cx->col_step;
+        if (++kx == cx->kw) {
+            kx = 0;
+            if (++ky == cx->khw / cx->kw) {
+                ky = 0;
+                ci++;
+            }
+        }
+    }
+    /* the last tile reads up to nr - 1 columns past the block: inside xpad's slack */
+    return cx->xpad + op->off + x0;
+}
+
+/* xpad[c, r, s] = x[c, r - pad_h, s - pad_w] inside x, else 0 (pads may be negative). */
+static void N_(build_padded)(const fc_conv2d_params *p, const T *x, int64_t channels,
+                             int64_t hp, int64_t wp, int64_t total, T *xpad)
+{
+    memset(xpad, 0, (size_t)total * sizeof(T));
+    const int64_t c0 = fc_max64(0, p->pad_w), src0 = fc_max64(0, -p->pad_w);
+    const int64_t len = fc_min64(wp - c0, p->w - src0);
+    if (len <= 0)
+        return;
+    for (int64_t c = 0; c < channels; c++)
+        for (int64_t r = 0; r < hp; r++) {
+            const int64_t iy = r - p->pad_h;
+            if (iy >= 0 && iy < p->h)
+                memcpy(xpad + (c * hp + r) * wp + c0, x + (c * p->h + iy) * p->w + src0,
+                       (size_t)len * sizeof(T));
+        }
+}
 
 /*
  * Forward convolution for any geometry whose paddings may be negative (shared with the
- * stride-1 data gradient). Tasks are (image, group, block of output pixels); a block
+ * stride-1 data gradient). Tasks are (image, group, block of output columns); a block
  * boundary never changes a result (columns of C are independent), so the block size may
  * follow the thread count.
  */
@@ -192,58 +247,86 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
     const int pointwise = p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                           p->pad_h == 0 && p->pad_w == 0 && p->oh == p->h && p->ow == p->w;
+    const int padded = !pointwise && p->stride_h == 1 && p->stride_w == 1;
+    const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
+    const int64_t ncols = padded ? (p->oh - 1) * wp + p->ow : P; /* GEMM columns */
     int64_t nt = nthreads < 1 ? 1 : nthreads;
     if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
         nt = 1;
 
-    /* pixel blocks: enough tasks for every thread, at most NC columns each */
-    const int64_t base = p->n * G, ptiles = fc_ceil_div(P, kr->nr);
-    int64_t nblk = fc_min64(fc_ceil_div(4 * nt, base), ptiles);
-    nblk = fc_max64(nblk, fc_ceil_div(P, kr->nc));
-    const int64_t jb = fc_round_up(fc_ceil_div(P, nblk), kr->nr);
-    nblk = fc_ceil_div(P, jb);
+    /* column blocks: enough tasks for every thread, at most NC columns each */
+    const int64_t base = p->n * G, ctiles = fc_ceil_div(ncols, kr->nr);
+    int64_t nblk = fc_min64(fc_ceil_div(4 * nt, base), ctiles);
+    nblk = fc_max64(nblk, fc_ceil_div(ncols, FC_CONV_MAX_COLS));
+    const int64_t jb = fc_round_up(fc_ceil_div(ncols, nblk), kr->nr);
+    nblk = fc_ceil_div(ncols, jb);
     const int64_t ntasks = base * nblk;
     nt = fc_min64(nt, ntasks);
 
     const int64_t wpack_g = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, M, K), sizeof(T));
-    const int64_t wsize = N_(fc_gemm_work_size)(kr, jb);
-    T *scratch = (T *)fc_aligned_malloc((G * wpack_g + nt * wsize) * (int64_t)sizeof(T));
+    const int64_t xpad_n = padded ? cin_g * hp * wp + 2 * kr->nr + wp : 0;
+    const int64_t cbuf_n = padded ? fc_pad_elems(M * jb, sizeof(T)) : 0;
+    const int64_t per_thread = N_(fc_gemm_work_size)(kr, jb) + fc_pad_elems(xpad_n, sizeof(T)) +
+                               cbuf_n;
+    T *scratch = (T *)fc_scratch_get((G * wpack_g + nt * per_thread) * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
-    T *wpack = scratch, *work = scratch + G * wpack_g;
+    T *wpack = scratch;
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
-        int64_t lo, hi;
+        T *mywork = scratch + G * wpack_g + tid * per_thread;
+        T *xpad = mywork + N_(fc_gemm_work_size)(kr, jb);
+        T *cbuf = xpad + fc_pad_elems(xpad_n, sizeof(T));
+        int64_t lo, hi, built = -1; /* (image, group) held in xpad */
         fc_split(G, tid, nthr, &lo, &hi);
         for (int64_t g = lo; g < hi; g++) {
             OPD wa = {N_(fc_pack_a_strided), w + g * M * K, K, 1, NULL, 0, NULL};
             N_(fc_gemm_prepack_a)(kr, M, K, &wa, wpack + g * wpack_g);
         }
 #pragma omp barrier
-        T *mywork = work + tid * wsize;
         fc_split(ntasks, tid, nthr, &lo, &hi);
         for (int64_t t = lo; t < hi; t++) {
             const int64_t img = t / (G * nblk), g = (t / nblk) % G, b = t % nblk;
-            const int64_t j0 = b * jb, jn = fc_min64(jb, P - j0);
+            const int64_t j0 = b * jb, jn = fc_min64(jb, ncols - j0);
             const T *xg = x + (img * p->c_in + g * cin_g) * hw;
+            T *yg = y + (img * p->c_out + g * M) * P;
+            const T *bg = bias ? bias + g * M : NULL;
             OPD A = {NULL, NULL, 0, 0, NULL, 0, wpack + g * wpack_g};
-            N_(im2col_ctx) cx = {p, xg};
-            OPD B;
-            if (pointwise) {
-                OPD pw = {N_(fc_pack_b_strided), xg + j0, hw, 1, NULL, 0, NULL};
-                B = pw;
+            if (padded) {
+                if (built != t / nblk) {
+                    N_(build_padded)(p, xg, cin_g, hp, wp, xpad_n, xpad);
+                    built = t / nblk;
+                }
+                N_(padded_ctx) cx = {xpad, hp * wp, p->dil_h * wp, p->dil_w,
+                                     p->kh * p->kw, p->kw};
+                OPD B = {NULL, NULL, 0, 0, &cx, j0, NULL, N_(rows_padded)};
+                N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, cbuf, jb, bg, relu,
+                                   mywork);
+                /* keep the columns that are real output pixels (ox < ow) */
+                for (int64_t j = j0; j < j0 + jn;) {
+                    const int64_t oy = j / wp, ox = j % wp;
+                    const int64_t len = fc_min64(j0 + jn - j, wp - ox);
+                    const int64_t keep = fc_min64(len, p->ow - ox);
+                    for (int64_t i = 0; keep > 0 && i < M; i++)
+                        memcpy(yg + i * P + oy * p->ow + ox, cbuf + i * jb + (j - j0),
+                               (size_t)keep * sizeof(T));
+                    j += len;
+                }
+            } else if (pointwise) {
+                OPD B = {N_(fc_pack_b_strided), xg + j0, hw, 1, NULL, 0, NULL};
+                N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, yg + j0, P, bg, relu,
+                                   mywork);
             } else {
-                OPD ic = {N_(pack_b_im2col), NULL, 0, 0, &cx, j0, NULL};
-                B = ic;
+                N_(im2col_ctx) cx = {p, xg};
+                OPD B = {N_(pack_b_im2col), NULL, 0, 0, &cx, j0, NULL};
+                N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, yg + j0, P, bg, relu,
+                                   mywork);
             }
-            N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0,
-                               y + (img * p->c_out + g * M) * P + j0, P,
-                               bias ? bias + g * M : NULL, relu, mywork);
         }
     }
-    fc_aligned_free(scratch);
+    fc_scratch_put(scratch);
     return FC_OK;
 }
 
@@ -283,7 +366,7 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
     const int64_t pb = fc_min64(P, FC_COL2IM_BLOCK);
     const int64_t dcol_size = fc_pad_elems(cb * khw * pb, sizeof(T));
     const int64_t wsize = N_(fc_gemm_work_size)(kr, pb);
-    T *scratch = (T *)fc_aligned_malloc(nt * (dcol_size + wsize) * (int64_t)sizeof(T));
+    T *scratch = (T *)fc_scratch_get(nt * (dcol_size + wsize) * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
 
@@ -336,7 +419,7 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
             }
         }
     }
-    fc_aligned_free(scratch);
+    fc_scratch_put(scratch);
     return FC_OK;
 }
 
@@ -425,7 +508,7 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
 
     const int64_t part_size = fc_pad_elems(dwsize, sizeof(T));
     const int64_t wsize = N_(fc_gemm_work_size)(kr, kb);
-    T *scratch = (T *)fc_aligned_malloc(((nch - 1) * part_size + nt * wsize) *
+    T *scratch = (T *)fc_scratch_get(((nch - 1) * part_size + nt * wsize) *
                                         (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
@@ -460,7 +543,7 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
             }
         }
     }
-    fc_aligned_free(scratch);
+    fc_scratch_put(scratch);
     return FC_OK;
 }
 

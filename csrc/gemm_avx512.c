@@ -67,8 +67,8 @@ FC_AVX512 static inline __m512d epi512_pd(__m512d t, const double *c,
  */
 #define FC_UKERNEL_512(NAME, X_MR, T, VT, W, SET0, LOAD, BCAST, FMA, EPI, SET1, STORE,     \
                        EPITYPE)                                                              \
-    FC_AVX512 static void NAME(int64_t k, const T *a, const T *b, T *c, int64_t ldc,         \
-                               const EPITYPE *e)                                              \
+    FC_AVX512 static void NAME(int64_t k, const T *a, const T *b, const int64_t *boff, T *c,  \
+                               int64_t ldc, const EPITYPE *e)                                 \
     {                                                                                         \
         VT acc0[X_MR], acc1[X_MR];                                                            \
         _Pragma("GCC unroll 16") for (int i = 0; i < X_MR; i++)                               \
@@ -79,8 +79,8 @@ FC_AVX512 static inline __m512d epi512_pd(__m512d t, const double *c,
             _mm_prefetch((const char *)(c + i * ldc + 2 * (W) - 1), _MM_HINT_T0);             \
         }                                                                                     \
         for (int64_t p = 0; p < k; p++) {                                                     \
-            const VT b0 = LOAD(b), b1 = LOAD(b + (W));                                        \
-            _mm_prefetch((const char *)(b + 16 * (W)), _MM_HINT_T0);                          \
+            const T *br = b + boff[p];                                                        \
+            const VT b0 = LOAD(br), b1 = LOAD(br + (W));                                      \
             _Pragma("GCC unroll 16") for (int i = 0; i < X_MR; i++)                           \
             {                                                                                 \
                 const VT av = BCAST(a[i]);                                                    \
@@ -88,7 +88,6 @@ FC_AVX512 static inline __m512d epi512_pd(__m512d t, const double *c,
                 acc1[i] = FMA(av, b1, acc1[i]);                                               \
             }                                                                                 \
             a += X_MR;                                                                        \
-            b += 2 * (W);                                                                     \
         }                                                                                     \
         _Pragma("GCC unroll 16") for (int i = 0; i < X_MR; i++)                               \
         {                                                                                     \
@@ -100,11 +99,11 @@ FC_AVX512 static inline __m512d epi512_pd(__m512d t, const double *c,
     }
 
 #define FC_F32_512(NAME, MR)                                                                 \
-    FC_UKERNEL_512(NAME, MR, float, __m512, 16, _mm512_setzero_ps, _mm512_load_ps,             \
+    FC_UKERNEL_512(NAME, MR, float, __m512, 16, _mm512_setzero_ps, _mm512_loadu_ps,             \
                    _mm512_set1_ps, _mm512_fmadd_ps, epi512_ps, _mm512_set1_ps,                 \
                    _mm512_storeu_ps, fc_epilogue_f32)
 #define FC_F64_512(NAME, MR)                                                                 \
-    FC_UKERNEL_512(NAME, MR, double, __m512d, 8, _mm512_setzero_pd, _mm512_load_pd,           \
+    FC_UKERNEL_512(NAME, MR, double, __m512d, 8, _mm512_setzero_pd, _mm512_loadu_pd,           \
                    _mm512_set1_pd, _mm512_fmadd_pd, epi512_pd, _mm512_set1_pd,                 \
                    _mm512_storeu_pd, fc_epilogue_f64)
 
