@@ -105,6 +105,8 @@ typedef struct {
     const fc_conv2d_params *p;
     const T *x;      /* first input channel of the group in the chunk's first image */
     const T *dy;     /* first output channel of the group in the chunk's first image */
+    const T *xpad;   /* stride 1: the same channel in the padded copy of x, */
+    int64_t xpad_img, hp, wp; /* its image stride and plane size */
 } N_(wgrad_ctx);
 
 /* B(k', kk) = col(x)[kk, k']: NR panels over kk, gathered along output rows. */
@@ -145,6 +147,80 @@ static void N_(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, 
     }
 }
 
+/*
+ * d[t*r + l] = base[off[l] + t] for t < len, l < lanes, and 0 for lanes <= l < r:
+ * `lanes` rows of `len` contiguous values written as columns of a panel. 4x4 blocks are
+ * transposed in SSE registers where the build has SSE2 (every x86-64), the rest is scalar.
+ */
+static void N_(transpose_rows)(const T *base, const int64_t *off, int64_t lanes, int64_t len,
+                               T *d, int64_t r)
+{
+    int64_t l0 = 0;
+#if defined(__SSE2__) && FC_T_IS_FLOAT
+    for (; l0 + 4 <= lanes; l0 += 4) {
+        const T *s0 = base + off[l0], *s1 = base + off[l0 + 1];
+        const T *s2 = base + off[l0 + 2], *s3 = base + off[l0 + 3];
+        int64_t t = 0;
+        for (; t + 4 <= len; t += 4) {
+            __m128 v0 = _mm_loadu_ps(s0 + t), v1 = _mm_loadu_ps(s1 + t);
+            __m128 v2 = _mm_loadu_ps(s2 + t), v3 = _mm_loadu_ps(s3 + t);
+            _MM_TRANSPOSE4_PS(v0, v1, v2, v3);
+            _mm_storeu_ps(d + t * r + l0, v0);
+            _mm_storeu_ps(d + (t + 1) * r + l0, v1);
+            _mm_storeu_ps(d + (t + 2) * r + l0, v2);
+            _mm_storeu_ps(d + (t + 3) * r + l0, v3);
+        }
+        for (; t < len; t++) {
+            d[t * r + l0] = s0[t];
+            d[t * r + l0 + 1] = s1[t];
+            d[t * r + l0 + 2] = s2[t];
+            d[t * r + l0 + 3] = s3[t];
+        }
+    }
+#endif
+    for (int64_t l = l0; l < lanes; l++) {
+        const T *src = base + off[l];
+        for (int64_t t = 0; t < len; t++)
+            d[t * r + l] = src[t];
+    }
+    if (lanes < r)
+        for (int64_t t = 0; t < len; t++)
+            for (int64_t l = lanes; l < r; l++)
+                d[t * r + l] = 0;
+}
+
+/* Stride 1: the same B gathered from the padded input, with no bounds checks: each run
+ * of pixels on one output row is a block of rows transposed into the panel. */
+static void N_(pack_b_wgrad_padded)(const OPD *op, int64_t x0, int64_t xn, int64_t k0,
+                                    int64_t kn, int64_t r, T *dst)
+{
+    const N_(wgrad_ctx) *cx = (const N_(wgrad_ctx) *)op->ctx;
+    const fc_conv2d_params *p = cx->p;
+    const int64_t khw = p->kh * p->kw, P = p->oh * p->ow, plane = cx->hp * cx->wp;
+    int64_t off[FC_NR_MAX];
+    for (int64_t q0 = 0; q0 < xn; q0 += r, dst += r * kn) {
+        const int64_t lanes = fc_min64(r, xn - q0);
+        for (int64_t l = 0; l < lanes; l++) {
+            const int64_t kk = op->off + x0 + q0 + l;
+            const int64_t ci = kk / khw, ky = (kk % khw) / p->kw, kx = kk % p->kw;
+            off[l] = ci * plane + ky * p->dil_h * cx->wp + kx * p->dil_w;
+        }
+        int64_t done = 0, img = k0 / P, pix = k0 % P;
+        while (done < kn) {
+            const int64_t oy = pix / p->ow, ox = pix % p->ow;
+            const int64_t len = fc_min64(kn - done, p->ow - ox);
+            const T *base = cx->xpad + img * cx->xpad_img + oy * cx->wp + ox;
+            N_(transpose_rows)(base, off, lanes, len, dst + done * r, r);
+            done += len;
+            pix += len;
+            if (pix == P) {
+                pix = 0;
+                img++;
+            }
+        }
+    }
+}
+
 /* A(i, k') = dy[image, channel i of the group, pixel]: MR panels. */
 static void N_(pack_a_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
                              int64_t r, T *dst)
@@ -152,24 +228,19 @@ static void N_(pack_a_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, 
     const N_(wgrad_ctx) *cx = (const N_(wgrad_ctx) *)op->ctx;
     const fc_conv2d_params *p = cx->p;
     const int64_t P = p->oh * p->ow, img_stride = p->c_out * P;
+    int64_t off[FC_MR_MAX];
     for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
         const int64_t mr = fc_min64(r, xn - i0);
-        for (int64_t ii = 0; ii < mr; ii++) {
-            const T *rowbase = cx->dy + (x0 + i0 + ii) * P;
-            int64_t done = 0, img = k0 / P, pix = k0 % P;
-            while (done < kn) {
-                const int64_t seg = fc_min64(kn - done, P - pix);
-                const T *src = rowbase + img * img_stride + pix;
-                for (int64_t t = 0; t < seg; t++)
-                    dst[(done + t) * r + ii] = src[t];
-                done += seg;
-                img++;
-                pix = 0;
-            }
+        for (int64_t ii = 0; ii < mr; ii++)
+            off[ii] = (x0 + i0 + ii) * P;
+        int64_t done = 0, img = k0 / P, pix = k0 % P;
+        while (done < kn) {
+            const int64_t seg = fc_min64(kn - done, P - pix);
+            N_(transpose_rows)(cx->dy + img * img_stride + pix, off, mr, seg, dst + done * r, r);
+            done += seg;
+            img++;
+            pix = 0;
         }
-        for (int64_t pp = 0; pp < kn; pp++)
-            for (int64_t ii = mr; ii < r; ii++)
-                dst[pp * r + ii] = 0;
     }
 }
 
@@ -469,7 +540,8 @@ int N_(fc_conv2d_backward_data)(const fc_conv2d_params *p, const T *dy, const T 
 
 /* ------------------------------------------------------------------ weight gradient */
 
-/* Most image chunks a weight gradient is split into (partials reduced in order). */
+/* Image chunks a weight gradient is split into (partials reduced in order). */
+#define FC_WGRAD_MIN_CHUNKS 4
 #define FC_WGRAD_MAX_CHUNKS 16
 
 /*
@@ -488,9 +560,11 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
     const int64_t dwsize = G * M * K;
 
-    /* chunks: enough independent pieces when dW itself has few tiles */
+    /* chunks: enough independent pieces when dW itself has few tiles, and a few anyway
+     * so that threads split images rather than dW columns (each column block packs dy
+     * again) */
     const int64_t tiles = G * fc_ceil_div(M, kr->mr) * fc_ceil_div(K, kr->nr);
-    int64_t nch = fc_ceil_div(32, tiles);
+    int64_t nch = fc_max64(fc_ceil_div(32, tiles), FC_WGRAD_MIN_CHUNKS);
     nch = fc_min64(fc_min64(nch, FC_WGRAD_MAX_CHUNKS), p->n);
     if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
         nch = 1;
@@ -506,19 +580,32 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
     const int64_t ntasks = nch * G * nkb;
     nt = fc_min64(nt, ntasks);
 
+    /* stride 1: zero-padded copy of every image, gathered without bounds checks */
+    const int padded = p->stride_h == 1 && p->stride_w == 1;
+    const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
+    const int64_t xpad_img = padded ? fc_pad_elems(p->c_in * hp * wp, sizeof(T)) : 0;
+
     const int64_t part_size = fc_pad_elems(dwsize, sizeof(T));
     const int64_t wsize = N_(fc_gemm_work_size)(kr, kb);
-    T *scratch = (T *)fc_scratch_get(((nch - 1) * part_size + nt * wsize) *
-                                        (int64_t)sizeof(T));
+    T *scratch = (T *)fc_scratch_get(((nch - 1) * part_size + nt * wsize + p->n * xpad_img) *
+                                     (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
     T *parts = scratch, *work = scratch + (nch - 1) * part_size;
+    T *xpad = work + nt * wsize;
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
         T *mywork = work + tid * wsize;
         int64_t lo, hi;
+        if (padded) {
+            fc_split(p->n, tid, nthr, &lo, &hi);
+            for (int64_t img = lo; img < hi; img++)
+                N_(build_padded)(p, x + img * p->c_in * hw, p->c_in, hp, wp, xpad_img,
+                                 xpad + img * xpad_img);
+#pragma omp barrier
+        }
         fc_split(ntasks, tid, nthr, &lo, &hi);
         for (int64_t t = lo; t < hi; t++) {
             const int64_t ch = t / (G * nkb), g = (t / nkb) % G, b = t % nkb;
@@ -526,9 +613,11 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
             fc_split(p->n, ch, nch, &i0, &i1);
             const int64_t c0 = b * kb, cn = fc_min64(kb, K - c0);
             N_(wgrad_ctx) cx = {p, x + (i0 * p->c_in + g * cin_g) * hw,
-                                dy + (i0 * p->c_out + g * M) * P};
+                                dy + (i0 * p->c_out + g * M) * P,
+                                xpad + i0 * xpad_img + g * cin_g * hp * wp, xpad_img, hp, wp};
             OPD A = {N_(pack_a_wgrad), NULL, 0, 0, &cx, 0, NULL};
-            OPD B = {N_(pack_b_wgrad), NULL, 0, 0, &cx, c0, NULL};
+            OPD B = {padded ? N_(pack_b_wgrad_padded) : N_(pack_b_wgrad), NULL, 0, 0, &cx, c0,
+                     NULL};
             T *out = (ch == 0 ? dw : parts + (ch - 1) * part_size) + g * M * K + c0;
             N_(fc_gemm_serial)(kr, M, cn, (i1 - i0) * P, (T)1, &A, &B, (T)0, out, K, NULL, 0,
                                mywork);
