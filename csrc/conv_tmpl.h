@@ -357,8 +357,9 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
             N_(fc_gemm_prepack_a)(kr, M, K, &wa, wpack + g * wpack_g);
         }
 #pragma omp barrier
-        fc_split(ntasks, tid, nthr, &lo, &hi);
-        for (int64_t t = lo; t < hi; t++) {
+        /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t t = 0; t < ntasks; t++) {
             const int64_t img = t / (G * nblk), g = (t / nblk) % G, b = t % nblk;
             const int64_t j0 = b * jb, jn = fc_min64(jb, ncols - j0);
             const T *xg = x + (img * p->c_in + g * cin_g) * hw;
@@ -443,12 +444,12 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
-        const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
+        const int64_t tid = fc_thread_num();
         T *dcol = scratch + tid * (dcol_size + wsize), *mywork = dcol + dcol_size;
         const int64_t nblk_c = fc_ceil_div(cin_g, cb);
-        int64_t lo, hi;
-        fc_split(ntasks, tid, nthr, &lo, &hi);
-        for (int64_t t = lo; t < hi; t++) {
+        /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t t = 0; t < ntasks; t++) {
             const int64_t img = t / (G * nblk_c), g = (t / nblk_c) % G;
             const int64_t c0 = (t % nblk_c) * cb, c1 = fc_min64(c0 + cb, cin_g);
             const int64_t rows = (c1 - c0) * khw;
@@ -606,8 +607,9 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
                                  xpad + img * xpad_img);
 #pragma omp barrier
         }
-        fc_split(ntasks, tid, nthr, &lo, &hi);
-        for (int64_t t = lo; t < hi; t++) {
+        /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t t = 0; t < ntasks; t++) {
             const int64_t ch = t / (G * nkb), g = (t / nkb) % G, b = t % nkb;
             int64_t i0, i1;
             fc_split(p->n, ch, nch, &i0, &i1);

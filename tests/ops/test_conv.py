@@ -226,6 +226,27 @@ def test_relu_keeps_nan_and_zeroes_negatives():
     assert np.array_equal(y[0, 1][np.arange(3) != 1], np.full((2, 3), 2.0, np.float32))
 
 
+@pytest.mark.parametrize("case", [CASES[1], CASES[2], CASES[8], CASES[14]],
+                         ids=[IDS[1], IDS[2], IDS[8], IDS[14]])
+def test_nan_and_inf_stay_in_their_receptive_field(case):
+    """Work on padding or on columns that are computed and dropped never leaks NaN/inf."""
+    x, w, b, dy, gm, kw = _make(case, np.float64)
+    x[0, 0, 1, -1] = np.nan
+    x[-1, -1, -1, 0] = np.inf
+    dy[0, 0, 0, -1] = np.nan
+    with np.errstate(invalid="ignore"):
+        checks = [(ops.conv2d_forward(x, w, b, **kw), ref_forward(x, w, b, gm)),
+                  (ops.conv2d_backward_data(dy, w, x.shape, **kw),
+                   ref_backward_data(dy, w, gm)),
+                  (ops.conv2d_backward_weight(x, dy, w.shape, **kw),
+                   ref_backward_weight(x, dy, gm))]
+    for got, ref in checks:
+        assert np.array_equal(np.isnan(got), np.isnan(ref))
+        assert np.array_equal(np.isinf(got), np.isinf(ref))
+        fin = np.isfinite(ref)
+        assert_close(got[fin], ref[fin], np.float64)
+
+
 def test_non_contiguous_inputs_and_out_buffers():
     x, w, b, dy, gm, kw = _make((2, 3, 4, 7, 9, (3, 3), 1, 1, 1, 1), np.float64)
     xt = np.ascontiguousarray(x.transpose(0, 1, 3, 2)).transpose(0, 1, 3, 2)  # F-order planes
