@@ -353,7 +353,7 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
         int64_t lo, hi, built = -1; /* (image, group) held in xpad */
         fc_split(G, tid, nthr, &lo, &hi);
         for (int64_t g = lo; g < hi; g++) {
-            OPD wa = {N_(fc_pack_a_strided), w + g * M * K, K, 1, NULL, 0, NULL};
+            OPD wa = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K, .rs = K, .cs = 1};
             N_(fc_gemm_prepack_a)(kr, M, K, &wa, wpack + g * wpack_g);
         }
 #pragma omp barrier
@@ -365,7 +365,7 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
             const T *xg = x + (img * p->c_in + g * cin_g) * hw;
             T *yg = y + (img * p->c_out + g * M) * P;
             const T *bg = bias ? bias + g * M : NULL;
-            OPD A = {NULL, NULL, 0, 0, NULL, 0, wpack + g * wpack_g};
+            OPD A = {.packed = wpack + g * wpack_g};
             if (padded) {
                 if (built != t / nblk) {
                     N_(build_padded)(p, xg, cin_g, hp, wp, xpad_n, xpad);
@@ -373,7 +373,7 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
                 }
                 N_(padded_ctx) cx = {xpad, hp * wp, p->dil_h * wp, p->dil_w,
                                      p->kh * p->kw, p->kw};
-                OPD B = {NULL, NULL, 0, 0, &cx, j0, NULL, N_(rows_padded)};
+                OPD B = {.ctx = &cx, .off = j0, .rows = N_(rows_padded)};
                 N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, cbuf, jb, bg, relu,
                                    mywork);
                 /* keep the columns that are real output pixels (ox < ow) */
@@ -387,12 +387,12 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
                     j += len;
                 }
             } else if (pointwise) {
-                OPD B = {N_(fc_pack_b_strided), xg + j0, hw, 1, NULL, 0, NULL};
+                OPD B = {.pack = N_(fc_pack_b_strided), .ptr = xg + j0, .rs = hw, .cs = 1};
                 N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, yg + j0, P, bg, relu,
                                    mywork);
             } else {
                 N_(im2col_ctx) cx = {p, xg};
-                OPD B = {N_(pack_b_im2col), NULL, 0, 0, &cx, j0, NULL};
+                OPD B = {.pack = N_(pack_b_im2col), .ctx = &cx, .off = j0};
                 N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, yg + j0, P, bg, relu,
                                    mywork);
             }
@@ -455,11 +455,12 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
             const int64_t rows = (c1 - c0) * khw;
             T *dxc = dx + (img * p->c_in + g * cin_g + c0) * hw;
             memset(dxc, 0, (size_t)((c1 - c0) * hw) * sizeof(T));
-            OPD A = {N_(fc_pack_a_strided), w + g * M * K + c0 * khw, 1, K, NULL, 0, NULL};
+            OPD A = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K + c0 * khw, .rs = 1,
+                     .cs = K};
             for (int64_t j0 = 0; j0 < P; j0 += pb) {
                 const int64_t jn = fc_min64(pb, P - j0);
-                OPD B = {N_(fc_pack_b_strided), dy + (img * p->c_out + g * M) * P + j0, P, 1,
-                         NULL, 0, NULL};
+                OPD B = {.pack = N_(fc_pack_b_strided),
+                         .ptr = dy + (img * p->c_out + g * M) * P + j0, .rs = P, .cs = 1};
                 N_(fc_gemm_serial)(kr, rows, jn, M, (T)1, &A, &B, (T)0, dcol, jn, NULL, 0,
                                    mywork);
                 /* col2im: row (ci, ky, kx) of dcol adds into plane ci */
@@ -617,9 +618,9 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
             N_(wgrad_ctx) cx = {p, x + (i0 * p->c_in + g * cin_g) * hw,
                                 dy + (i0 * p->c_out + g * M) * P,
                                 xpad + i0 * xpad_img + g * cin_g * hp * wp, xpad_img, hp, wp};
-            OPD A = {N_(pack_a_wgrad), NULL, 0, 0, &cx, 0, NULL};
-            OPD B = {padded ? N_(pack_b_wgrad_padded) : N_(pack_b_wgrad), NULL, 0, 0, &cx, c0,
-                     NULL};
+            OPD A = {.pack = N_(pack_a_wgrad), .ctx = &cx};
+            OPD B = {.pack = padded ? N_(pack_b_wgrad_padded) : N_(pack_b_wgrad), .ctx = &cx,
+                     .off = c0};
             T *out = (ch == 0 ? dw : parts + (ch - 1) * part_size) + g * M * K + c0;
             N_(fc_gemm_serial)(kr, M, cn, (i1 - i0) * P, (T)1, &A, &B, (T)0, out, K, NULL, 0,
                                mywork);

@@ -264,10 +264,10 @@ int N_(fc_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alp
     if (m <= 0 || n <= 0)
         return FC_OK;
     const GKR *kr = N_(fc_gemm_select)(m);
-    OPD A = {N_(fc_pack_a_strided), a, trans_a ? 1 : lda, trans_a ? lda : 1,
-                          NULL, 0, NULL};
-    OPD B = {N_(fc_pack_b_strided), b, trans_b ? 1 : ldb, trans_b ? ldb : 1,
-                          NULL, 0, NULL};
+    OPD A = {.pack = N_(fc_pack_a_strided), .ptr = a, .rs = trans_a ? 1 : lda,
+             .cs = trans_a ? lda : 1};
+    OPD B = {.pack = N_(fc_pack_b_strided), .ptr = b, .rs = trans_b ? 1 : ldb,
+             .cs = trans_b ? ldb : 1};
 
     /* Split C into a tm x tn grid of MR/NR-aligned blocks, one per thread; k is never
      * split, so each element's reduction is the same for any thread count. */
