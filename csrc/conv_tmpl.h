@@ -3,13 +3,19 @@
  * Included by conv.c once per type with T (float/double) and SFX (f32/f64) defined.
  *
  * Everything is a GEMM on fc_gemm_serial (gemm_internal.h) inside one OpenMP region:
- *   forward      y_g[M, P]  = W_g[M, K] @ col(x)[K, P]       (implicit im2col in B packing)
+ *   forward      y_g[M, P]  = W_g[M, K] @ col(x)[K, P]   (W packed once per call)
+ *                  stride 1: B read in place from a zero-padded copy of the image
+ *                            (no im2col at all, see padded_ctx)
+ *                  1x1, stride 1, no padding: B is x itself
+ *                  otherwise: im2col done while packing B panels (pack_b_im2col)
+ *                bias and ReLU are applied in the micro-kernel's store
  *   data grad    stride 1:  forward conv of dy with rotated, channel-swapped weights
  *                stride>1:  dcol[K, P] = W_g^T @ dy_g, then col2im scatter-add
  *   weight grad  dW_g[M, K] = sum over images of dy_g[M, P] @ col(x)^T[P, K]
+ *                (image chunks reduced in a fixed order)
  * with M = C_out/groups, K = C_in/groups*KH*KW, P = OH*OW. Work is split into tasks
- * whose results never depend on the thread count (see each function).
- * Scratch is malloc'ed per call (packed weights, per-thread panels).
+ * whose results never depend on the thread count (see each function). Scratch comes
+ * from fc_scratch_get (one block reused between calls).
  */
 #define N_(name) FC_NAME(name, SFX)
 #define GKR N_(fc_gemm_kernel)
