@@ -292,6 +292,15 @@ static const T *N_(rows_padded)(const OPD *op, int64_t x0, int64_t k0, int64_t k
     return cx->xpad + op->off + x0;
 }
 
+/* The padded-input paths need stride 1 and a padded plane not much larger than the
+ * input and output planes (a huge dilation or padding falls back to im2col). */
+static inline int N_(use_padded)(const fc_conv2d_params *p)
+{
+    const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
+    return p->stride_h == 1 && p->stride_w == 1 &&
+           hp * wp <= 4 * (p->h * p->w + p->oh * p->ow) + 4096;
+}
+
 /* xpad[c, r, s] = x[c, r - pad_h, s - pad_w] inside x, else 0 (pads may be negative). */
 static void N_(build_padded)(const fc_conv2d_params *p, const T *x, int64_t channels,
                              int64_t hp, int64_t wp, int64_t total, T *xpad)
@@ -324,7 +333,7 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
     const int pointwise = p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                           p->pad_h == 0 && p->pad_w == 0 && p->oh == p->h && p->ow == p->w;
-    const int padded = !pointwise && p->stride_h == 1 && p->stride_w == 1;
+    const int padded = !pointwise && N_(use_padded)(p);
     const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
     const int64_t ncols = padded ? (p->oh - 1) * wp + p->ow : P; /* GEMM columns */
     int64_t nt = nthreads < 1 ? 1 : nthreads;
@@ -589,7 +598,7 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
     nt = fc_min64(nt, ntasks);
 
     /* stride 1: zero-padded copy of every image, gathered without bounds checks */
-    const int padded = p->stride_h == 1 && p->stride_w == 1;
+    const int padded = N_(use_padded)(p);
     const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
     const int64_t xpad_img = padded ? fc_pad_elems(p->c_in * hp * wp, sizeof(T)) : 0;
 

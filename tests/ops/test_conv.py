@@ -151,6 +151,7 @@ CASES = [
     (1, 32, 8, 5, 6, (3, 3), 1, 1, 1, 1),               # depth 288 > KC
     (1, 3, 150, 4, 4, (3, 3), 1, 1, 1, 1),              # c_out 150 > MC
     (1, 2, 3, 40, 3, (3, 3), (1, 1), (1, 1), 1, 1),     # tall and narrow
+    (1, 2, 3, 5, 4, (2, 3), 1, (30, 40), (60, 40), 1),  # dilation and padding >> input
 ]
 
 IDS = ["-".join(str(v).replace(" ", "") for v in c) for c in CASES]
