@@ -165,17 +165,6 @@ def _data_root(data: Optional[str]):
     return data
 
 
-def _seed(seed: int) -> None:
-    import numpy
-
-    import fastconv
-
-    if hasattr(fastconv, "manual_seed"):
-        fastconv.manual_seed(seed)
-    else:  # until fastconv.manual_seed exists, weights come from numpy's global generator
-        numpy.random.seed(seed)
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     import fastconv
     from fastconv.data import DataLoader, FashionMNIST, Subset
@@ -201,7 +190,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.threads:
         fastconv.set_num_threads(args.threads)
-    _seed(args.seed)
+    fastconv.manual_seed(args.seed)
     model = fastconv.models.lenet5()
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     if args.optimizer == "adam":
@@ -215,7 +204,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     test_loader = DataLoader(test_set, batch_size=max(args.batch_size, 256))
     source = "shipped subset" if root is None else str(root)
     print("fastconv %s: LeNet-5 on Fashion-MNIST (%s: %d train / %d test images), %s, "
-          "batch %d, %d threads" % (fastconv.__version__, source, len(train_set),
+          "batch %d, threads %d" % (fastconv.__version__, source, len(train_set),
                                     len(test_set), recipe, args.batch_size,
                                     fastconv.get_num_threads()), flush=True)
     for epoch in range(1, args.epochs + 1):
