@@ -54,19 +54,26 @@ def speed_worker(path: str, batch: int, threads: int) -> None:
         print(" ".join(times), flush=True)
 
 
+def _vm_hwm_kib() -> int:
+    """VmHWM (KiB): this process's own RSS high-water mark (ru_maxrss also counts the
+    parent's RSS at fork, as Linux carries it over exec)."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
 def memory_worker(path: str, batch: int, steps: int, threads: int) -> None:
-    """Print maxrss (KiB) after import and after `steps` training steps."""
+    """Print ru_maxrss and VmHWM (KiB), each after import and after `steps` steps."""
     import resource
     _import_path(path)
     import fastconv  # noqa: F401  (imported by the torch step too, for fastconv.bench)
     if path == "torch":
         import torch  # noqa: F401
-    after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after_import = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, _vm_hwm_kib())
     step = _make_step(path, batch, threads)
     for _ in range(steps):
         step()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(after_import, peak)
+    peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, _vm_hwm_kib())
+    print(*after_import, *peak)
 
 
 def _spawn(args):
@@ -104,7 +111,7 @@ def compare_memory(builds, batch: int, steps: int, repeats: int, threads: int):
                                check=True, capture_output=True, text=True).stdout.split()
                 for _ in range(repeats)]
         result[name] = tuple(statistics.median(int(r[i]) for r in runs) / 1024
-                             for i in (0, 1))
+                             for i in range(4))
     return result
 
 
@@ -139,8 +146,9 @@ def main() -> None:
                              args.threads)
         print("peak RSS, %d LeNet-5 steps at batch %d (MiB; after import -> peak):"
               % (args.memory_steps, batch))
-        for name, (base, peak) in mem.items():
-            print("  %-10s %7.1f -> %7.1f  (+%.1f)" % (name, base, peak, peak - base))
+        for name, (base, hwm_base, peak, hwm_peak) in mem.items():
+            print("  %-10s ru_maxrss %7.1f -> %7.1f (+%.1f)   VmHWM %7.1f -> %7.1f (+%.1f)"
+                  % (name, base, peak, peak - base, hwm_base, hwm_peak, hwm_peak - hwm_base))
 
 
 if __name__ == "__main__":
