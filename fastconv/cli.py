@@ -83,6 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Show fastconv's version, how it was built, the CPU "
                                    "kernels chosen at run time, threads and GPU support.")
     i.set_defaults(func=cmd_info)
+
+    b = sub.add_parser(
+        "bench", help="time fastconv against PyTorch CPU on our layers and networks",
+        description="Print one table: case, fastconv ms, PyTorch ms, ratio (PyTorch / "
+                    "fastconv, > 1 is faster), GFLOP/s and percent of the peak that "
+                    "fastconv's own sgemm reaches. Medians of interleaved runs.")
+    b.add_argument("--threads", type=_positive_int, action="append",
+                   help="thread count to measure (repeatable; default: all cores)")
+    b.add_argument("--repeats", type=_positive_int, default=7,
+                   help="timed runs per case (default: 7)")
+    b.add_argument("--quick", action="store_true",
+                   help="3 runs per case and a smaller peak problem (a smoke run)")
+    b.add_argument("--cases", metavar="TEXT",
+                   help="only the cases whose name contains TEXT (e.g. lenet)")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_bench)
     return parser
 
 
@@ -217,6 +233,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.save:
         fastconv.save(model.state_dict(), args.save)
         print("saved the weights to %s" % args.save)
+    return 0
+
+
+# ------------------------------------------------------------------ bench
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """`fastconv bench`: the side-by-side table for each requested thread count."""
+    import fastconv
+    from fastconv import bench
+
+    for threads in args.threads or [fastconv.get_num_threads()]:
+        rows, peak, blas = bench.run(threads, repeats=args.repeats, quick=args.quick,
+                                     progress=not args.no_progress, only=args.cases)
+        print(bench.format_table(rows, peak, threads, blas))
+        print()
     return 0
 
 

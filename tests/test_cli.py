@@ -104,3 +104,16 @@ def test_train_with_sgd(capsys):
     assert main(["train", "--epochs", "1", "--optimizer", "sgd", "--lr", "0.05",
                  "--train-limit", "128", "--test-limit", "64", "--no-progress"]) == 0
     assert "SGD lr 0.05 momentum 0.9" in capsys.readouterr().out
+
+
+def test_bench_prints_the_side_by_side_table():
+    result = run_module("bench", "--quick", "--threads", "1", "--cases", "lenet-conv1",
+                        "--no-progress")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("threads: 1") and "GFLOP/s" in lines[0]
+    assert lines[1].split()[:3] == ["case", "fastconv", "ms"]
+    rows = [line for line in lines if line.startswith("lenet-conv1")]
+    assert len(rows) == 2  # forward, forward+backward
+    for row in rows:
+        assert float(row.split()[-5]) > 0  # fastconv ms
