@@ -340,7 +340,7 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
     if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
         nt = 1;
 
-    /* column blocks: enough tasks for every thread, at most NC columns each */
+    /* column blocks: enough tasks for every thread, at most FC_CONV_MAX_COLS columns */
     const int64_t base = p->n * G, ctiles = fc_ceil_div(ncols, kr->nr);
     int64_t nblk = fc_min64(fc_ceil_div(4 * nt, base), ctiles);
     nblk = fc_max64(nblk, fc_ceil_div(ncols, FC_CONV_MAX_COLS));
