@@ -340,7 +340,7 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
     if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
         nt = 1;
 
-    /* column blocks: enough tasks for every thread, at most NC columns each */
+    /* column blocks: enough tasks for every thread, at most FC_CONV_MAX_COLS columns */
     const int64_t base = p->n * G, ctiles = fc_ceil_div(ncols, kr->nr);
     int64_t nblk = fc_min64(fc_ceil_div(4 * nt, base), ctiles);
     nblk = fc_max64(nblk, fc_ceil_div(ncols, FC_CONV_MAX_COLS));
@@ -348,6 +348,9 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
     nblk = fc_ceil_div(ncols, jb);
     const int64_t ntasks = base * nblk;
     nt = fc_min64(nt, ntasks);
+    /* hand out whole images when there are enough, so each padded copy is built once */
+    const int chunk = (int)(base >= 2 * nt ? nblk : 1);
+    (void)chunk; /* unused without OpenMP */
 
     const int64_t wpack_g = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, M, K), sizeof(T));
     const int64_t xpad_n = padded ? cin_g * hp * wp + 2 * kr->nr + wp : 0;
@@ -373,7 +376,7 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
         }
 #pragma omp barrier
         /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, chunk)
         for (int64_t t = 0; t < ntasks; t++) {
             const int64_t img = t / (G * nblk), g = (t / nblk) % G, b = t % nblk;
             const int64_t j0 = b * jb, jn = fc_min64(jb, ncols - j0);
