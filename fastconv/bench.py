@@ -351,9 +351,11 @@ def _torch_available() -> bool:
     return True
 
 
-def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = True
-        ) -> Tuple[List[Row], float, Optional[float]]:
-    """Time every case with `threads` threads; return rows, our peak and numpy's GFLOP/s."""
+def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = True,
+        only: Optional[str] = None) -> Tuple[List[Row], float, Optional[float]]:
+    """Time every case (or those whose name contains `only`) with `threads` threads.
+
+    Returns the rows, the peak GFLOP/s of our sgemm and numpy's on the same problem."""
     import fastconv
     fastconv.set_num_threads(threads)
     have_torch = _torch_available()
@@ -364,12 +366,16 @@ def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = Tr
     blas = numpy_gemm_gflops(1024 if quick else 2048)
     jobs = []
     for case in CONV_CASES:
+        if only and only not in case.name:
+            continue
         for backward in (False, True):
             label = "%s %s" % (case.name, "fwd+bwd" if backward else "fwd")
             flops = case.training_flops() if backward else case.forward_flops()
             jobs.append((label, flops, fastconv_conv_step(case, backward),
                          torch_conv_step(case, backward) if have_torch else None))
     for label, net, batch, shape in NETWORK_CASES:
+        if only and only not in label:
+            continue
         jobs.append((label, train_step_flops(net, batch), fastconv_train_step(net, batch, shape),
                      torch_train_step(net, batch, shape) if have_torch else None))
     rows = []
