@@ -3,13 +3,19 @@
  * Included by conv.c once per type with T (float/double) and SFX (f32/f64) defined.
  *
  * Everything is a GEMM on fc_gemm_serial (gemm_internal.h) inside one OpenMP region:
- *   forward      y_g[M, P]  = W_g[M, K] @ col(x)[K, P]       (implicit im2col in B packing)
+ *   forward      y_g[M, P]  = W_g[M, K] @ col(x)[K, P]   (W packed once per call)
+ *                  stride 1: B read in place from a zero-padded copy of the image
+ *                            (no im2col at all, see padded_ctx)
+ *                  1x1, stride 1, no padding: B is x itself
+ *                  otherwise: im2col done while packing B panels (pack_b_im2col)
+ *                bias and ReLU are applied in the micro-kernel's store
  *   data grad    stride 1:  forward conv of dy with rotated, channel-swapped weights
  *                stride>1:  dcol[K, P] = W_g^T @ dy_g, then col2im scatter-add
  *   weight grad  dW_g[M, K] = sum over images of dy_g[M, P] @ col(x)^T[P, K]
+ *                (image chunks reduced in a fixed order)
  * with M = C_out/groups, K = C_in/groups*KH*KW, P = OH*OW. Work is split into tasks
- * whose results never depend on the thread count (see each function).
- * Scratch is malloc'ed per call (packed weights, per-thread panels).
+ * whose results never depend on the thread count (see each function). Scratch comes
+ * from fc_scratch_get (one block reused between calls).
  */
 #define N_(name) FC_NAME(name, SFX)
 #define GKR N_(fc_gemm_kernel)
@@ -105,6 +111,8 @@ typedef struct {
     const fc_conv2d_params *p;
     const T *x;      /* first input channel of the group in the chunk's first image */
     const T *dy;     /* first output channel of the group in the chunk's first image */
+    const T *xpad;   /* stride 1: the same channel in the padded copy of x, */
+    int64_t xpad_img, hp, wp; /* its image stride and plane size */
 } N_(wgrad_ctx);
 
 /* B(k', kk) = col(x)[kk, k']: NR panels over kk, gathered along output rows. */
@@ -145,6 +153,80 @@ static void N_(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, 
     }
 }
 
+/*
+ * d[t*r + l] = base[off[l] + t] for t < len, l < lanes, and 0 for lanes <= l < r:
+ * `lanes` rows of `len` contiguous values written as columns of a panel. 4x4 blocks are
+ * transposed in SSE registers where the build has SSE2 (every x86-64), the rest is scalar.
+ */
+static void N_(transpose_rows)(const T *base, const int64_t *off, int64_t lanes, int64_t len,
+                               T *d, int64_t r)
+{
+    int64_t l0 = 0;
+#if defined(__SSE2__) && FC_T_IS_FLOAT
+    for (; l0 + 4 <= lanes; l0 += 4) {
+        const T *s0 = base + off[l0], *s1 = base + off[l0 + 1];
+        const T *s2 = base + off[l0 + 2], *s3 = base + off[l0 + 3];
+        int64_t t = 0;
+        for (; t + 4 <= len; t += 4) {
+            __m128 v0 = _mm_loadu_ps(s0 + t), v1 = _mm_loadu_ps(s1 + t);
+            __m128 v2 = _mm_loadu_ps(s2 + t), v3 = _mm_loadu_ps(s3 + t);
+            _MM_TRANSPOSE4_PS(v0, v1, v2, v3);
+            _mm_storeu_ps(d + t * r + l0, v0);
+            _mm_storeu_ps(d + (t + 1) * r + l0, v1);
+            _mm_storeu_ps(d + (t + 2) * r + l0, v2);
+            _mm_storeu_ps(d + (t + 3) * r + l0, v3);
+        }
+        for (; t < len; t++) {
+            d[t * r + l0] = s0[t];
+            d[t * r + l0 + 1] = s1[t];
+            d[t * r + l0 + 2] = s2[t];
+            d[t * r + l0 + 3] = s3[t];
+        }
+    }
+#endif
+    for (int64_t l = l0; l < lanes; l++) {
+        const T *src = base + off[l];
+        for (int64_t t = 0; t < len; t++)
+            d[t * r + l] = src[t];
+    }
+    if (lanes < r)
+        for (int64_t t = 0; t < len; t++)
+            for (int64_t l = lanes; l < r; l++)
+                d[t * r + l] = 0;
+}
+
+/* Stride 1: the same B gathered from the padded input, with no bounds checks: each run
+ * of pixels on one output row is a block of rows transposed into the panel. */
+static void N_(pack_b_wgrad_padded)(const OPD *op, int64_t x0, int64_t xn, int64_t k0,
+                                    int64_t kn, int64_t r, T *dst)
+{
+    const N_(wgrad_ctx) *cx = (const N_(wgrad_ctx) *)op->ctx;
+    const fc_conv2d_params *p = cx->p;
+    const int64_t khw = p->kh * p->kw, P = p->oh * p->ow, plane = cx->hp * cx->wp;
+    int64_t off[FC_NR_MAX];
+    for (int64_t q0 = 0; q0 < xn; q0 += r, dst += r * kn) {
+        const int64_t lanes = fc_min64(r, xn - q0);
+        for (int64_t l = 0; l < lanes; l++) {
+            const int64_t kk = op->off + x0 + q0 + l;
+            const int64_t ci = kk / khw, ky = (kk % khw) / p->kw, kx = kk % p->kw;
+            off[l] = ci * plane + ky * p->dil_h * cx->wp + kx * p->dil_w;
+        }
+        int64_t done = 0, img = k0 / P, pix = k0 % P;
+        while (done < kn) {
+            const int64_t oy = pix / p->ow, ox = pix % p->ow;
+            const int64_t len = fc_min64(kn - done, p->ow - ox);
+            const T *base = cx->xpad + img * cx->xpad_img + oy * cx->wp + ox;
+            N_(transpose_rows)(base, off, lanes, len, dst + done * r, r);
+            done += len;
+            pix += len;
+            if (pix == P) {
+                pix = 0;
+                img++;
+            }
+        }
+    }
+}
+
 /* A(i, k') = dy[image, channel i of the group, pixel]: MR panels. */
 static void N_(pack_a_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
                              int64_t r, T *dst)
@@ -152,24 +234,19 @@ static void N_(pack_a_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, 
     const N_(wgrad_ctx) *cx = (const N_(wgrad_ctx) *)op->ctx;
     const fc_conv2d_params *p = cx->p;
     const int64_t P = p->oh * p->ow, img_stride = p->c_out * P;
+    int64_t off[FC_MR_MAX];
     for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
         const int64_t mr = fc_min64(r, xn - i0);
-        for (int64_t ii = 0; ii < mr; ii++) {
-            const T *rowbase = cx->dy + (x0 + i0 + ii) * P;
-            int64_t done = 0, img = k0 / P, pix = k0 % P;
-            while (done < kn) {
-                const int64_t seg = fc_min64(kn - done, P - pix);
-                const T *src = rowbase + img * img_stride + pix;
-                for (int64_t t = 0; t < seg; t++)
-                    dst[(done + t) * r + ii] = src[t];
-                done += seg;
-                img++;
-                pix = 0;
-            }
+        for (int64_t ii = 0; ii < mr; ii++)
+            off[ii] = (x0 + i0 + ii) * P;
+        int64_t done = 0, img = k0 / P, pix = k0 % P;
+        while (done < kn) {
+            const int64_t seg = fc_min64(kn - done, P - pix);
+            N_(transpose_rows)(cx->dy + img * img_stride + pix, off, mr, seg, dst + done * r, r);
+            done += seg;
+            img++;
+            pix = 0;
         }
-        for (int64_t pp = 0; pp < kn; pp++)
-            for (int64_t ii = mr; ii < r; ii++)
-                dst[pp * r + ii] = 0;
     }
 }
 
@@ -177,73 +254,169 @@ static void N_(pack_a_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, 
 
 /* Below this many multiply-adds a convolution runs on one thread. */
 #define FC_CONV_PARALLEL_MIN ((int64_t)1 << 17)
+/* Most output columns per forward task: keeps the packed kc x cols B block (and the
+ * padded input and output block) inside L2 together. */
+#define FC_CONV_MAX_COLS 512
+
+/*
+ * Stride-1 convolutions run on a zero-padded copy of the input (one image and group,
+ * hp x wp per channel, built per thread). Output pixels are numbered on the padded width
+ * (j = oy*wp + ox, ox < wp), so the im2col row of tap (ci, ky, kx) is the contiguous
+ * slice xpad[ci*hp*wp + ky*dh*wp + kx*dw + j]: the micro-kernel reads B right there,
+ * nothing is packed. Columns with ox >= ow are computed and dropped when the block is
+ * stored into y.
+ */
+typedef struct {
+    const T *xpad;
+    int64_t plane, row_step, col_step; /* hp*wp, dil_h*wp, dil_w */
+    int64_t khw, kw;
+} N_(padded_ctx);
+
+/* B rows read in place from the padded input: no packing at all. */
+static const T *N_(rows_padded)(const OPD *op, int64_t x0, int64_t k0, int64_t kn,
+                                int64_t *boff)
+{
+    const N_(padded_ctx) *cx = (const N_(padded_ctx) *)op->ctx;
+    int64_t ci = k0 / cx->khw, ky = (k0 % cx->khw) / cx->kw, kx = k0 % cx->kw;
+    for (int64_t pp = 0; pp < kn; pp++) {
+        boff[pp] = ci * cx->plane + ky * cx->row_step + kx * cx->col_step;
+        if (++kx == cx->kw) {
+            kx = 0;
+            if (++ky == cx->khw / cx->kw) {
+                ky = 0;
+                ci++;
+            }
+        }
+    }
+    /* the last tile reads up to nr - 1 columns past the block: inside xpad's slack */
+    return cx->xpad + op->off + x0;
+}
+
+/* The padded-input paths need stride 1 and a padded plane not much larger than the
+ * input and output planes (a huge dilation or padding falls back to im2col). */
+static inline int N_(use_padded)(const fc_conv2d_params *p)
+{
+    const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
+    return p->stride_h == 1 && p->stride_w == 1 &&
+           hp * wp <= 4 * (p->h * p->w + p->oh * p->ow) + 4096;
+}
+
+/* xpad[c, r, s] = x[c, r - pad_h, s - pad_w] inside x, else 0 (pads may be negative). */
+static void N_(build_padded)(const fc_conv2d_params *p, const T *x, int64_t channels,
+                             int64_t hp, int64_t wp, int64_t total, T *xpad)
+{
+    memset(xpad, 0, (size_t)total * sizeof(T));
+    const int64_t c0 = fc_max64(0, p->pad_w), src0 = fc_max64(0, -p->pad_w);
+    const int64_t len = fc_min64(wp - c0, p->w - src0);
+    if (len <= 0)
+        return;
+    for (int64_t c = 0; c < channels; c++)
+        for (int64_t r = 0; r < hp; r++) {
+            const int64_t iy = r - p->pad_h;
+            if (iy >= 0 && iy < p->h)
+                memcpy(xpad + (c * hp + r) * wp + c0, x + (c * p->h + iy) * p->w + src0,
+                       (size_t)len * sizeof(T));
+        }
+}
 
 /*
  * Forward convolution for any geometry whose paddings may be negative (shared with the
- * stride-1 data gradient). Tasks are (image, group, block of output pixels); a block
+ * stride-1 data gradient). Tasks are (image, group, block of output columns); a block
  * boundary never changes a result (columns of C are independent), so the block size may
  * follow the thread count.
  */
 static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T *w,
                                  const T *bias, T *y, int relu, int nthreads)
 {
-    const GKR *kr = N_(fc_gemm_select)();
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
+    const GKR *kr = N_(fc_gemm_select)(M);
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
     const int pointwise = p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                           p->pad_h == 0 && p->pad_w == 0 && p->oh == p->h && p->ow == p->w;
+    const int padded = !pointwise && N_(use_padded)(p);
+    const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
+    const int64_t ncols = padded ? (p->oh - 1) * wp + p->ow : P; /* GEMM columns */
     int64_t nt = nthreads < 1 ? 1 : nthreads;
     if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
         nt = 1;
 
-    /* pixel blocks: enough tasks for every thread, at most NC columns each */
-    const int64_t base = p->n * G, ptiles = fc_ceil_div(P, kr->nr);
-    int64_t nblk = fc_min64(fc_ceil_div(4 * nt, base), ptiles);
-    nblk = fc_max64(nblk, fc_ceil_div(P, kr->nc));
-    const int64_t jb = fc_round_up(fc_ceil_div(P, nblk), kr->nr);
-    nblk = fc_ceil_div(P, jb);
+    /* column blocks: enough tasks for every thread, at most FC_CONV_MAX_COLS columns */
+    const int64_t base = p->n * G, ctiles = fc_ceil_div(ncols, kr->nr);
+    int64_t nblk = fc_min64(fc_ceil_div(4 * nt, base), ctiles);
+    nblk = fc_max64(nblk, fc_ceil_div(ncols, FC_CONV_MAX_COLS));
+    const int64_t jb = fc_round_up(fc_ceil_div(ncols, nblk), kr->nr);
+    nblk = fc_ceil_div(ncols, jb);
     const int64_t ntasks = base * nblk;
     nt = fc_min64(nt, ntasks);
+    /* hand out whole images when there are enough, so each padded copy is built once */
+    const int chunk = (int)(base >= 2 * nt ? nblk : 1);
+    (void)chunk; /* unused without OpenMP */
 
     const int64_t wpack_g = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, M, K), sizeof(T));
-    const int64_t wsize = N_(fc_gemm_work_size)(kr, jb);
-    T *scratch = (T *)fc_aligned_malloc((G * wpack_g + nt * wsize) * (int64_t)sizeof(T));
+    const int64_t xpad_n = padded ? cin_g * hp * wp + 2 * kr->nr + wp : 0;
+    const int64_t cbuf_n = padded ? fc_pad_elems(M * jb, sizeof(T)) : 0;
+    const int64_t per_thread = N_(fc_gemm_work_size)(kr, jb) + fc_pad_elems(xpad_n, sizeof(T)) +
+                               cbuf_n;
+    T *scratch = (T *)fc_scratch_get((G * wpack_g + nt * per_thread) * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
-    T *wpack = scratch, *work = scratch + G * wpack_g;
+    T *wpack = scratch;
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
-        int64_t lo, hi;
+        T *mywork = scratch + G * wpack_g + tid * per_thread;
+        T *xpad = mywork + N_(fc_gemm_work_size)(kr, jb);
+        T *cbuf = xpad + fc_pad_elems(xpad_n, sizeof(T));
+        int64_t lo, hi, built = -1; /* (image, group) held in xpad */
         fc_split(G, tid, nthr, &lo, &hi);
         for (int64_t g = lo; g < hi; g++) {
-            OPD wa = {N_(fc_pack_a_strided), w + g * M * K, K, 1, NULL, 0, NULL};
+            OPD wa = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K, .rs = K, .cs = 1};
             N_(fc_gemm_prepack_a)(kr, M, K, &wa, wpack + g * wpack_g);
         }
 #pragma omp barrier
-        T *mywork = work + tid * wsize;
-        fc_split(ntasks, tid, nthr, &lo, &hi);
-        for (int64_t t = lo; t < hi; t++) {
+        /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
+#pragma omp for schedule(dynamic, chunk)
+        for (int64_t t = 0; t < ntasks; t++) {
             const int64_t img = t / (G * nblk), g = (t / nblk) % G, b = t % nblk;
-            const int64_t j0 = b * jb, jn = fc_min64(jb, P - j0);
+            const int64_t j0 = b * jb, jn = fc_min64(jb, ncols - j0);
             const T *xg = x + (img * p->c_in + g * cin_g) * hw;
-            OPD A = {NULL, NULL, 0, 0, NULL, 0, wpack + g * wpack_g};
-            N_(im2col_ctx) cx = {p, xg};
-            OPD B;
-            if (pointwise) {
-                OPD pw = {N_(fc_pack_b_strided), xg + j0, hw, 1, NULL, 0, NULL};
-                B = pw;
+            T *yg = y + (img * p->c_out + g * M) * P;
+            const T *bg = bias ? bias + g * M : NULL;
+            OPD A = {.packed = wpack + g * wpack_g};
+            if (padded) {
+                if (built != t / nblk) {
+                    N_(build_padded)(p, xg, cin_g, hp, wp, xpad_n, xpad);
+                    built = t / nblk;
+                }
+                N_(padded_ctx) cx = {xpad, hp * wp, p->dil_h * wp, p->dil_w,
+                                     p->kh * p->kw, p->kw};
+                OPD B = {.ctx = &cx, .off = j0, .rows = N_(rows_padded)};
+                N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, cbuf, jb, bg, relu,
+                                   mywork);
+                /* keep the columns that are real output pixels (ox < ow) */
+                for (int64_t j = j0; j < j0 + jn;) {
+                    const int64_t oy = j / wp, ox = j % wp;
+                    const int64_t len = fc_min64(j0 + jn - j, wp - ox);
+                    const int64_t keep = fc_min64(len, p->ow - ox);
+                    for (int64_t i = 0; keep > 0 && i < M; i++)
+                        memcpy(yg + i * P + oy * p->ow + ox, cbuf + i * jb + (j - j0),
+                               (size_t)keep * sizeof(T));
+                    j += len;
+                }
+            } else if (pointwise) {
+                OPD B = {.pack = N_(fc_pack_b_strided), .ptr = xg + j0, .rs = hw, .cs = 1};
+                N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, yg + j0, P, bg, relu,
+                                   mywork);
             } else {
-                OPD ic = {N_(pack_b_im2col), NULL, 0, 0, &cx, j0, NULL};
-                B = ic;
+                N_(im2col_ctx) cx = {p, xg};
+                OPD B = {.pack = N_(pack_b_im2col), .ctx = &cx, .off = j0};
+                N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, yg + j0, P, bg, relu,
+                                   mywork);
             }
-            N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0,
-                               y + (img * p->c_out + g * M) * P + j0, P,
-                               bias ? bias + g * M : NULL, relu, mywork);
         }
     }
-    fc_aligned_free(scratch);
+    fc_scratch_put(scratch);
     return FC_OK;
 }
 
@@ -269,7 +442,6 @@ int N_(fc_conv2d_forward)(const fc_conv2d_params *p, const T *x, const T *w, con
 static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy, const T *w,
                                          T *dx, int nthreads)
 {
-    const GKR *kr = N_(fc_gemm_select)();
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
     const int64_t khw = p->kh * p->kw, K = cin_g * khw, P = p->oh * p->ow, hw = p->h * p->w;
     int64_t nt = nthreads < 1 ? 1 : nthreads;
@@ -278,33 +450,35 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
     const int64_t base = p->n * G;
     const int64_t ncb = fc_min64(fc_ceil_div(4 * nt, base), cin_g);
     const int64_t cb = fc_ceil_div(cin_g, ncb);
+    const GKR *kr = N_(fc_gemm_select)(cb * khw);
     const int64_t ntasks = base * fc_ceil_div(cin_g, cb);
     nt = fc_min64(nt, ntasks);
     const int64_t pb = fc_min64(P, FC_COL2IM_BLOCK);
     const int64_t dcol_size = fc_pad_elems(cb * khw * pb, sizeof(T));
     const int64_t wsize = N_(fc_gemm_work_size)(kr, pb);
-    T *scratch = (T *)fc_aligned_malloc(nt * (dcol_size + wsize) * (int64_t)sizeof(T));
+    T *scratch = (T *)fc_scratch_get(nt * (dcol_size + wsize) * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
-        const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
+        const int64_t tid = fc_thread_num();
         T *dcol = scratch + tid * (dcol_size + wsize), *mywork = dcol + dcol_size;
         const int64_t nblk_c = fc_ceil_div(cin_g, cb);
-        int64_t lo, hi;
-        fc_split(ntasks, tid, nthr, &lo, &hi);
-        for (int64_t t = lo; t < hi; t++) {
+        /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t t = 0; t < ntasks; t++) {
             const int64_t img = t / (G * nblk_c), g = (t / nblk_c) % G;
             const int64_t c0 = (t % nblk_c) * cb, c1 = fc_min64(c0 + cb, cin_g);
             const int64_t rows = (c1 - c0) * khw;
             T *dxc = dx + (img * p->c_in + g * cin_g + c0) * hw;
             memset(dxc, 0, (size_t)((c1 - c0) * hw) * sizeof(T));
-            OPD A = {N_(fc_pack_a_strided), w + g * M * K + c0 * khw, 1, K, NULL, 0, NULL};
+            OPD A = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K + c0 * khw, .rs = 1,
+                     .cs = K};
             for (int64_t j0 = 0; j0 < P; j0 += pb) {
                 const int64_t jn = fc_min64(pb, P - j0);
-                OPD B = {N_(fc_pack_b_strided), dy + (img * p->c_out + g * M) * P + j0, P, 1,
-                         NULL, 0, NULL};
+                OPD B = {.pack = N_(fc_pack_b_strided),
+                         .ptr = dy + (img * p->c_out + g * M) * P + j0, .rs = P, .cs = 1};
                 N_(fc_gemm_serial)(kr, rows, jn, M, (T)1, &A, &B, (T)0, dcol, jn, NULL, 0,
                                    mywork);
                 /* col2im: row (ci, ky, kx) of dcol adds into plane ci */
@@ -336,7 +510,7 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
             }
         }
     }
-    fc_aligned_free(scratch);
+    fc_scratch_put(scratch);
     return FC_OK;
 }
 
@@ -386,7 +560,8 @@ int N_(fc_conv2d_backward_data)(const fc_conv2d_params *p, const T *dy, const T 
 
 /* ------------------------------------------------------------------ weight gradient */
 
-/* Most image chunks a weight gradient is split into (partials reduced in order). */
+/* Image chunks a weight gradient is split into (partials reduced in order). */
+#define FC_WGRAD_MIN_CHUNKS 4
 #define FC_WGRAD_MAX_CHUNKS 16
 
 /*
@@ -400,14 +575,16 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
 {
     if (p->n <= 0)
         return FC_OK;
-    const GKR *kr = N_(fc_gemm_select)();
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
+    const GKR *kr = N_(fc_gemm_select)(M);
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
     const int64_t dwsize = G * M * K;
 
-    /* chunks: enough independent pieces when dW itself has few tiles */
+    /* chunks: enough independent pieces when dW itself has few tiles, and a few anyway
+     * so that threads split images rather than dW columns (each column block packs dy
+     * again) */
     const int64_t tiles = G * fc_ceil_div(M, kr->mr) * fc_ceil_div(K, kr->nr);
-    int64_t nch = fc_ceil_div(32, tiles);
+    int64_t nch = fc_max64(fc_ceil_div(32, tiles), FC_WGRAD_MIN_CHUNKS);
     nch = fc_min64(fc_min64(nch, FC_WGRAD_MAX_CHUNKS), p->n);
     if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
         nch = 1;
@@ -423,29 +600,45 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
     const int64_t ntasks = nch * G * nkb;
     nt = fc_min64(nt, ntasks);
 
+    /* stride 1: zero-padded copy of every image, gathered without bounds checks */
+    const int padded = N_(use_padded)(p);
+    const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
+    const int64_t xpad_img = padded ? fc_pad_elems(p->c_in * hp * wp, sizeof(T)) : 0;
+
     const int64_t part_size = fc_pad_elems(dwsize, sizeof(T));
     const int64_t wsize = N_(fc_gemm_work_size)(kr, kb);
-    T *scratch = (T *)fc_aligned_malloc(((nch - 1) * part_size + nt * wsize) *
-                                        (int64_t)sizeof(T));
+    T *scratch = (T *)fc_scratch_get(((nch - 1) * part_size + nt * wsize + p->n * xpad_img) *
+                                     (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
     T *parts = scratch, *work = scratch + (nch - 1) * part_size;
+    T *xpad = work + nt * wsize;
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
         T *mywork = work + tid * wsize;
         int64_t lo, hi;
-        fc_split(ntasks, tid, nthr, &lo, &hi);
-        for (int64_t t = lo; t < hi; t++) {
+        if (padded) {
+            fc_split(p->n, tid, nthr, &lo, &hi);
+            for (int64_t img = lo; img < hi; img++)
+                N_(build_padded)(p, x + img * p->c_in * hw, p->c_in, hp, wp, xpad_img,
+                                 xpad + img * xpad_img);
+#pragma omp barrier
+        }
+        /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t t = 0; t < ntasks; t++) {
             const int64_t ch = t / (G * nkb), g = (t / nkb) % G, b = t % nkb;
             int64_t i0, i1;
             fc_split(p->n, ch, nch, &i0, &i1);
             const int64_t c0 = b * kb, cn = fc_min64(kb, K - c0);
             N_(wgrad_ctx) cx = {p, x + (i0 * p->c_in + g * cin_g) * hw,
-                                dy + (i0 * p->c_out + g * M) * P};
-            OPD A = {N_(pack_a_wgrad), NULL, 0, 0, &cx, 0, NULL};
-            OPD B = {N_(pack_b_wgrad), NULL, 0, 0, &cx, c0, NULL};
+                                dy + (i0 * p->c_out + g * M) * P,
+                                xpad + i0 * xpad_img + g * cin_g * hp * wp, xpad_img, hp, wp};
+            OPD A = {.pack = N_(pack_a_wgrad), .ctx = &cx};
+            OPD B = {.pack = padded ? N_(pack_b_wgrad_padded) : N_(pack_b_wgrad), .ctx = &cx,
+                     .off = c0};
             T *out = (ch == 0 ? dw : parts + (ch - 1) * part_size) + g * M * K + c0;
             N_(fc_gemm_serial)(kr, M, cn, (i1 - i0) * P, (T)1, &A, &B, (T)0, out, K, NULL, 0,
                                mywork);
@@ -460,7 +653,7 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
             }
         }
     }
-    fc_aligned_free(scratch);
+    fc_scratch_put(scratch);
     return FC_OK;
 }
 

@@ -54,6 +54,15 @@ static inline void fc_aligned_free(void *p)
         free(((void **)p)[-1]);
 }
 
+/*
+ * Scratch memory for one kernel call (FC_ALIGN-aligned, uninitialised). The last block
+ * released is kept for the next call (one slot, swapped atomically, so concurrent calls
+ * from several Python threads are safe), which spares large calls the page faults of a
+ * fresh mmap each time. Defined in gemm.c.
+ */
+void *fc_scratch_get(int64_t bytes);
+void fc_scratch_put(void *p);
+
 static inline int fc_thread_num(void)
 {
 #ifdef _OPENMP

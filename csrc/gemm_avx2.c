@@ -52,8 +52,9 @@ FC_AVX2 static inline __m256 epi_ps(__m256 t, const float *c, const fc_epilogue_
     return t;
 }
 
-FC_AVX2 static void ukernel_6x16_f32(int64_t k, const float *a, const float *b, float *c,
-                                     int64_t ldc, const fc_epilogue_f32 *e)
+FC_AVX2 static void ukernel_6x16_f32(int64_t k, const float *a, const float *b,
+                                     const int64_t *boff, float *c, int64_t ldc,
+                                     const fc_epilogue_f32 *e)
 {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
@@ -64,7 +65,8 @@ FC_AVX2 static void ukernel_6x16_f32(int64_t k, const float *a, const float *b, 
 
 #define S_STEP(P)                                                                  \
     do {                                                                           \
-        __m256 b0 = _mm256_load_ps(b + (P) * 16), b1 = _mm256_load_ps(b + (P) * 16 + 8); \
+        const float *br = b + boff[P];                                             \
+        __m256 b0 = _mm256_loadu_ps(br), b1 = _mm256_loadu_ps(br + 8);             \
         __m256 av;                                                                 \
         av = _mm256_broadcast_ss(a + (P) * 6 + 0);                                 \
         c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);   \
@@ -80,20 +82,24 @@ FC_AVX2 static void ukernel_6x16_f32(int64_t k, const float *a, const float *b, 
         c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);   \
     } while (0)
 
+    /* C is read (beta != 0) only after the loop: start fetching its rows now */
+    for (int i = 0; i < 6; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 15), _MM_HINT_T0);
+    }
     int64_t p = 0;
     for (; p + 4 <= k; p += 4) {
-        _mm_prefetch((const char *)(b + 16 * 16), _MM_HINT_T0);
         S_STEP(0);
         S_STEP(1);
         S_STEP(2);
         S_STEP(3);
         a += 24;
-        b += 64;
+        boff += 4;
     }
     for (; p < k; p++) {
         S_STEP(0);
         a += 6;
-        b += 16;
+        boff++;
     }
 #undef S_STEP
 
@@ -126,8 +132,9 @@ FC_AVX2 static inline __m256d epi_pd(__m256d t, const double *c, const fc_epilog
     return t;
 }
 
-FC_AVX2 static void ukernel_6x8_f64(int64_t k, const double *a, const double *b, double *c,
-                                    int64_t ldc, const fc_epilogue_f64 *e)
+FC_AVX2 static void ukernel_6x8_f64(int64_t k, const double *a, const double *b,
+                                    const int64_t *boff, double *c, int64_t ldc,
+                                    const fc_epilogue_f64 *e)
 {
     __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd();
     __m256d c10 = _mm256_setzero_pd(), c11 = _mm256_setzero_pd();
@@ -138,7 +145,8 @@ FC_AVX2 static void ukernel_6x8_f64(int64_t k, const double *a, const double *b,
 
 #define D_STEP(P)                                                                  \
     do {                                                                           \
-        __m256d b0 = _mm256_load_pd(b + (P) * 8), b1 = _mm256_load_pd(b + (P) * 8 + 4); \
+        const double *br = b + boff[P];                                            \
+        __m256d b0 = _mm256_loadu_pd(br), b1 = _mm256_loadu_pd(br + 4);           \
         __m256d av;                                                                \
         av = _mm256_broadcast_sd(a + (P) * 6 + 0);                                 \
         c00 = _mm256_fmadd_pd(av, b0, c00); c01 = _mm256_fmadd_pd(av, b1, c01);   \
@@ -154,20 +162,23 @@ FC_AVX2 static void ukernel_6x8_f64(int64_t k, const double *a, const double *b,
         c50 = _mm256_fmadd_pd(av, b0, c50); c51 = _mm256_fmadd_pd(av, b1, c51);   \
     } while (0)
 
+    for (int i = 0; i < 6; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 7), _MM_HINT_T0);
+    }
     int64_t p = 0;
     for (; p + 4 <= k; p += 4) {
-        _mm_prefetch((const char *)(b + 16 * 8), _MM_HINT_T0);
         D_STEP(0);
         D_STEP(1);
         D_STEP(2);
         D_STEP(3);
         a += 24;
-        b += 32;
+        boff += 4;
     }
     for (; p < k; p++) {
         D_STEP(0);
         a += 6;
-        b += 8;
+        boff++;
     }
 #undef D_STEP
 

@@ -5,8 +5,8 @@
  * A packed in MR-row panels and B packed in NR-column panels; the driver blocks the
  * problem by NC (columns of B), KC (depth) and MC (rows of A) so that a B panel sits in
  * L1, an A block in L2 and a B block in L3. All blocking parameters of one CPU family
- * live in one fc_gemm_kernel_* record (gemm.c for the portable kernel, gemm_avx2.c for
- * AVX2/FMA).
+ * live in one fc_gemm_kernel_* record (gemm_tmpl.h for the portable kernel, gemm_avx2.c
+ * for AVX2/FMA, gemm_avx512.c for AVX-512F).
  *
  * Operands are described by an fc_operand_*: a packing function plus what it reads
  * (a strided matrix, or a private context such as a convolution's input for implicit
@@ -27,6 +27,8 @@
 /* Largest micro-tile of any kernel (the edge-tile buffer is sized with these). */
 #define FC_MR_MAX 16
 #define FC_NR_MAX 32
+/* Largest KC of any kernel (the row-offset table is sized with it). */
+#define FC_KC_MAX 512
 
 #define FC_DECLARE_GEMM(T, SFX)                                                            \
     /* Store step of the micro-kernel, applied to each element t of the tile:          \
@@ -38,9 +40,12 @@
         int relu;                                                                       \
     } fc_epilogue_##SFX;                                                                \
                                                                                         \
-    /* c[0:mr, 0:nr] (row stride ldc) = epilogue(sum_p a[p*mr + i] * b[p*nr + j]). */  \
-    typedef void (*fc_ukernel_##SFX)(int64_t k, const T *a, const T *b, T *c,           \
-                                     int64_t ldc, const fc_epilogue_##SFX *e);          \
+    /* c[0:mr, 0:nr] (row stride ldc) = epilogue(sum_p a[p*mr + i] * b[boff[p] + j]):  \
+     * row p of the B panel starts at b + boff[p] (p*nr for a packed panel; any       \
+     * readable address for B read in place, see fc_operand.rows). */                  \
+    typedef void (*fc_ukernel_##SFX)(int64_t k, const T *a, const T *b,                 \
+                                     const int64_t *boff, T *c, int64_t ldc,            \
+                                     const fc_epilogue_##SFX *e);                       \
                                                                                         \
     typedef struct {                                                                    \
         const char *name;                                                               \
@@ -57,16 +62,25 @@
                                   int64_t xn, int64_t k0, int64_t kn, int64_t r,        \
                                   T *dst);                                              \
                                                                                         \
+    /* B read in place, without packing: fill boff[0:kn] with the offsets of rows      \
+     * k0..k0+kn and return the address of column x0 of row "offset 0"; row p, columns \
+     * x0..x0+round_up(xn, nr) must then be readable at ret + boff[p] + j. */            \
+    typedef const T *(*fc_rows_##SFX)(const struct fc_operand_##SFX *op, int64_t x0,    \
+                                      int64_t k0, int64_t kn, int64_t *boff);           \
+                                                                                        \
     typedef struct fc_operand_##SFX {                                                   \
-        fc_pack_##SFX pack;  /* NULL when `packed` is given (A only) */                 \
+        fc_pack_##SFX pack;  /* NULL when `packed` (A) or `rows` (B) is given */        \
         const T *ptr;        /* strided matrix: element (row, col) = ptr[row*rs+col*cs] */ \
         int64_t rs, cs;                                                                 \
         const void *ctx;     /* private data of custom packers */                       \
         int64_t off;         /* custom packers: offset of this operand's first column */ \
         const T *packed;     /* A prepacked by fc_gemm_prepack_a */                      \
+        fc_rows_##SFX rows;  /* B read in place (no packing) */                         \
     } fc_operand_##SFX;                                                                 \
                                                                                         \
-    const fc_gemm_kernel_##SFX *fc_gemm_select_##SFX(void);                             \
+    /* The micro-kernel for this CPU and for C with m rows (tile height chosen by m;   \
+     * the choice never changes results). */                                           \
+    const fc_gemm_kernel_##SFX *fc_gemm_select_##SFX(int64_t m);                        \
                                                                                         \
     /* Strided packers: A's element (i, p) is ptr[i*rs + p*cs]; B's (p, j) likewise. */ \
     void fc_pack_a_strided_##SFX(const fc_operand_##SFX *op, int64_t x0, int64_t xn,   \
@@ -98,5 +112,9 @@ FC_DECLARE_GEMM(double, f64)
 /* AVX2/FMA kernels (gemm_avx2.c); only called when fc_cpu_has_avx2_fma(). */
 extern const fc_gemm_kernel_f32 fc_gemm_kernel_avx2_f32;
 extern const fc_gemm_kernel_f64 fc_gemm_kernel_avx2_f64;
+/* AVX-512F kernels (gemm_avx512.c), tallest tile first; only called when the CPU
+ * supports AVX-512F. */
+extern const fc_gemm_kernel_f32 fc_gemm_kernels_avx512_f32[3];
+extern const fc_gemm_kernel_f64 fc_gemm_kernels_avx512_f64[3];
 
 #endif /* FC_GEMM_INTERNAL_H */

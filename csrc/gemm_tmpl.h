@@ -28,8 +28,8 @@ static inline T N_(epi_one)(T t, const T *c, const EPI *e, int64_t row)
 #define GEN_NR 8
 
 /* Portable GEN_MR x GEN_NR micro-kernel in plain C (the compiler may vectorise it). */
-static void N_(ukernel_generic)(int64_t k, const T *a, const T *b, T *c, int64_t ldc,
-                                const EPI *e)
+static void N_(ukernel_generic)(int64_t k, const T *a, const T *b, const int64_t *boff,
+                                T *c, int64_t ldc, const EPI *e)
 {
     T acc[GEN_MR][GEN_NR];
     for (int i = 0; i < GEN_MR; i++)
@@ -39,7 +39,7 @@ static void N_(ukernel_generic)(int64_t k, const T *a, const T *b, T *c, int64_t
         for (int i = 0; i < GEN_MR; i++) {
             T ai = a[p * GEN_MR + i];
             for (int j = 0; j < GEN_NR; j++)
-                acc[i][j] = acc[i][j] + ai * b[p * GEN_NR + j];
+                acc[i][j] = acc[i][j] + ai * b[boff[p] + j];
         }
     }
     for (int i = 0; i < GEN_MR; i++)
@@ -54,11 +54,29 @@ static const GKR N_(kernel_generic) = {
 #undef GEN_MR
 #undef GEN_NR
 
-const GKR *N_(fc_gemm_select)(void)
+const GKR *N_(fc_gemm_select)(int64_t m)
 {
-    if (fc_gemm_use_avx2())
+    switch (fc_gemm_level()) {
+    case 2: {
+        /* fewest padded rows, weighing the taller tiles' better register reuse */
+        static const double eff[3] = {1.0, 0.96, 0.92};
+        const GKR *ks = N_(fc_gemm_kernels_avx512);
+        int best = 0;
+        double best_cost = 0;
+        for (int v = 0; v < 3; v++) {
+            double cost = (double)fc_round_up(m > 0 ? m : 1, ks[v].mr) / eff[v];
+            if (v == 0 || cost < best_cost) {
+                best = v;
+                best_cost = cost;
+            }
+        }
+        return &ks[best];
+    }
+    case 1:
         return &N_(fc_gemm_kernel_avx2);
-    return &N_(kernel_generic);
+    default:
+        return &N_(kernel_generic);
+    }
 }
 
 /* ------------------------------------------------------------------ packing */
@@ -70,7 +88,11 @@ void N_(fc_pack_a_strided)(const OPD *op, int64_t x0, int64_t xn,
     for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
         const int64_t mr = fc_min64(r, xn - i0);
         const T *src = op->ptr + (x0 + i0) * rs + k0 * cs;
-        if (cs == 1) { /* rows contiguous: read along rows */
+        if (cs == 1 && mr == r) { /* rows contiguous: r streams, contiguous writes */
+            for (int64_t p = 0; p < kn; p++)
+                for (int64_t i = 0; i < r; i++)
+                    dst[p * r + i] = src[i * rs + p];
+        } else if (cs == 1) {
             for (int64_t i = 0; i < mr; i++)
                 for (int64_t p = 0; p < kn; p++)
                     dst[p * r + i] = src[i * rs + p];
@@ -112,6 +134,13 @@ void N_(fc_pack_b_strided)(const OPD *op, int64_t x0, int64_t xn,
     }
 }
 
+/* Depth block: k split into ceil(k/KC) equal blocks (no short last block whose C update
+ * would cost as much as its products). Depends on k only, so results never change. */
+static inline int64_t N_(kc_block)(const GKR *kr, int64_t k)
+{
+    return fc_ceil_div(k, fc_ceil_div(k, kr->kc));
+}
+
 int64_t N_(fc_gemm_packed_a_size)(const GKR *kr, int64_t m, int64_t k)
 {
     return fc_round_up(m, kr->mr) * k;
@@ -121,8 +150,9 @@ void N_(fc_gemm_prepack_a)(const GKR *kr, int64_t m, int64_t k,
                            const OPD *a, T *dst)
 {
     const int64_t mpad = fc_round_up(m, kr->mr);
-    for (int64_t pc = 0; pc < k; pc += kr->kc) {
-        const int64_t kc = fc_min64(kr->kc, k - pc);
+    const int64_t kcb = N_(kc_block)(kr, k);
+    for (int64_t pc = 0; pc < k; pc += kcb) {
+        const int64_t kc = fc_min64(kcb, k - pc);
         a->pack(a, 0, m, pc, kc, kr->mr, dst + pc * mpad);
     }
 }
@@ -135,17 +165,18 @@ int64_t N_(fc_gemm_work_size)(const GKR *kr, int64_t n)
 
 /* ------------------------------------------------------------------ serial driver */
 
-/* The macro-kernel: all MR x NR tiles of one (mc x kc) A block times (kc x nc) B block. */
-static void N_(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc,
-                             int64_t kc, const T *ap, const T *bp, T *c, int64_t ldc,
-                             const EPI *e)
+/* The macro-kernel: all MR x NR tiles of one (mc x kc) A block times one kc x nc B block,
+ * whose row p of column panel jr/NR starts at b + jr*bstep + boff[p]. */
+static void N_(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc, int64_t kc, const T *ap,
+                             const T *b, int64_t bstep, const int64_t *boff, T *c,
+                             int64_t ldc, const EPI *e)
 {
     const int64_t MR = kr->mr, NR = kr->nr;
     T tmp[FC_MR_MAX * FC_NR_MAX] __attribute__((aligned(FC_ALIGN)));
     const EPI plain = {(T)1, (T)0, NULL, 0};
     for (int64_t jr = 0; jr < nc; jr += NR) {
         const int64_t nr = fc_min64(NR, nc - jr);
-        const T *bpan = bp + jr * kc;
+        const T *bpan = b + jr * bstep;
         for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t mr = fc_min64(MR, mc - ir);
             const T *apan = ap + ir * kc;
@@ -154,9 +185,9 @@ static void N_(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc,
             if (e->bias)
                 et.bias = e->bias + ir;
             if (mr == MR && nr == NR) {
-                kr->ukernel(kc, apan, bpan, ct, ldc, &et);
+                kr->ukernel(kc, apan, bpan, boff, ct, ldc, &et);
             } else {
-                kr->ukernel(kc, apan, bpan, tmp, NR, &plain);
+                kr->ukernel(kc, apan, bpan, boff, tmp, NR, &plain);
                 for (int64_t i = 0; i < mr; i++)
                     for (int64_t j = 0; j < nr; j++)
                         ct[i * ldc + j] = N_(epi_one)(tmp[i * NR + j], &ct[i * ldc + j],
@@ -179,18 +210,29 @@ void N_(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
                 c[i * ldc + j] = N_(epi_one)((T)0, &c[i * ldc + j], &e, i);
         return;
     }
-    const int64_t MC = kr->mc, KC = kr->kc, NC = kr->nc;
+    const int64_t MC = kr->mc, KC = kr->kc, NC = kr->nc, kcb = N_(kc_block)(kr, k);
     const int64_t mpad = fc_round_up(m, kr->mr);
     T *apack = work;
     T *bpack = work + fc_pad_elems(MC * KC, sizeof(T));
+    int64_t boff[FC_KC_MAX];
     for (int64_t jc = 0; jc < n; jc += NC) {
         const int64_t nc = fc_min64(NC, n - jc);
-        for (int64_t pc = 0; pc < k; pc += KC) {
-            const int64_t kc = fc_min64(KC, k - pc);
+        for (int64_t pc = 0; pc < k; pc += kcb) {
+            const int64_t kc = fc_min64(kcb, k - pc);
             const int last = (pc + kc == k);
-            b->pack(b, jc, nc, pc, kc, kr->nr, bpack);
-            EPI e = {alpha, pc == 0 ? beta : (T)1, last ? bias : NULL,
-                                   last ? relu : 0};
+            const T *bb;
+            int64_t bstep;
+            if (b->rows) { /* B read in place */
+                bb = b->rows(b, jc, pc, kc, boff);
+                bstep = 1;
+            } else {
+                b->pack(b, jc, nc, pc, kc, kr->nr, bpack);
+                for (int64_t p = 0; p < kc; p++)
+                    boff[p] = p * kr->nr;
+                bb = bpack;
+                bstep = kc;
+            }
+            EPI e = {alpha, pc == 0 ? beta : (T)1, last ? bias : NULL, last ? relu : 0};
             for (int64_t ic = 0; ic < m; ic += MC) {
                 const int64_t mc = fc_min64(MC, m - ic);
                 const T *ap;
@@ -203,7 +245,8 @@ void N_(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
                 EPI ei = e;
                 if (e.bias)
                     ei.bias = e.bias + ic;
-                N_(macro_kernel)(kr, mc, nc, kc, ap, bpack, c + ic * ldc + jc, ldc, &ei);
+                N_(macro_kernel)(kr, mc, nc, kc, ap, bb, bstep, boff, c + ic * ldc + jc, ldc,
+                                 &ei);
             }
         }
     }
@@ -220,11 +263,11 @@ int N_(fc_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alp
 {
     if (m <= 0 || n <= 0)
         return FC_OK;
-    const GKR *kr = N_(fc_gemm_select)();
-    OPD A = {N_(fc_pack_a_strided), a, trans_a ? 1 : lda, trans_a ? lda : 1,
-                          NULL, 0, NULL};
-    OPD B = {N_(fc_pack_b_strided), b, trans_b ? 1 : ldb, trans_b ? ldb : 1,
-                          NULL, 0, NULL};
+    const GKR *kr = N_(fc_gemm_select)(m);
+    OPD A = {.pack = N_(fc_pack_a_strided), .ptr = a, .rs = trans_a ? 1 : lda,
+             .cs = trans_a ? lda : 1};
+    OPD B = {.pack = N_(fc_pack_b_strided), .ptr = b, .rs = trans_b ? 1 : ldb,
+             .cs = trans_b ? ldb : 1};
 
     /* Split C into a tm x tn grid of MR/NR-aligned blocks, one per thread; k is never
      * split, so each element's reduction is the same for any thread count. */
@@ -239,7 +282,7 @@ int N_(fc_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alp
     const int64_t nw = tm * tn;
     const int64_t ncols = fc_ceil_div(tiles_n, tn) * kr->nr;
     const int64_t wsize = N_(fc_gemm_work_size)(kr, ncols);
-    T *work = (T *)fc_aligned_malloc(nw * wsize * (int64_t)sizeof(T));
+    T *work = (T *)fc_scratch_get(nw * wsize * (int64_t)sizeof(T));
     if (!work)
         return FC_ENOMEM;
 
@@ -262,7 +305,7 @@ int N_(fc_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alp
                                work + w * wsize);
         }
     }
-    fc_aligned_free(work);
+    fc_scratch_put(work);
     return FC_OK;
 }
 

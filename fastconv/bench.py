@@ -6,7 +6,11 @@ peak, where the peak is what fastconv's own GEMM reaches on a large square probl
 The same cases feed the pytest-benchmark suites in benchmarks/. Timings are medians of
 interleaved runs (fastconv, torch, fastconv, ...) so that machine noise hits both alike.
 """
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
@@ -296,6 +300,93 @@ def format_overhead(overhead: Dict[str, float]) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- memory
+
+# Run in a fresh interpreter: build a LeNet-5 step, note the RSS high-water mark, train,
+# note it again. On Linux the mark is VmHWM from /proc: ru_maxrss would not do, since Linux
+# carries the parent's high-water mark across fork and exec, so a child started from a
+# large process (pytest with torch loaded) reports the parent's peak. Elsewhere ru_maxrss
+# (KiB on Linux, bytes on macOS).
+_MEMORY_CHILD = """
+import json, resource, sys
+from fastconv import bench
+impl, batch, steps, threads = json.loads(sys.argv[1])
+if impl == "fastconv":
+    import fastconv
+    if threads:
+        fastconv.set_num_threads(threads)
+    make = bench.fastconv_train_step
+else:
+    import torch
+    if threads:
+        torch.set_num_threads(threads)
+    make = bench.torch_train_step
+step = make("lenet5", batch, (1, 28, 28))
+def maxrss():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    unit = 1024.0 if sys.platform == "darwin" else 1.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / unit / 1024.0
+base = maxrss()
+for _ in range(steps):
+    step()
+print(json.dumps([base, maxrss()]))
+"""
+
+
+@dataclass(frozen=True)
+class MemoryUse:
+    """RSS high-water marks of a child process, in MB (MiB)."""
+    impl: str
+    batch: int
+    baseline_mb: float  # after importing the library and building model, data and optimizer
+    peak_mb: float      # after the training run
+
+    @property
+    def delta_mb(self) -> float:
+        return self.peak_mb - self.baseline_mb
+
+
+def training_memory(impl: str, batch: int = 64, steps: int = 50,
+                    threads: Optional[int] = None) -> MemoryUse:
+    """Baseline and peak RSS of `steps` LeNet-5 SGD steps run in a fresh subprocess.
+
+    threads=None leaves each library at its default thread count.
+    """
+    if impl not in ("fastconv", "torch"):
+        raise ValueError("impl must be 'fastconv' or 'torch', got %r" % (impl,))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    args = json.dumps([impl, int(batch), int(steps), threads])
+    done = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, args], env=env,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError("memory child for %s failed:\n%s" % (impl, done.stderr))
+    base, peak = json.loads(done.stdout.strip().splitlines()[-1])
+    return MemoryUse(impl, int(batch), base, peak)
+
+
+def peak_memory_mb(impl: str, batch: int = 64, steps: int = 50) -> float:
+    """Growth in peak RSS (MB) of a LeNet-5 training run over the import-and-build baseline."""
+    return training_memory(impl, batch, steps).delta_mb
+
+
+def format_memory_table(results: List[MemoryUse]) -> str:
+    """Rows of impl, batch, baseline, peak and delta MB as fixed-width text."""
+    lines = ["%-10s %6s %12s %9s %9s" % ("impl", "batch", "baseline MB", "peak MB",
+                                          "delta MB")]
+    for r in results:
+        lines.append("%-10s %6d %12.1f %9.1f %9.1f" % (r.impl, r.batch, r.baseline_mb,
+                                                        r.peak_mb, r.delta_mb))
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- the table
 
 @dataclass
@@ -322,9 +413,11 @@ def _torch_available() -> bool:
     return True
 
 
-def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = True
-        ) -> Tuple[List[Row], float, Optional[float]]:
-    """Time every case with `threads` threads; return rows, our peak and numpy's GFLOP/s."""
+def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = True,
+        only: Optional[str] = None) -> Tuple[List[Row], float, Optional[float]]:
+    """Time every case (or those whose name contains `only`) with `threads` threads.
+
+    Returns the rows, the peak GFLOP/s of our sgemm and numpy's on the same problem."""
     import fastconv
     fastconv.set_num_threads(threads)
     have_torch = _torch_available()
@@ -335,12 +428,16 @@ def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = Tr
     blas = numpy_gemm_gflops(1024 if quick else 2048)
     jobs = []
     for case in CONV_CASES:
+        if only and only not in case.name:
+            continue
         for backward in (False, True):
             label = "%s %s" % (case.name, "fwd+bwd" if backward else "fwd")
             flops = case.training_flops() if backward else case.forward_flops()
             jobs.append((label, flops, fastconv_conv_step(case, backward),
                          torch_conv_step(case, backward) if have_torch else None))
     for label, net, batch, shape in NETWORK_CASES:
+        if only and only not in label:
+            continue
         jobs.append((label, train_step_flops(net, batch), fastconv_train_step(net, batch, shape),
                      torch_train_step(net, batch, shape) if have_torch else None))
     rows = []

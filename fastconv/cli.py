@@ -3,7 +3,7 @@ import argparse
 import os
 import platform
 import sys
-from typing import List, Optional
+from typing import Any, List, NamedTuple, Optional
 
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.01}
 OPENMP_NAMES = {200505: "2.5", 200805: "3.0", 201107: "3.1", 201307: "4.0", 201511: "4.5",
@@ -42,6 +42,38 @@ def _version() -> str:
         return "unknown"
 
 
+def add_train_arguments(parser: argparse.ArgumentParser, *, save: bool = True) -> None:
+    """The options of `fastconv train` (data, recipe, threads, seed, limits, progress).
+
+    Shared with benchmarks/train_torch_reference.py so that both accept the same flags
+    with the same defaults; save=False leaves out --save."""
+    parser.add_argument("--data", metavar="DIR",
+                        help="directory with the four Fashion-MNIST IDX files (.gz or raw); "
+                             "'full' for Debian's dataset-fashion-mnist install (60k/10k); "
+                             "default: the shipped subset")
+    parser.add_argument("--epochs", type=_positive_int, default=5, help="default: 5")
+    parser.add_argument("--batch-size", type=_positive_int, default=64, help="default: 64")
+    parser.add_argument("--optimizer", choices=sorted(DEFAULT_LR), default="adam",
+                        help="default: adam")
+    parser.add_argument("--lr", type=_positive_float, default=None,
+                        help="learning rate (default: 1e-3 for adam, 0.01 for sgd)")
+    parser.add_argument("--momentum", type=float, default=0.9,
+                        help="SGD momentum (default: 0.9)")
+    parser.add_argument("--threads", type=_positive_int, default=None,
+                        help="threads for the native kernels (default: OMP_NUM_THREADS or "
+                             "all cores)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed for the weights and the shuffling (default: 0)")
+    if save:
+        parser.add_argument("--save", metavar="PATH",
+                            help="save the trained weights here (.npz)")
+    parser.add_argument("--train-limit", type=_positive_int, metavar="N",
+                        help="use only the first N training images (quick runs)")
+    parser.add_argument("--test-limit", type=_positive_int, metavar="N",
+                        help="use only the first N test images")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fastconv",
@@ -56,33 +88,29 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train LeNet-5 on Fashion-MNIST and print, per epoch, the training loss, "
                     "test accuracy, images/s and seconds. Default data: the subset shipped "
                     "with fastconv (5,000 train / 1,000 test images).")
-    t.add_argument("--data", metavar="DIR",
-                   help="directory with the four Fashion-MNIST IDX files (.gz or raw); 'full' "
-                        "for Debian's dataset-fashion-mnist install (60k/10k); default: the "
-                        "shipped subset")
-    t.add_argument("--epochs", type=_positive_int, default=5, help="default: 5")
-    t.add_argument("--batch-size", type=_positive_int, default=64, help="default: 64")
-    t.add_argument("--optimizer", choices=sorted(DEFAULT_LR), default="adam",
-                   help="default: adam")
-    t.add_argument("--lr", type=_positive_float, default=None,
-                   help="learning rate (default: 1e-3 for adam, 0.01 for sgd)")
-    t.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default: 0.9)")
-    t.add_argument("--threads", type=_positive_int, default=None,
-                   help="threads for the native kernels (default: OMP_NUM_THREADS or all cores)")
-    t.add_argument("--seed", type=int, default=0,
-                   help="seed for the weights and the shuffling (default: 0)")
-    t.add_argument("--save", metavar="PATH", help="save the trained weights here (.npz)")
-    t.add_argument("--train-limit", type=_positive_int, metavar="N",
-                   help="use only the first N training images (quick runs)")
-    t.add_argument("--test-limit", type=_positive_int, metavar="N",
-                   help="use only the first N test images")
-    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_train_arguments(t)
     t.set_defaults(func=cmd_train)
 
     i = sub.add_parser("info", help="show the build, CPU kernels, threads and GPU backend",
                        description="Show fastconv's version, how it was built, the CPU "
                                    "kernels chosen at run time, threads and GPU support.")
     i.set_defaults(func=cmd_info)
+
+    b = sub.add_parser(
+        "bench", help="time fastconv against PyTorch CPU on our layers and networks",
+        description="Print one table: case, fastconv ms, PyTorch ms, ratio (PyTorch / "
+                    "fastconv, > 1 is faster), GFLOP/s and percent of the peak that "
+                    "fastconv's own sgemm reaches. Medians of interleaved runs.")
+    b.add_argument("--threads", type=_positive_int, action="append",
+                   help="thread count to measure (repeatable; default: all cores)")
+    b.add_argument("--repeats", type=_positive_int, default=7,
+                   help="timed runs per case (default: 7)")
+    b.add_argument("--quick", action="store_true",
+                   help="3 runs per case and a smaller peak problem (a smoke run)")
+    b.add_argument("--cases", metavar="TEXT",
+                   help="only the cases whose name contains TEXT (e.g. lenet)")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_bench)
     return parser
 
 
@@ -165,26 +193,21 @@ def _data_root(data: Optional[str]):
     return data
 
 
-def _seed(seed: int) -> None:
-    import numpy
-
-    import fastconv
-
-    if hasattr(fastconv, "manual_seed"):
-        fastconv.manual_seed(seed)
-    else:  # until fastconv.manual_seed exists, weights come from numpy's global generator
-        numpy.random.seed(seed)
+class TrainingData(NamedTuple):
+    """What `fastconv train` trains and tests on: a description and two loaders."""
+    source: str          # "shipped subset" or the directory read
+    train_loader: Any    # shuffled with --seed, batches of --batch-size
+    test_loader: Any     # in order, batches of max(--batch-size, 256)
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    import fastconv
+def training_data(args: argparse.Namespace, *, as_numpy: bool = False) -> TrainingData:
+    """The normalised Fashion-MNIST loaders for the train options in `args`.
+
+    as_numpy=True yields numpy arrays instead of fastconv Tensors (for other libraries).
+    Raises UsageError when the data cannot be found or read."""
     from fastconv.data import DataLoader, FashionMNIST, Subset
 
     root = _data_root(args.data)
-    if args.save:
-        parent = os.path.dirname(os.path.abspath(args.save))
-        if not os.path.isdir(parent):
-            raise UsageError("--save %s: directory %s does not exist" % (args.save, parent))
     try:
         train_set = FashionMNIST(root, train=True, normalize=True)
         test_set = FashionMNIST(root, train=False, normalize=True)
@@ -194,6 +217,51 @@ def cmd_train(args: argparse.Namespace) -> int:
         train_set = Subset(train_set, range(min(args.train_limit, len(train_set))))
     if args.test_limit:
         test_set = Subset(test_set, range(min(args.test_limit, len(test_set))))
+    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
+                              seed=args.seed, as_numpy=as_numpy)
+    test_loader = DataLoader(test_set, batch_size=max(args.batch_size, 256),
+                             as_numpy=as_numpy)
+    source = "shipped subset" if root is None else str(root)
+    return TrainingData(source, train_loader, test_loader)
+
+
+def learning_rate(args: argparse.Namespace) -> float:
+    """--lr, or the optimizer's default."""
+    return args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
+
+
+def recipe_text(args: argparse.Namespace) -> str:
+    """The optimizer and its settings, as the header line shows them."""
+    lr = learning_rate(args)
+    if args.optimizer == "adam":
+        return "Adam lr %g" % lr
+    return "SGD lr %g momentum %g" % (lr, args.momentum)
+
+
+def format_header(library: str, args: argparse.Namespace, data: TrainingData,
+                  threads: int) -> str:
+    """The line printed before training; `library` is e.g. "fastconv 0.1.0"."""
+    return ("%s: LeNet-5 on Fashion-MNIST (%s: %d train / %d test images), %s, batch %d, "
+            "threads %d" % (library, data.source, len(data.train_loader.dataset),
+                            len(data.test_loader.dataset), recipe_text(args),
+                            args.batch_size, threads))
+
+
+def format_epoch(epoch: int, epochs: int, train: Any, test: Any) -> str:
+    """The line printed after each epoch, from fastconv.train's EpochStats and EvalStats."""
+    return ("epoch %d/%d  train loss %.4f  test accuracy %.4f  %.0f images/s  %.1f s "
+            "(+%.1f s test)" % (epoch, epochs, train.loss, test.accuracy,
+                                train.images_per_s, train.seconds, test.seconds))
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import fastconv
+
+    if args.save:  # before reading the data: a cheap check that should fail fast
+        parent = os.path.dirname(os.path.abspath(args.save))
+        if not os.path.isdir(parent):
+            raise UsageError("--save %s: directory %s does not exist" % (args.save, parent))
+    data = training_data(args)
 
     import fastconv.models
     import fastconv.optim
@@ -201,33 +269,39 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.threads:
         fastconv.set_num_threads(args.threads)
-    _seed(args.seed)
+    fastconv.manual_seed(args.seed)
     model = fastconv.models.lenet5()
-    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
+    lr = learning_rate(args)
     if args.optimizer == "adam":
         optimizer = fastconv.optim.Adam(model.parameters(), lr=lr)
-        recipe = "Adam lr %g" % lr
     else:
         optimizer = fastconv.optim.SGD(model.parameters(), lr=lr, momentum=args.momentum)
-        recipe = "SGD lr %g momentum %g" % (lr, args.momentum)
-    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
-                              seed=args.seed)
-    test_loader = DataLoader(test_set, batch_size=max(args.batch_size, 256))
-    source = "shipped subset" if root is None else str(root)
-    print("fastconv %s: LeNet-5 on Fashion-MNIST (%s: %d train / %d test images), %s, "
-          "batch %d, %d threads" % (fastconv.__version__, source, len(train_set),
-                                    len(test_set), recipe, args.batch_size,
-                                    fastconv.get_num_threads()), flush=True)
+    print(format_header("fastconv %s" % fastconv.__version__, args, data,
+                        fastconv.get_num_threads()), flush=True)
     for epoch in range(1, args.epochs + 1):
-        stats = train_epoch(model, train_loader, optimizer, progress=not args.no_progress,
+        stats = train_epoch(model, data.train_loader, optimizer,
+                            progress=not args.no_progress,
                             desc="epoch %d/%d" % (epoch, args.epochs))
-        test = evaluate(model, test_loader)
-        print("epoch %d/%d  train loss %.4f  test accuracy %.4f  %.0f images/s  %.1f s "
-              "(+%.1f s test)" % (epoch, args.epochs, stats.loss, test.accuracy,
-                                  stats.images_per_s, stats.seconds, test.seconds), flush=True)
+        test = evaluate(model, data.test_loader)
+        print(format_epoch(epoch, args.epochs, stats, test), flush=True)
     if args.save:
         fastconv.save(model.state_dict(), args.save)
         print("saved the weights to %s" % args.save)
+    return 0
+
+
+# ------------------------------------------------------------------ bench
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """`fastconv bench`: the side-by-side table for each requested thread count."""
+    import fastconv
+    from fastconv import bench
+
+    for threads in args.threads or [fastconv.get_num_threads()]:
+        rows, peak, blas = bench.run(threads, repeats=args.repeats, quick=args.quick,
+                                     progress=not args.no_progress, only=args.cases)
+        print(bench.format_table(rows, peak, threads, blas))
+        print()
     return 0
 
 

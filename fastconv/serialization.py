@@ -68,8 +68,9 @@ def _write_npz(f, arrays: Dict[str, np.ndarray]) -> None:
     with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         for key, array in arrays.items():
             with zf.open(key + ".npy", mode="w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.ascontiguousarray(array),
-                                          allow_pickle=False)
+                if not array.flags.c_contiguous:
+                    array = array.copy(order="C")      # (ascontiguousarray would make 0-d 1-d)
+                np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 def _fsync_directory(directory: str) -> None:

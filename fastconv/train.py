@@ -91,3 +91,4 @@ def evaluate(model: Any, loader: Iterable, *, loss_fn: Optional[Callable] = None
     seconds = time.perf_counter() - start
     return EvalStats(loss=total_loss / max(images, 1), accuracy=correct / max(images, 1),
                      images=images, seconds=seconds)
+

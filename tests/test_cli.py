@@ -11,20 +11,6 @@ from fastconv.cli import main
 from fastconv.data import fashion_mnist as fm
 
 
-def has_training_stack():
-    try:
-        import fastconv.functional  # noqa: F401
-        import fastconv.models  # noqa: F401
-        import fastconv.optim  # noqa: F401
-    except ImportError:
-        return False
-    return all(hasattr(fastconv, name) for name in ("from_numpy", "no_grad", "save", "load"))
-
-
-needs_training = pytest.mark.skipif(not has_training_stack(),
-                                    reason="fastconv.models/optim/functional not in this build yet")
-
-
 def run_module(*args):
     """`python -m fastconv ARGS` against the fastconv under test, from a neutral directory."""
     env = dict(os.environ)
@@ -98,7 +84,6 @@ def test_console_errors_have_no_traceback():
     assert info.returncode == 0 and "GEMM kernel" in info.stdout
 
 
-@needs_training
 def test_train_one_epoch_on_a_slice(tmp_path, capsys):
     path = tmp_path / "lenet.npz"
     code = main(["train", "--epochs", "1", "--train-limit", "512", "--test-limit", "256",
@@ -115,8 +100,20 @@ def test_train_one_epoch_on_a_slice(tmp_path, capsys):
                for v in state.values())
 
 
-@needs_training
 def test_train_with_sgd(capsys):
     assert main(["train", "--epochs", "1", "--optimizer", "sgd", "--lr", "0.05",
                  "--train-limit", "128", "--test-limit", "64", "--no-progress"]) == 0
     assert "SGD lr 0.05 momentum 0.9" in capsys.readouterr().out
+
+
+def test_bench_prints_the_side_by_side_table():
+    result = run_module("bench", "--quick", "--threads", "1", "--cases", "lenet-conv1",
+                        "--no-progress")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("threads: 1") and "GFLOP/s" in lines[0]
+    assert lines[1].split()[:3] == ["case", "fastconv", "ms"]
+    rows = [line for line in lines if line.startswith("lenet-conv1")]
+    assert len(rows) == 2  # forward, forward+backward
+    for row in rows:
+        assert float(row.split()[-5]) > 0  # fastconv ms

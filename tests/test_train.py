@@ -1,18 +1,14 @@
 """fastconv.train: LeNet-5 learns on the shipped Fashion-MNIST subset."""
 import numpy as np
-import pytest
 
 import fastconv
+from fastconv import models, optim
 from fastconv.data import DataLoader, FashionMNIST, Subset
-
-models = pytest.importorskip("fastconv.models", reason="fastconv.models not in this build yet")
-optim = pytest.importorskip("fastconv.optim", reason="fastconv.optim not in this build yet")
-from fastconv.train import EpochStats, evaluate, train_epoch  # noqa: E402
+from fastconv.train import EpochStats, evaluate, train_epoch
 
 
 def test_lenet5_learns_on_the_subset():
-    if hasattr(fastconv, "manual_seed"):
-        fastconv.manual_seed(0)
+    fastconv.manual_seed(0)
     train = Subset(FashionMNIST(normalize=True), range(2000))
     test = FashionMNIST(train=False, normalize=True)
     model = models.lenet5()

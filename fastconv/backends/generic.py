@@ -174,7 +174,8 @@ def _first_inside(xp, starts, k, dil, size):
     """Per window start: the first tap coordinate inside [0, size), else the start clamped."""
     taps = starts[:, None] + dil * xp.arange(k)[None, :]         # (windows, k)
     inside = (taps >= 0) & (taps < size)
-    first = xp.take_along_axis(taps, xp.argmax(inside, axis=1)[:, None], axis=1)[:, 0]
+    first_k = xp.argmax(inside.astype(np.int8), axis=1)          # int8: argmax on bool varies
+    first = xp.take_along_axis(taps, first_k[:, None], axis=1)[:, 0]
     return xp.where(inside.any(axis=1), first, xp.clip(starts, 0, size - 1))
 
 
@@ -190,7 +191,7 @@ def max_pool2d_forward(geom, x, y, indices=None, nthreads=1):
     isnan = xp.isnan(win)
     has_nan = isnan.any(axis=-1)
     # the last NaN of a window (PyTorch's kernels keep replacing on NaN), else the first max
-    last_nan = kh * kw - 1 - xp.argmax(isnan[..., ::-1], axis=-1)
+    last_nan = kh * kw - 1 - xp.argmax(isnan[..., ::-1].astype(np.int8), axis=-1)
     first_max = xp.argmax(xp.where(isnan, -np.inf, win), axis=-1)
     k = xp.where(has_nan, last_nan, first_max)
     ymax = xp.take_along_axis(win, k[..., None], axis=-1)[..., 0]

@@ -4,7 +4,8 @@ Each family lives in its own file with every Function's forward next to its back
 the arithmetic runs in fastconv.ops.
 """
 from .activation import log_softmax, relu, softmax
-from .conv import conv2d, conv2d_relu
+# conv2d_relu and conv2d_relu_max_pool2d are internal: nn.Sequential's fused paths
+from .conv import conv2d, conv2d_relu, conv2d_relu_max_pool2d  # noqa: F401
 from .linear import linear
 from .loss import cross_entropy, mse_loss, nll_loss
 from .pool import max_pool2d

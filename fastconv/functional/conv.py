@@ -1,4 +1,5 @@
-"""conv2d and the fused conv2d + bias + ReLU, each forward next to its backward."""
+"""conv2d and its fused forms (conv + bias + ReLU, conv + bias + ReLU + max-pool), each
+forward next to its backward."""
 from typing import Optional, Tuple, Union
 
 from .. import ops
@@ -70,6 +71,42 @@ class Conv2dReLU(Function):
         return _conv_backward(ctx, dy)
 
 
+class Conv2dReLUMaxPool2d(Function):
+    """max_pool2d(relu(conv2d(x, w) + b)), keeping no conv output for backward.
+
+    Max-pool's gradient lands only on window argmaxes, where the conv output equals the
+    pooled value; so ReLU's mask (output > 0; 0 and NaN block) is read from the pooled
+    output, before routing instead of after. Gradients are bit-identical to the unfused
+    ops, ties (first maximum) and NaN (last NaN wins, blocks) included. A window with no
+    tap in the plane (-inf) breaks this; it needs pool dilation > plane size, and then
+    the conv output is kept and used as in the unfused ops.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride=1, padding=0, dilation=1, groups=1, *, pool):
+        """pool: max_pool2d's (kernel_size, stride, padding, dilation, ceil_mode)."""
+        x, ctx.unbatched = _batched(x)
+        y = ops.conv2d_forward(x, w, b, stride, padding, dilation, groups, relu=True)
+        pooled, ctx.indices = ops.max_pool2d_forward(y, *pool)
+        ctx.options = (stride, padding, dilation, groups)
+        ctx.pool, ctx.conv_shape, ctx.pooled = pool, y.shape, pooled
+        pool_dilation = pool[3] if isinstance(pool[3], (tuple, list)) else (pool[3],) * 2
+        may_have_empty_windows = any(d > n for d, n in zip(pool_dilation, y.shape[2:]))
+        ctx.conv_output = y if may_have_empty_windows else None
+        ctx.save_for_backward(x, w)
+        return pooled[0] if ctx.unbatched else pooled
+
+    @staticmethod
+    def backward(ctx, grad):
+        dy = grad[None] if ctx.unbatched else grad
+        route = (ctx.indices, ctx.conv_shape) + tuple(ctx.pool)
+        if ctx.conv_output is None:  # mask with the pooled values, then route
+            dy = ops.max_pool2d_backward(ops.relu_backward(dy, ctx.pooled), *route)
+        else:                        # route, then mask with the conv output
+            dy = ops.relu_backward(ops.max_pool2d_backward(dy, *route), ctx.conv_output)
+        return _conv_backward(ctx, dy)
+
+
 def _check(input, weight, bias) -> None:
     check_tensor(input, "input")
     check_tensor(weight, "weight")
@@ -96,3 +133,16 @@ def conv2d_relu(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
     _check(input, weight, bias)
     return Conv2dReLU.apply(input, weight, bias, stride=stride, padding=padding,
                             dilation=dilation, groups=groups)
+
+
+def conv2d_relu_max_pool2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
+                           stride: IntPair = 1, padding: Padding = 0, dilation: IntPair = 1,
+                           groups: int = 1, kernel_size: IntPair = 2,
+                           pool_stride: Optional[IntPair] = None, pool_padding: IntPair = 0,
+                           pool_dilation: IntPair = 1, ceil_mode: bool = False) -> Tensor:
+    """max_pool2d(relu(conv2d(...)), kernel_size, pool_stride, ...) fused, keeping no conv
+    output for backward; nn.Sequential uses it for Conv2d -> ReLU -> MaxPool2d."""
+    _check(input, weight, bias)
+    pool = (kernel_size, pool_stride, pool_padding, pool_dilation, bool(ceil_mode))
+    return Conv2dReLUMaxPool2d.apply(input, weight, bias, stride=stride, padding=padding,
+                                     dilation=dilation, groups=groups, pool=pool)

@@ -26,14 +26,9 @@ def pair(value: IntPair, name: str, minimum: int) -> Tuple[int, int]:
     return (v, v)
 
 
-def new_parameter(shape: Tuple[int, ...], dtype=None):
-    """A zero-filled Parameter of `shape` and `dtype` (float32 by default), to be initialised."""
+def new_parameter(shape: Tuple[int, ...], dtype=None, device=None):
+    """A zero-filled Parameter of `shape` (float32 unless `dtype` says otherwise) on
+    `device`, to be initialised by the layer's reset_parameters()."""
+    from ..autograd.creation import zeros
     from .parameter import Parameter
-    dtype = "float32" if dtype is None else dtype
-    try:
-        from ..autograd.creation import zeros
-        data = zeros(shape, dtype=dtype)
-    except ImportError:  # TEMPORARY: until fastconv.autograd.creation lands in main
-        import numpy as np
-        data = np.zeros(shape, dtype=dtype)
-    return Parameter(data)
+    return Parameter(zeros(shape, dtype=dtype, device=device))

@@ -20,7 +20,7 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
                  stride: IntPair = 1, padding: Union[IntPair, str] = 0,
                  dilation: IntPair = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype=None) -> None:
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
         in_channels = positive_int(in_channels, "in_channels")
         out_channels = positive_int(out_channels, "out_channels")
@@ -50,9 +50,9 @@ class Conv2d(Module):
             self.padding = pair(padding, "padding", 0)
         self.padding_mode = padding_mode
         shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = new_parameter(shape, dtype)
+        self.weight = new_parameter(shape, dtype, device)
         if bias:
-            self.bias = new_parameter((out_channels,), dtype)
+            self.bias = new_parameter((out_channels,), dtype, device)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

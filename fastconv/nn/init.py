@@ -10,13 +10,7 @@ import numpy as np
 
 from ..autograd import Tensor
 
-try:
-    from ..random import generator as _generator
-except ImportError:  # TEMPORARY: until fastconv.random lands in main
-    _fallback = np.random.default_rng()
-
-    def _generator():
-        return _fallback
+from ..random import generator as _generator
 
 
 def _fill(tensor: Tensor, values) -> Tensor:

@@ -2,7 +2,7 @@
 import math
 
 from .. import functional as F
-from ..autograd import Function, Tensor
+from ..autograd import Tensor
 from . import init
 from ._utils import new_parameter, positive_int
 from .module import Module
@@ -13,13 +13,13 @@ class Linear(Module):
     (kaiming_uniform_(a=sqrt(5)) weight, bias uniform in +-1/sqrt(in_features))."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype=None) -> None:
+                 device=None, dtype=None) -> None:
         super().__init__()
         self.in_features = positive_int(in_features, "in_features", 0)
         self.out_features = positive_int(out_features, "out_features", 0)
-        self.weight = new_parameter((self.out_features, self.in_features), dtype)
+        self.weight = new_parameter((self.out_features, self.in_features), dtype, device)
         if bias:
-            self.bias = new_parameter((self.out_features,), dtype)
+            self.bias = new_parameter((self.out_features,), dtype, device)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -48,10 +48,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input: Tensor) -> Tensor:
-        if hasattr(Tensor, "flatten"):
-            return input.flatten(self.start_dim, self.end_dim)
-        return _Reshape.apply(input, shape=_flat_shape(input.shape, self.start_dim,
-                                                       self.end_dim))
+        return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return "start_dim={}, end_dim={}".format(self.start_dim, self.end_dim)
@@ -65,24 +62,3 @@ class Identity(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return input
-
-
-# TEMPORARY: until Tensor.flatten lands in main (fastconv.autograd.math_ops)
-class _Reshape(Function):
-    @staticmethod
-    def forward(ctx, x, shape=()):
-        ctx.shape = x.shape
-        return x.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad.reshape(ctx.shape)
-
-
-def _flat_shape(shape, start: int, end: int):
-    n = len(shape)
-    start, end = start % max(n, 1), end % max(n, 1)
-    size = 1
-    for s in shape[start:end + 1]:
-        size *= s
-    return tuple(shape[:start]) + (size,) + tuple(shape[end + 1:])

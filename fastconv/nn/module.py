@@ -365,6 +365,4 @@ def _as_tensor(value: Any, key: str) -> Tensor:
 
 def _cast(t: Tensor, dtype) -> Tensor:
     """t's data as `dtype` when t is floating point, else t unchanged."""
-    if t.dtype.kind != "f":
-        return t
-    return Tensor(t.data.astype(dtype, copy=False))
+    return t.to(dtype=dtype) if t.dtype.kind == "f" else t

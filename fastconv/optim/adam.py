@@ -65,7 +65,7 @@ class Adam(Optimizer):
                 xp = _array_module(g)
                 t, d = self._scratch(p, g, 0), self._scratch(p, g, 1)
                 m, v = state["exp_avg"], state["exp_avg_sq"]
-                m += xp.multiply(xp.subtract(g, m, out=t), 1 - beta1, out=t)
+                _lerp_(m, g, 1 - beta1, work=t)
                 v *= beta2
                 v += xp.multiply(xp.multiply(g, 1 - beta2, out=t), g, out=t)
                 if group["amsgrad"]:
@@ -76,3 +76,15 @@ class Adam(Optimizer):
                 denom += eps
                 p.data += xp.divide(xp.multiply(m, -step_size, out=t), denom, out=t)
         return loss
+
+
+def _lerp_(start, end, weight: float, work=None) -> None:
+    """start += weight * (end - start) in place, in the two forms torch.lerp uses (the
+    second one for weight >= 0.5 keeps the result exact at weight = 1). `work`, an array
+    like start, holds the intermediate so that no temporary is allocated."""
+    xp = _array_module(start)
+    diff = xp.subtract(end, start, out=work)
+    if weight < 0.5:
+        start += xp.multiply(diff, weight, out=diff)
+    else:
+        xp.subtract(end, xp.multiply(diff, 1 - weight, out=diff), out=start)

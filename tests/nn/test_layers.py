@@ -91,35 +91,46 @@ def test_loss_modules_match_torch(reduction):
     np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
-def test_sequential_fuses_conv_relu_and_matches_unfused(monkeypatch):
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sequential_fuses_conv_relu_pool_and_matches_unfused(monkeypatch, dtype):
     import fastconv.nn.container as container
     calls = []
-    real = container.conv2d_relu
 
-    def spy(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
+    def spy(name):
+        real = getattr(container, name)
 
-    monkeypatch.setattr(container, "conv2d_relu", spy)
-    model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 3, 3),
-                          nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(3, 2, 1))
-    x = np.random.default_rng(4).standard_normal((2, 2, 8, 8)).astype(np.float32)
+        def call(*args, **kwargs):
+            calls.append(name)
+            return real(*args, **kwargs)
+        monkeypatch.setattr(container, name, call)
+
+    spy("conv2d_relu")
+    spy("conv2d_relu_max_pool2d")
+    model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2, 1),
+                          nn.Conv2d(4, 5, 3), nn.ReLU(), nn.Conv2d(5, 3, 3, padding=1),
+                          nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True), nn.Conv2d(3, 2, 1),
+                          nn.ReLU(), nn.MaxPool2d(2, return_indices=True))
+    model.to(dtype)
+    x = np.random.default_rng(4).standard_normal((2, 2, 17, 17)).astype(dtype)
     results = []
     for fused in (True, False):
         model.zero_grad()
         tx = fc.tensor(x, requires_grad=True)
         if fused:
-            y = model(tx)
+            y, idx = model(tx)
         else:
             y = tx
             for module in model:
                 y = module(y)
-        y.sum().backward()
-        results.append([y.detach().numpy(), tx.grad.numpy()] +
+            y, idx = y
+        (y * y).sum().backward()
+        results.append([y.detach().numpy(), idx.numpy(), tx.grad.numpy()] +
                        [p.grad.numpy() for p in model.parameters()])
-    assert len(calls) == 2
+    # the pool with return_indices=True is left to its module: only Conv2d -> ReLU fuses
+    assert calls == ["conv2d_relu_max_pool2d", "conv2d_relu", "conv2d_relu_max_pool2d",
+                     "conv2d_relu"]
     for a, b in zip(*results):
-        np.testing.assert_array_equal(a, b)
+        assert a.tobytes() == b.tobytes()
 
 
 def test_sequential_container_api():

@@ -151,6 +151,7 @@ CASES = [
     (1, 32, 8, 5, 6, (3, 3), 1, 1, 1, 1),               # depth 288 > KC
     (1, 3, 150, 4, 4, (3, 3), 1, 1, 1, 1),              # c_out 150 > MC
     (1, 2, 3, 40, 3, (3, 3), (1, 1), (1, 1), 1, 1),     # tall and narrow
+    (1, 2, 3, 5, 4, (2, 3), 1, (30, 40), (60, 40), 1),  # dilation and padding >> input
 ]
 
 IDS = ["-".join(str(v).replace(" ", "") for v in c) for c in CASES]
@@ -224,6 +225,27 @@ def test_relu_keeps_nan_and_zeroes_negatives():
     y[0, :, 1, 1] = 0
     assert np.array_equal(y[0, 0], np.zeros((3, 3), np.float32))
     assert np.array_equal(y[0, 1][np.arange(3) != 1], np.full((2, 3), 2.0, np.float32))
+
+
+@pytest.mark.parametrize("case", [CASES[1], CASES[2], CASES[8], CASES[14]],
+                         ids=[IDS[1], IDS[2], IDS[8], IDS[14]])
+def test_nan_and_inf_stay_in_their_receptive_field(case):
+    """Work on padding or on columns that are computed and dropped never leaks NaN/inf."""
+    x, w, b, dy, gm, kw = _make(case, np.float64)
+    x[0, 0, 1, -1] = np.nan
+    x[-1, -1, -1, 0] = np.inf
+    dy[0, 0, 0, -1] = np.nan
+    with np.errstate(invalid="ignore"):
+        checks = [(ops.conv2d_forward(x, w, b, **kw), ref_forward(x, w, b, gm)),
+                  (ops.conv2d_backward_data(dy, w, x.shape, **kw),
+                   ref_backward_data(dy, w, gm)),
+                  (ops.conv2d_backward_weight(x, dy, w.shape, **kw),
+                   ref_backward_weight(x, dy, gm))]
+    for got, ref in checks:
+        assert np.array_equal(np.isnan(got), np.isnan(ref))
+        assert np.array_equal(np.isinf(got), np.isinf(ref))
+        fin = np.isfinite(ref)
+        assert_close(got[fin], ref[fin], np.float64)
 
 
 def test_non_contiguous_inputs_and_out_buffers():

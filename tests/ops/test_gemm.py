@@ -193,14 +193,28 @@ def test_kernel_name_reports_choice():
     name = _cpu.gemm_kernel_name()
     if os.environ.get("FASTCONV_GEMM_KERNEL") == "generic" or not _cpu.cpu_has_avx2_fma():
         assert name.startswith("generic")
-    else:
+    elif os.environ.get("FASTCONV_GEMM_KERNEL") == "avx2":
         assert name.startswith("avx2-fma")
+    else:
+        assert name.startswith(("avx2-fma", "avx512f"))
 
 
-_GENERIC_SCRIPT = r"""
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rows_do_not_depend_on_the_tile_height(dtype):
+    """Small m may use a shorter micro-tile; every row must still come out bit-identical."""
+    rng = np.random.default_rng(6)
+    a = _rand(rng, (100, 300), dtype)
+    b = _rand(rng, (300, 70), dtype)
+    full = ops.gemm(a, b)
+    for m in (1, 6, 8, 12, 16, 30):
+        assert np.array_equal(ops.gemm(a[:m], b), full[:m])
+
+
+_KERNEL_SCRIPT = r"""
+import sys
 import numpy as np
 from fastconv import ops, _cpu
-assert _cpu.gemm_kernel_name().startswith("generic"), _cpu.gemm_kernel_name()
+assert _cpu.gemm_kernel_name().startswith(sys.argv[1]), _cpu.gemm_kernel_name()
 rng = np.random.default_rng(0)
 for dt, tol in ((np.float32, 1e-5), (np.float64, 1e-12)):
     for (m, n, k) in ((1, 1, 1), (5, 9, 3), (70, 33, 300)):
@@ -219,12 +233,16 @@ print("ok")
 """
 
 
-def test_portable_kernel_via_env():
-    """FASTCONV_GEMM_KERNEL=generic forces the portable micro-kernel (the ARM path)."""
-    env = dict(os.environ, FASTCONV_GEMM_KERNEL="generic")
+@pytest.mark.parametrize("choice,prefix", [("generic", "generic"), ("avx2", "avx2-fma")])
+def test_other_kernels_via_env(choice, prefix):
+    """FASTCONV_GEMM_KERNEL=generic forces the portable micro-kernel (the ARM path),
+    =avx2 the AVX2 one on an AVX-512 machine."""
+    if choice == "avx2" and not _cpu.cpu_has_avx2_fma():
+        pytest.skip("CPU without AVX2/FMA")
+    env = dict(os.environ, FASTCONV_GEMM_KERNEL=choice)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, "-c", _GENERIC_SCRIPT], env=env,
+    out = subprocess.run([sys.executable, "-c", _KERNEL_SCRIPT, prefix], env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "ok" in out.stdout

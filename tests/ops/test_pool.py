@@ -1,4 +1,8 @@
 """fastconv.ops.max_pool2d_* (native kernels) against the generic backend and PyTorch."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -20,9 +24,21 @@ CASES = [
     ((3, 1, 5, 5), dict(kernel_size=5)),
     ((2, 1, 6, 6), dict(kernel_size=4, stride=1, padding=2)),
     ((1, 1, 1, 1), dict(kernel_size=1)),
+    # rows wide enough for the vectorised interior windows (blocks of 1 or 2 vectors,
+    # the last one moved back to overlap), with scalar border windows on either side
+    ((2, 3, 11, 37), dict(kernel_size=3, stride=2, padding=1)),
+    ((1, 2, 9, 40), dict(kernel_size=3, stride=1, padding=1)),
+    ((1, 1, 9, 13), dict(kernel_size=3, stride=1, padding=1)),
+    ((1, 2, 12, 29), dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 1))),
+    ((1, 2, 10, 45), dict(kernel_size=3, stride=1, dilation=2)),
+    ((1, 2, 11, 44), dict(kernel_size=(2, 3), dilation=(2, 1), padding=(1, 1), stride=2,
+                          ceil_mode=True)),
+    ((1, 1, 6, 40), dict(kernel_size=7, stride=1, padding=3)),
+    ((1, 1, 5, 60), dict(kernel_size=(1, 4), stride=(1, 3))),        # stride 3: scalar
 ]
 IDS = ["case%d" % i for i in range(len(CASES))]
 DTYPES = [np.float32, np.float64]
+VALUES = ["normal", "ties", "nan", "inf", "neginf"]
 
 
 def _input(rng, shape, values, dtype):
@@ -34,6 +50,9 @@ def _input(rng, shape, values, dtype):
     elif values == "inf":
         x.reshape(-1)[::3] = -np.inf
         x.reshape(-1)[1::7] = np.inf
+    elif values == "neginf":  # whole windows of -inf report their first tap
+        x[...] = -np.inf
+        x.reshape(-1)[rng.integers(0, x.size, size=max(1, x.size // 10))] = 1.0
     return x
 
 
@@ -44,7 +63,7 @@ def _forward_backward(x, dy_seed, kw):
     return y, idx, dy, dx
 
 
-@pytest.mark.parametrize("values", ["normal", "ties", "nan", "inf"])
+@pytest.mark.parametrize("values", VALUES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape, kw", CASES, ids=IDS)
 def test_native_matches_generic_exactly(rng, shape, kw, dtype, values):
@@ -59,7 +78,7 @@ def test_native_matches_generic_exactly(rng, shape, kw, dtype, values):
     np.testing.assert_array_equal(dx, gdx)    # same per-plane accumulation order
 
 
-@pytest.mark.parametrize("values", ["normal", "ties", "nan", "inf"])
+@pytest.mark.parametrize("values", VALUES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape, kw", CASES, ids=IDS)
 def test_native_matches_torch(rng, shape, kw, dtype, values):
@@ -139,3 +158,35 @@ def test_nan_wins_and_first_max_wins_ties():
     y, idx = ops.max_pool2d_forward(x, 2)
     assert y[0, 0, 0, 0] == 3.0 and idx[0, 0, 0, 0] == 1
     assert np.isnan(y[0, 0, 0, 1]) and idx[0, 0, 0, 1] == 6
+
+
+_PORTABLE_SCRIPT = r"""
+import numpy as np
+from fastconv import ops
+from fastconv.ops import _dispatch
+from tests.ops.test_pool import CASES, DTYPES, VALUES, _input
+rng = np.random.default_rng(5)
+for shape, kw in CASES:
+    for dtype in DTYPES:
+        for values in VALUES:
+            x = _input(rng, shape, values, dtype)
+            y, idx = ops.max_pool2d_forward(x, **kw)
+            _dispatch._FORCE_GENERIC = True
+            gy, gidx = ops.max_pool2d_forward(x, **kw)
+            _dispatch._FORCE_GENERIC = False
+            np.testing.assert_array_equal(y, gy)
+            np.testing.assert_array_equal(idx, gidx)
+print("ok")
+"""
+
+
+def test_portable_interior_loops_via_env():
+    """FASTCONV_POOL_KERNEL=generic forces the portable interior-window loops (the path
+    of CPUs without AVX2); they must match the generic backend exactly too."""
+    env = dict(os.environ, FASTCONV_POOL_KERNEL="generic")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-c", _PORTABLE_SCRIPT], env=env, cwd=root,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "ok" in out.stdout

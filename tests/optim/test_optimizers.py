@@ -61,6 +61,7 @@ ADAM_CASES = [
     dict(lr=0.05, amsgrad=True),
     dict(lr=0.05, amsgrad=True, weight_decay=0.01, betas=(0.5, 0.9), eps=1e-6),
     dict(lr=0.01, maximize=True),
+    dict(lr=0.05, betas=(0.3, 0.5)),
 ]
 
 
