@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
         "bench", help="time fastconv against PyTorch CPU on our layers and networks",
         description="Print one table: case, fastconv ms, PyTorch ms, ratio (PyTorch / "
                     "fastconv, > 1 is faster), GFLOP/s and percent of the peak that "
-                    "fastconv's own sgemm reaches. Medians of interleaved runs.")
+                    "fastconv's own sgemm reaches. Medians of interleaved runs. Then the "
+                    "Python overhead per op, in microseconds.")
     b.add_argument("--threads", type=_positive_int, action="append",
                    help="thread count to measure (repeatable; default: all cores)")
     b.add_argument("--repeats", type=_positive_int, default=7,
@@ -302,6 +303,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                      progress=not args.no_progress, only=args.cases)
         print(bench.format_table(rows, peak, threads, blas))
         print()
+    number, repeat = (200, 3) if args.quick else (1000, 7)
+    print(bench.format_overhead(bench.op_overhead_us(number, repeat)))
     return 0
 
 

@@ -117,3 +117,7 @@ def test_bench_prints_the_side_by_side_table():
     assert len(rows) == 2  # forward, forward+backward
     for row in rows:
         assert float(row.split()[-5]) > 0  # fastconv ms
+    at = lines.index("Python overhead per op (tiny inputs, 1 thread, median us per call)")
+    overhead = lines[at + 1:]
+    assert any(line.split()[0] == "F.conv2d" for line in overhead)
+    assert all(float(line.split()[-1]) > 0 for line in overhead)
