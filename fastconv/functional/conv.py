@@ -82,6 +82,8 @@ class Conv2dReLUMaxPool2d(Function):
     the conv output is kept and used as in the unfused ops.
     """
 
+    fresh_gradients = True   # backward allocates every gradient it returns
+
     @staticmethod
     def forward(ctx, x, w, b, stride=1, padding=0, dilation=1, groups=1, *, pool):
         """pool: max_pool2d's (kernel_size, stride, padding, dilation, ceil_mode)."""
@@ -100,10 +102,12 @@ class Conv2dReLUMaxPool2d(Function):
     def backward(ctx, grad):
         dy = grad[None] if ctx.unbatched else grad
         route = (ctx.indices, ctx.conv_shape) + tuple(ctx.pool)
+        trusted = dict(check_indices=False)   # indices made by forward: in range
         if ctx.conv_output is None:  # mask with the pooled values, then route
-            dy = ops.max_pool2d_backward(ops.relu_backward(dy, ctx.pooled), *route)
+            dy = ops.max_pool2d_backward(ops.relu_backward(dy, ctx.pooled), *route, **trusted)
         else:                        # route, then mask with the conv output
-            dy = ops.relu_backward(ops.max_pool2d_backward(dy, *route), ctx.conv_output)
+            dy = ops.relu_backward(ops.max_pool2d_backward(dy, *route, **trusted),
+                                   ctx.conv_output)
         return _conv_backward(ctx, dy)
 
 
