@@ -258,6 +258,7 @@ def op_overhead_us(number: int = 1000, repeat: int = 7) -> Dict[str, float]:
     x, w, b = tensor(1, 1, 2, 2, grad=True), tensor(1, 1, 1, 1, grad=True), tensor(1, grad=True)
     xl, wl, v = tensor(1, 1, grad=True), tensor(1, 1, grad=True), tensor(1, grad=True)
     g4, g2, g1, gp = tensor(1, 1, 2, 2), tensor(1, 1), tensor(1), tensor(1, 1, 1, 1)
+    scores, target = tensor(1, 2, grad=True), fastconv.tensor(np.zeros(1, np.int64))
     a1, x4, w4 = v.data.copy(), x.data.copy(), w.data.copy()
     xl2, wl2, b1 = xl.data.copy(), wl.data.copy(), b.data.copy()
 
@@ -278,6 +279,10 @@ def op_overhead_us(number: int = 1000, repeat: int = 7) -> Dict[str, float]:
         "F.conv2d forward+backward": lambda: (fresh(x, w, b), F.conv2d(x, w, b).backward(g4)),
         "F.max_pool2d forward+backward": lambda: (fresh(x), F.max_pool2d(x, 2).backward(gp)),
         "F.linear forward+backward": lambda: (fresh(xl, wl, b), F.linear(xl, wl, b).backward(g2)),
+        "F.conv2d_relu_max_pool2d forward+backward":   # what nn.Sequential runs for LeNet
+            lambda: (fresh(x, w, b), F.conv2d_relu_max_pool2d(x, w, b).backward(gp)),
+        "F.cross_entropy forward+backward":
+            lambda: (fresh(scores), F.cross_entropy(scores, target).backward()),
     }
     previous = _threads._requested
     fastconv.set_num_threads(1)   # overhead, not thread wake-ups
@@ -296,7 +301,7 @@ def op_overhead_us(number: int = 1000, repeat: int = 7) -> Dict[str, float]:
 def format_overhead(overhead: Dict[str, float]) -> str:
     """op_overhead_us() as a small fixed-width table."""
     lines = ["Python overhead per op (tiny inputs, 1 thread, median us per call)"]
-    lines += ["  %-32s %8.1f" % (name, us) for name, us in overhead.items()]
+    lines += ["  %-42s %8.1f" % (name, us) for name, us in overhead.items()]
     return "\n".join(lines)
 
 
