@@ -57,8 +57,11 @@ def train(args: argparse.Namespace) -> int:
     import torch
 
     import fastconv
+    from fastconv._malloc import keep_freed_memory
     from fastconv.bench import lenet5_torch
     from fastconv.train import evaluate, train_epoch
+
+    keep_freed_memory()  # as `fastconv train` does, so the comparison stays even
 
     data = cli.training_data(args, as_numpy=True)
     train_batches = TorchBatches(data.train_loader)

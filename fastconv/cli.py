@@ -257,6 +257,9 @@ def format_epoch(epoch: int, epochs: int, train: Any, test: Any) -> str:
 
 def cmd_train(args: argparse.Namespace) -> int:
     import fastconv
+    from fastconv._malloc import keep_freed_memory
+
+    keep_freed_memory()
 
     if args.save:  # before reading the data: a cheap check that should fail fast
         parent = os.path.dirname(os.path.abspath(args.save))
@@ -297,7 +300,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """`fastconv bench`: the side-by-side table for each requested thread count."""
     import fastconv
     from fastconv import bench
+    from fastconv._malloc import keep_freed_memory
 
+    keep_freed_memory()  # both libraries run in this process, so both benefit alike
     for threads in args.threads or [fastconv.get_num_threads()]:
         rows, peak, blas = bench.run(threads, repeats=args.repeats, quick=args.quick,
                                      progress=not args.no_progress, only=args.cases)
