@@ -1,5 +1,4 @@
 """Small helpers shared by the functional ops: array namespace, dims, reductions."""
-from typing import Tuple
 
 import numpy as np
 
@@ -29,17 +28,6 @@ def check_reduction(reduction: str) -> str:
     if reduction not in ("mean", "sum", "none"):
         raise ValueError("reduction must be 'mean', 'sum' or 'none', got %r" % (reduction,))
     return reduction
-
-
-def sum_to_shape(grad, shape: Tuple[int, ...]):
-    """Sum a broadcast gradient back down to `shape`."""
-    extra = grad.ndim - len(shape)
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad
 
 
 def check_tensor(value, name: str, optional: bool = False):

@@ -9,7 +9,8 @@ from typing import Optional
 import numpy as np
 
 from ..autograd import Function, Tensor
-from ._util import array_module, check_reduction, check_tensor, sum_to_shape
+from ..autograd.math_ops import unbroadcast
+from ._util import array_module, check_reduction, check_tensor
 from .activation import _log_softmax
 
 
@@ -213,8 +214,8 @@ class MSELoss(Function):
             d = d / ctx.diff.size
         need_x, need_y = ctx.needs_input_grad
         sx, sy = ctx.shapes
-        return (sum_to_shape(d, sx) if need_x else None,
-                -sum_to_shape(d, sy) if need_y else None)
+        return (unbroadcast(d, sx) if need_x else None,
+                -unbroadcast(d, sy) if need_y else None)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
