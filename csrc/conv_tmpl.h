@@ -603,27 +603,33 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
     /* stride 1: zero-padded copy of every image, gathered without bounds checks */
     const int padded = N_(use_padded)(p);
     const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
-    const int64_t xpad_img = padded ? fc_pad_elems(p->c_in * hp * wp, sizeof(T)) : 0;
+    /* no padding: the padded plane is x's own plane (hp == h, wp == w), read in place */
+    const int direct = padded && hp == p->h && wp == p->w;
+    const int64_t xpad_img = padded ? (direct ? p->c_in * hw
+                                              : fc_pad_elems(p->c_in * hp * wp, sizeof(T)))
+                                    : 0;
+    const int64_t xpad_alloc = (padded && !direct) ? p->n * xpad_img : 0;
 
     const int64_t part_size = fc_pad_elems(dwsize, sizeof(T));
     const int64_t wsize = N_(fc_gemm_work_size)(kr, kb);
-    T *scratch = (T *)fc_scratch_get(((nch - 1) * part_size + nt * wsize + p->n * xpad_img) *
+    T *scratch = (T *)fc_scratch_get(((nch - 1) * part_size + nt * wsize + xpad_alloc) *
                                      (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
     T *parts = scratch, *work = scratch + (nch - 1) * part_size;
-    T *xpad = work + nt * wsize;
+    const T *xpad = direct ? x : work + nt * wsize;
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
         T *mywork = work + tid * wsize;
         int64_t lo, hi;
-        if (padded) {
+        if (padded && !direct) {
+            T *xp = work + nt * wsize;
             fc_split(p->n, tid, nthr, &lo, &hi);
             for (int64_t img = lo; img < hi; img++)
                 N_(build_padded)(p, x + img * p->c_in * hw, p->c_in, hp, wp, xpad_img,
-                                 xpad + img * xpad_img);
+                                 xp + img * xpad_img);
 #pragma omp barrier
         }
         /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
