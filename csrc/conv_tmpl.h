@@ -162,6 +162,16 @@ static void N_(transpose_rows)(const T *base, const int64_t *off, int64_t lanes,
                                T *d, int64_t r)
 {
     int64_t l0 = 0;
+#if FC_CONV_HAVE_AVX && FC_T_IS_FLOAT
+    if (lanes >= 8 && len >= 8 && fc_conv_avx()) {
+        for (; l0 + 8 <= lanes; l0 += 8) {
+            const T *s[8];
+            for (int q = 0; q < 8; q++)
+                s[q] = base + off[l0 + q];
+            fc_transpose8_f32(s, len, d + l0, r);
+        }
+    }
+#endif
 #if defined(__SSE2__) && FC_T_IS_FLOAT
     for (; l0 + 4 <= lanes; l0 += 4) {
         const T *s0 = base + off[l0], *s1 = base + off[l0 + 1];
