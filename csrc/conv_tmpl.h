@@ -115,44 +115,6 @@ typedef struct {
     int64_t xpad_img, hp, wp; /* its image stride and plane size */
 } N_(wgrad_ctx);
 
-/* B(k', kk) = col(x)[kk, k']: NR panels over kk, gathered along output rows. */
-static void N_(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
-                             int64_t r, T *dst)
-{
-    const N_(wgrad_ctx) *cx = (const N_(wgrad_ctx) *)op->ctx;
-    const fc_conv2d_params *p = cx->p;
-    const int64_t khw = p->kh * p->kw, hw = p->h * p->w, P = p->oh * p->ow;
-    const int64_t img_stride = p->c_in * hw;
-    for (int64_t jj = 0; jj < xn; jj++) {
-        const int64_t kk = op->off + x0 + jj;
-        const int64_t ci = kk / khw, ky = (kk % khw) / p->kw, kx = kk % p->kw;
-        T *out = dst + (jj / r) * r * kn + jj % r;
-        int64_t done = 0, img = k0 / P, pix = k0 % P;
-        while (done < kn) {
-            const int64_t seg = fc_min64(kn - done, P - pix);
-            const T *plane = cx->x + img * img_stride + ci * hw;
-            int64_t oy = pix / p->ow, ox = pix % p->ow, left = seg;
-            while (left > 0) {
-                const int64_t len = fc_min64(left, p->ow - ox);
-                N_(gather_run)(p, plane, ky, kx, oy, ox, len, out + done * r, r);
-                done += len;
-                left -= len;
-                ox = 0;
-                oy++;
-            }
-            img++;
-            pix = 0;
-        }
-    }
-    const int64_t tail = xn % r;
-    if (tail) {
-        T *last = dst + (xn - tail) * kn;
-        for (int64_t pp = 0; pp < kn; pp++)
-            for (int64_t j = tail; j < r; j++)
-                last[pp * r + j] = 0;
-    }
-}
-
 /*
  * d[t*r + l] = base[off[l] + t] for t < len, l < lanes, and 0 for lanes <= l < r:
  * `lanes` rows of `len` contiguous values written as columns of a panel. 4x4 blocks are
@@ -203,6 +165,50 @@ static void N_(transpose_rows)(const T *base, const int64_t *off, int64_t lanes,
         for (int64_t t = 0; t < len; t++)
             for (int64_t l = lanes; l < r; l++)
                 d[t * r + l] = 0;
+}
+
+/* Pixels gathered per lane before a transpose (pack_b_wgrad's row buffer). */
+#define FC_WGRAD_RUN 64
+
+/* B(k', kk) = col(x)[kk, k']: NR panels over kk. Each lane's taps along one output row
+ * are gathered contiguously into a small buffer (bounds-checked, any stride), then the
+ * lanes are transposed into the panel (contiguous writes, vector transposes). */
+static void N_(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
+                             int64_t r, T *dst)
+{
+    const N_(wgrad_ctx) *cx = (const N_(wgrad_ctx) *)op->ctx;
+    const fc_conv2d_params *p = cx->p;
+    const int64_t khw = p->kh * p->kw, hw = p->h * p->w, P = p->oh * p->ow;
+    const int64_t img_stride = p->c_in * hw;
+    T buf[FC_NR_MAX * FC_WGRAD_RUN] __attribute__((aligned(FC_ALIGN)));
+    int64_t boff[FC_NR_MAX], lci[FC_NR_MAX], lky[FC_NR_MAX], lkx[FC_NR_MAX];
+    for (int64_t l = 0; l < r; l++)
+        boff[l] = l * FC_WGRAD_RUN;
+    for (int64_t q0 = 0; q0 < xn; q0 += r, dst += r * kn) {
+        const int64_t lanes = fc_min64(r, xn - q0);
+        for (int64_t l = 0; l < lanes; l++) {
+            const int64_t kk = op->off + x0 + q0 + l;
+            lci[l] = kk / khw;
+            lky[l] = (kk % khw) / p->kw;
+            lkx[l] = kk % p->kw;
+        }
+        int64_t done = 0, img = k0 / P, pix = k0 % P;
+        while (done < kn) {
+            const int64_t oy = pix / p->ow, ox = pix % p->ow;
+            const int64_t len = fc_min64(fc_min64(kn - done, p->ow - ox), FC_WGRAD_RUN);
+            const T *ximg = cx->x + img * img_stride;
+            for (int64_t l = 0; l < lanes; l++)
+                N_(gather_run)(p, ximg + lci[l] * hw, lky[l], lkx[l], oy, ox, len,
+                               buf + l * FC_WGRAD_RUN, 1);
+            N_(transpose_rows)(buf, boff, lanes, len, dst + done * r, r);
+            done += len;
+            pix += len;
+            if (pix == P) {
+                pix = 0;
+                img++;
+            }
+        }
+    }
 }
 
 /* Stride 1: the same B gathered from the padded input, with no bounds checks: each run
