@@ -49,9 +49,22 @@ static inline void N_(gather_run)(const fc_conv2d_params *p, const T *plane, int
         out[t * os] = 0;
     if (hi > lo) {
         const T *src = plane + (iy * p->w + ix0 + lo * sw); /* first in-bounds tap */
-        if (os == 1 && sw == 1)
+        if (os == 1 && sw == 1) {
             memcpy(out + lo, src, (size_t)(hi - lo) * sizeof(T));
-        else
+        } else if (os == 1 && sw == 2) {
+            t = lo;
+#if defined(__SSE2__) && FC_T_IS_FLOAT
+            /* 4 outputs from 8 loaded values; the 8th (src[2u + 7]) is read only while
+             * output t + 4 exists, so it stays inside the run's last tap */
+            for (; t + 5 <= hi; t += 4) {
+                const T *s = src + (t - lo) * 2;
+                const __m128 v0 = _mm_loadu_ps(s), v1 = _mm_loadu_ps(s + 4);
+                _mm_storeu_ps(out + t, _mm_shuffle_ps(v0, v1, _MM_SHUFFLE(2, 0, 2, 0)));
+            }
+#endif
+            for (; t < hi; t++)
+                out[t] = src[(t - lo) * 2];
+        } else
             for (t = lo; t < hi; t++)
                 out[t * os] = src[(t - lo) * sw];
     }
@@ -286,6 +299,8 @@ typedef struct {
     const T *xpad;
     int64_t plane, row_step, col_step; /* hp*wp, dil_h*wp, dil_w */
     int64_t khw, kw;
+    int64_t sh, sw; /* stride: sh*sw phase planes per channel (1 at stride 1) */
+    int64_t dh, dw; /* dilation (stride > 1 only) */
 } N_(padded_ctx);
 
 /* B rows read in place from the padded input: no packing at all. */
@@ -295,7 +310,13 @@ static const T *N_(rows_padded)(const OPD *op, int64_t x0, int64_t k0, int64_t k
     const N_(padded_ctx) *cx = (const N_(padded_ctx) *)op->ctx;
     int64_t ci = k0 / cx->khw, ky = (k0 % cx->khw) / cx->kw, kx = k0 % cx->kw;
     for (int64_t pp = 0; pp < kn; pp++) {
-        boff[pp] = ci * cx->plane + ky * cx->row_step + kx * cx->col_step;
+        if (cx->sh == 1 && cx->sw == 1) {
+            boff[pp] = ci * cx->plane + ky * cx->row_step + kx * cx->col_step;
+        } else { /* tap (ky, kx) reads phase plane ((ky*dh) % sh, (kx*dw) % sw) */
+            const int64_t ty = ky * cx->dh, tx = kx * cx->dw;
+            boff[pp] = ((ci * cx->sh + ty % cx->sh) * cx->sw + tx % cx->sw) * cx->plane +
+                       (ty / cx->sh) * cx->row_step + tx / cx->sw;
+        }
         if (++kx == cx->kw) {
             kx = 0;
             if (++ky == cx->khw / cx->kw) {
@@ -315,6 +336,54 @@ static inline int N_(use_padded)(const fc_conv2d_params *p)
     const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
     return p->stride_h == 1 && p->stride_w == 1 &&
            hp * wp <= 4 * (p->h * p->w + p->oh * p->ow) + 4096;
+}
+
+/*
+ * Strides > 1 run on the same principle after splitting the zero-padded input into
+ * sh*sw phase planes of hq x wq (hq = oh + (kh-1)*dh/sh, wq = ow + (kw-1)*dw/sw):
+ * phase (py, px) holds padded rows r*sh + py and columns c*sw + px. Output pixel
+ * (oy, ox) of tap (ky, kx) is then element (oy + ky*dh/sh, ox + kx*dw/sw) of phase
+ * ((ky*dh) % sh, (kx*dw) % sw): with output columns numbered j = oy*wq + ox each im2col
+ * row is again one contiguous slice, read in place by the micro-kernel (no im2col).
+ */
+static inline int N_(use_phased)(const fc_conv2d_params *p)
+{
+    const int64_t sh = p->stride_h, sw = p->stride_w;
+    if (sh == 1 && sw == 1)
+        return N_(use_padded)(p);
+    const int64_t hq = p->oh + ((p->kh - 1) * p->dil_h) / sh;
+    const int64_t wq = p->ow + ((p->kw - 1) * p->dil_w) / sw;
+    return sh <= 4 && sw <= 4 &&
+           sh * sw * hq * wq <= 4 * (p->h * p->w + p->oh * p->ow) + 4096;
+}
+
+/* xq[c, py, px, r, s] = x[c, r*sh + py - pad_h, s*sw + px - pad_w] inside x, else 0. */
+static void N_(build_phased)(const fc_conv2d_params *p, const T *x, int64_t channels,
+                             int64_t hq, int64_t wq, int64_t total, T *xq)
+{
+    const int64_t sh = p->stride_h, sw = p->stride_w;
+    memset(xq, 0, (size_t)total * sizeof(T));
+    for (int64_t c = 0; c < channels; c++)
+        for (int64_t py = 0; py < sh; py++)
+            for (int64_t px = 0; px < sw; px++) {
+                T *dst = xq + ((c * sh + py) * sw + px) * hq * wq;
+                /* columns s with 0 <= s*sw + px - pad_w < w */
+                const int64_t ix0 = px - p->pad_w;
+                const int64_t s0 = ix0 >= 0 ? 0 : fc_ceil_div(-ix0, sw);
+                const int64_t s1 = fc_min64(wq, p->w - ix0 > 0 ? fc_ceil_div(p->w - ix0, sw)
+                                                               : 0);
+                if (s1 <= s0)
+                    continue;
+                for (int64_t r = 0; r < hq; r++) {
+                    const int64_t iy = r * sh + py - p->pad_h;
+                    if (iy < 0 || iy >= p->h)
+                        continue;
+                    const T *src = x + (c * p->h + iy) * p->w;
+                    T *d = dst + r * wq;
+                    for (int64_t u = s0; u < s1; u++)
+                        d[u] = src[ix0 + u * sw];
+                }
+            }
 }
 
 /* xpad[c, r, s] = x[c, r - pad_h, s - pad_w] inside x, else 0 (pads may be negative). */
@@ -349,8 +418,11 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
     const int pointwise = p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                           p->pad_h == 0 && p->pad_w == 0 && p->oh == p->h && p->ow == p->w;
-    const int padded = !pointwise && N_(use_padded)(p);
-    const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
+    const int padded = !pointwise && N_(use_phased)(p);
+    const int64_t sh = p->stride_h, sw = p->stride_w, nph = sh * sw;
+    /* padded plane (stride 1) or phase plane (stride > 1) */
+    const int64_t hp = p->oh + ((p->kh - 1) * p->dil_h) / sh;
+    const int64_t wp = p->ow + ((p->kw - 1) * p->dil_w) / sw;
     const int64_t ncols = padded ? (p->oh - 1) * wp + p->ow : P; /* GEMM columns */
     int64_t nt = nthreads < 1 ? 1 : nthreads;
     if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
@@ -369,7 +441,7 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
     (void)chunk; /* unused without OpenMP */
 
     const int64_t wpack_g = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, M, K), sizeof(T));
-    const int64_t xpad_n = padded ? cin_g * hp * wp + 2 * kr->nr + wp : 0;
+    const int64_t xpad_n = padded ? cin_g * nph * hp * wp + 2 * kr->nr + wp : 0;
     const int64_t cbuf_n = padded ? fc_pad_elems(M * jb, sizeof(T)) : 0;
     const int64_t per_thread = N_(fc_gemm_work_size)(kr, jb) + fc_pad_elems(xpad_n, sizeof(T)) +
                                cbuf_n;
@@ -402,11 +474,15 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
             OPD A = {.packed = wpack + g * wpack_g};
             if (padded) {
                 if (built != t / nblk) {
-                    N_(build_padded)(p, xg, cin_g, hp, wp, xpad_n, xpad);
+                    if (nph == 1)
+                        N_(build_padded)(p, xg, cin_g, hp, wp, xpad_n, xpad);
+                    else
+                        N_(build_phased)(p, xg, cin_g, hp, wp, xpad_n, xpad);
                     built = t / nblk;
                 }
-                N_(padded_ctx) cx = {xpad, hp * wp, p->dil_h * wp, p->dil_w,
-                                     p->kh * p->kw, p->kw};
+                N_(padded_ctx) cx = {xpad, hp * wp, nph == 1 ? p->dil_h * wp : wp,
+                                     nph == 1 ? p->dil_w : 1, p->kh * p->kw, p->kw,
+                                     sh, sw, p->dil_h, p->dil_w};
                 OPD B = {.ctx = &cx, .off = j0, .rows = N_(rows_padded)};
                 N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, cbuf, jb, bg, relu,
                                    mywork);
