@@ -548,15 +548,31 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
     const int64_t pb = fc_min64(P, FC_COL2IM_BLOCK);
     const int64_t dcol_size = fc_pad_elems(cb * khw * pb, sizeof(T));
     const int64_t wsize = N_(fc_gemm_work_size)(kr, pb);
-    T *scratch = (T *)fc_scratch_get(nt * (dcol_size + wsize) * (int64_t)sizeof(T));
+    /* W_g^T of each (group, channel block) packed once per call, not once per task */
+    const int64_t nblk_c = fc_ceil_div(cin_g, cb);
+    const int64_t wpack_b = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, cb * khw, M), sizeof(T));
+    T *scratch = (T *)fc_scratch_get((G * nblk_c * wpack_b + nt * (dcol_size + wsize)) *
+                                     (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
+    T *wpack = scratch + nt * (dcol_size + wsize);
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num();
         T *dcol = scratch + tid * (dcol_size + wsize), *mywork = dcol + dcol_size;
-        const int64_t nblk_c = fc_ceil_div(cin_g, cb);
+        {
+            int64_t lo, hi;
+            fc_split(G * nblk_c, tid, fc_num_threads(), &lo, &hi);
+            for (int64_t u = lo; u < hi; u++) {
+                const int64_t g = u / nblk_c, c0 = (u % nblk_c) * cb;
+                const int64_t c1 = fc_min64(c0 + cb, cin_g);
+                OPD wa = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K + c0 * khw,
+                          .rs = 1, .cs = K};
+                N_(fc_gemm_prepack_a)(kr, (c1 - c0) * khw, M, &wa, wpack + u * wpack_b);
+            }
+        }
+#pragma omp barrier
         /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
 #pragma omp for schedule(dynamic, 1)
         for (int64_t t = 0; t < ntasks; t++) {
@@ -565,38 +581,42 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
             const int64_t rows = (c1 - c0) * khw;
             T *dxc = dx + (img * p->c_in + g * cin_g + c0) * hw;
             memset(dxc, 0, (size_t)((c1 - c0) * hw) * sizeof(T));
-            OPD A = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K + c0 * khw, .rs = 1,
-                     .cs = K};
+            OPD A = {.packed = wpack + (t % (G * nblk_c)) * wpack_b};
             for (int64_t j0 = 0; j0 < P; j0 += pb) {
                 const int64_t jn = fc_min64(pb, P - j0);
                 OPD B = {.pack = N_(fc_pack_b_strided),
                          .ptr = dy + (img * p->c_out + g * M) * P + j0, .rs = P, .cs = 1};
                 N_(fc_gemm_serial)(kr, rows, jn, M, (T)1, &A, &B, (T)0, dcol, jn, NULL, 0,
                                    mywork);
-                /* col2im: row (ci, ky, kx) of dcol adds into plane ci */
+                /* col2im: row (ci, ky, kx) of dcol adds into plane ci; the columns a
+                 * tap keeps (oxa <= ox < oxe) depend on kx only, so they are found once
+                 * per row (same additions, in the same order, as per-run bounds) */
                 for (int64_t row = 0; row < rows; row++) {
                     const int64_t ci = row / khw, ky = (row % khw) / p->kw, kx = row % p->kw;
                     T *plane = dxc + ci * hw;
                     const T *src = dcol + row * jn;
+                    const int64_t sw = p->stride_w, ixb = kx * p->dil_w - p->pad_w;
+                    const int64_t iyb = ky * p->dil_h - p->pad_h;
+                    const int64_t oxa = ixb >= 0 ? 0 : fc_ceil_div(-ixb, sw);
+                    const int64_t oxe = fc_min64(p->ow, p->w - ixb > 0 ? fc_ceil_div(p->w - ixb, sw)
+                                                                       : 0);
                     int64_t jl = 0, oy = j0 / p->ow, ox = j0 % p->ow;
                     while (jl < jn) {
                         const int64_t len = fc_min64(jn - jl, p->ow - ox);
-                        const int64_t iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
+                        const int64_t iy = oy * p->stride_h + iyb;
                         if (iy >= 0 && iy < p->h) {
-                            const int64_t sw = p->stride_w;
-                            const int64_t ix0 = ox * sw - p->pad_w + kx * p->dil_w;
-                            int64_t a = ix0 >= 0 ? 0 : fc_ceil_div(-ix0, sw);
-                            int64_t e = (p->w - ix0 > 0) ? fc_ceil_div(p->w - ix0, sw) : 0;
-                            e = fc_min64(e, len);
-                            for (int64_t u = a; u < e; u++)
-                                plane[iy * p->w + ix0 + u * sw] += src[jl + u];
+                            const int64_t u0 = fc_max64(ox, oxa), u1 = fc_min64(ox + len, oxe);
+                            const int64_t db = iy * p->w + ixb, sb = jl - ox;
+                            if (sw == 2)
+                                for (int64_t u = u0; u < u1; u++)
+                                    plane[db + 2 * u] += src[sb + u];
+                            else
+                                for (int64_t u = u0; u < u1; u++)
+                                    plane[db + u * sw] += src[sb + u];
                         }
                         jl += len;
-                        ox += len;
-                        if (ox == p->ow) {
-                            ox = 0;
-                            oy++;
-                        }
+                        ox = 0;
+                        oy++;
                     }
                 }
             }
