@@ -28,12 +28,15 @@
 
 static int fc_conv_avx(void)
 {
-    static int level = -1; /* benign race: every thread stores the same value */
-    if (level < 0) {
+    /* checked once; relaxed atomics since kernels call this from OpenMP threads */
+    static int level = -1;
+    int v = __atomic_load_n(&level, __ATOMIC_RELAXED);
+    if (v < 0) {
         __builtin_cpu_init();
-        level = __builtin_cpu_supports("avx") ? 1 : 0;
+        v = __builtin_cpu_supports("avx") ? 1 : 0;
+        __atomic_store_n(&level, v, __ATOMIC_RELAXED);
     }
-    return level;
+    return v;
 }
 
 /* d[t*r + l] = s[l][t] for l < 8, t < len */
