@@ -49,9 +49,22 @@ static inline void N_(gather_run)(const fc_conv2d_params *p, const T *plane, int
         out[t * os] = 0;
     if (hi > lo) {
         const T *src = plane + (iy * p->w + ix0 + lo * sw); /* first in-bounds tap */
-        if (os == 1 && sw == 1)
+        if (os == 1 && sw == 1) {
             memcpy(out + lo, src, (size_t)(hi - lo) * sizeof(T));
-        else
+        } else if (os == 1 && sw == 2) {
+            t = lo;
+#if defined(__SSE2__) && FC_T_IS_FLOAT
+            /* 4 outputs from 8 loaded values; the 8th (src[2u + 7]) is read only while
+             * output t + 4 exists, so it stays inside the run's last tap */
+            for (; t + 5 <= hi; t += 4) {
+                const T *s = src + (t - lo) * 2;
+                const __m128 v0 = _mm_loadu_ps(s), v1 = _mm_loadu_ps(s + 4);
+                _mm_storeu_ps(out + t, _mm_shuffle_ps(v0, v1, _MM_SHUFFLE(2, 0, 2, 0)));
+            }
+#endif
+            for (; t < hi; t++)
+                out[t] = src[(t - lo) * 2];
+        } else
             for (t = lo; t < hi; t++)
                 out[t * os] = src[(t - lo) * sw];
     }
@@ -115,44 +128,6 @@ typedef struct {
     int64_t xpad_img, hp, wp; /* its image stride and plane size */
 } N_(wgrad_ctx);
 
-/* B(k', kk) = col(x)[kk, k']: NR panels over kk, gathered along output rows. */
-static void N_(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
-                             int64_t r, T *dst)
-{
-    const N_(wgrad_ctx) *cx = (const N_(wgrad_ctx) *)op->ctx;
-    const fc_conv2d_params *p = cx->p;
-    const int64_t khw = p->kh * p->kw, hw = p->h * p->w, P = p->oh * p->ow;
-    const int64_t img_stride = p->c_in * hw;
-    for (int64_t jj = 0; jj < xn; jj++) {
-        const int64_t kk = op->off + x0 + jj;
-        const int64_t ci = kk / khw, ky = (kk % khw) / p->kw, kx = kk % p->kw;
-        T *out = dst + (jj / r) * r * kn + jj % r;
-        int64_t done = 0, img = k0 / P, pix = k0 % P;
-        while (done < kn) {
-            const int64_t seg = fc_min64(kn - done, P - pix);
-            const T *plane = cx->x + img * img_stride + ci * hw;
-            int64_t oy = pix / p->ow, ox = pix % p->ow, left = seg;
-            while (left > 0) {
-                const int64_t len = fc_min64(left, p->ow - ox);
-                N_(gather_run)(p, plane, ky, kx, oy, ox, len, out + done * r, r);
-                done += len;
-                left -= len;
-                ox = 0;
-                oy++;
-            }
-            img++;
-            pix = 0;
-        }
-    }
-    const int64_t tail = xn % r;
-    if (tail) {
-        T *last = dst + (xn - tail) * kn;
-        for (int64_t pp = 0; pp < kn; pp++)
-            for (int64_t j = tail; j < r; j++)
-                last[pp * r + j] = 0;
-    }
-}
-
 /*
  * d[t*r + l] = base[off[l] + t] for t < len, l < lanes, and 0 for lanes <= l < r:
  * `lanes` rows of `len` contiguous values written as columns of a panel. 4x4 blocks are
@@ -162,6 +137,16 @@ static void N_(transpose_rows)(const T *base, const int64_t *off, int64_t lanes,
                                T *d, int64_t r)
 {
     int64_t l0 = 0;
+#if FC_CONV_HAVE_AVX && FC_T_IS_FLOAT
+    if (lanes >= 8 && len >= 8 && fc_conv_avx()) {
+        for (; l0 + 8 <= lanes; l0 += 8) {
+            const T *s[8];
+            for (int q = 0; q < 8; q++)
+                s[q] = base + off[l0 + q];
+            fc_transpose8_f32(s, len, d + l0, r);
+        }
+    }
+#endif
 #if defined(__SSE2__) && FC_T_IS_FLOAT
     for (; l0 + 4 <= lanes; l0 += 4) {
         const T *s0 = base + off[l0], *s1 = base + off[l0 + 1];
@@ -193,6 +178,50 @@ static void N_(transpose_rows)(const T *base, const int64_t *off, int64_t lanes,
         for (int64_t t = 0; t < len; t++)
             for (int64_t l = lanes; l < r; l++)
                 d[t * r + l] = 0;
+}
+
+/* Pixels gathered per lane before a transpose (pack_b_wgrad's row buffer). */
+#define FC_WGRAD_RUN 64
+
+/* B(k', kk) = col(x)[kk, k']: NR panels over kk. Each lane's taps along one output row
+ * are gathered contiguously into a small buffer (bounds-checked, any stride), then the
+ * lanes are transposed into the panel (contiguous writes, vector transposes). */
+static void N_(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
+                             int64_t r, T *dst)
+{
+    const N_(wgrad_ctx) *cx = (const N_(wgrad_ctx) *)op->ctx;
+    const fc_conv2d_params *p = cx->p;
+    const int64_t khw = p->kh * p->kw, hw = p->h * p->w, P = p->oh * p->ow;
+    const int64_t img_stride = p->c_in * hw;
+    T buf[FC_NR_MAX * FC_WGRAD_RUN] __attribute__((aligned(FC_ALIGN)));
+    int64_t boff[FC_NR_MAX], lci[FC_NR_MAX], lky[FC_NR_MAX], lkx[FC_NR_MAX];
+    for (int64_t l = 0; l < r; l++)
+        boff[l] = l * FC_WGRAD_RUN;
+    for (int64_t q0 = 0; q0 < xn; q0 += r, dst += r * kn) {
+        const int64_t lanes = fc_min64(r, xn - q0);
+        for (int64_t l = 0; l < lanes; l++) {
+            const int64_t kk = op->off + x0 + q0 + l;
+            lci[l] = kk / khw;
+            lky[l] = (kk % khw) / p->kw;
+            lkx[l] = kk % p->kw;
+        }
+        int64_t done = 0, img = k0 / P, pix = k0 % P;
+        while (done < kn) {
+            const int64_t oy = pix / p->ow, ox = pix % p->ow;
+            const int64_t len = fc_min64(fc_min64(kn - done, p->ow - ox), FC_WGRAD_RUN);
+            const T *ximg = cx->x + img * img_stride;
+            for (int64_t l = 0; l < lanes; l++)
+                N_(gather_run)(p, ximg + lci[l] * hw, lky[l], lkx[l], oy, ox, len,
+                               buf + l * FC_WGRAD_RUN, 1);
+            N_(transpose_rows)(buf, boff, lanes, len, dst + done * r, r);
+            done += len;
+            pix += len;
+            if (pix == P) {
+                pix = 0;
+                img++;
+            }
+        }
+    }
 }
 
 /* Stride 1: the same B gathered from the padded input, with no bounds checks: each run
@@ -270,6 +299,8 @@ typedef struct {
     const T *xpad;
     int64_t plane, row_step, col_step; /* hp*wp, dil_h*wp, dil_w */
     int64_t khw, kw;
+    int64_t sh, sw; /* stride: sh*sw phase planes per channel (1 at stride 1) */
+    int64_t dh, dw; /* dilation (stride > 1 only) */
 } N_(padded_ctx);
 
 /* B rows read in place from the padded input: no packing at all. */
@@ -279,7 +310,13 @@ static const T *N_(rows_padded)(const OPD *op, int64_t x0, int64_t k0, int64_t k
     const N_(padded_ctx) *cx = (const N_(padded_ctx) *)op->ctx;
     int64_t ci = k0 / cx->khw, ky = (k0 % cx->khw) / cx->kw, kx = k0 % cx->kw;
     for (int64_t pp = 0; pp < kn; pp++) {
-        boff[pp] = ci * cx->plane + ky * cx->row_step + kx * cx->col_step;
+        if (cx->sh == 1 && cx->sw == 1) {
+            boff[pp] = ci * cx->plane + ky * cx->row_step + kx * cx->col_step;
+        } else { /* tap (ky, kx) reads phase plane ((ky*dh) % sh, (kx*dw) % sw) */
+            const int64_t ty = ky * cx->dh, tx = kx * cx->dw;
+            boff[pp] = ((ci * cx->sh + ty % cx->sh) * cx->sw + tx % cx->sw) * cx->plane +
+                       (ty / cx->sh) * cx->row_step + tx / cx->sw;
+        }
         if (++kx == cx->kw) {
             kx = 0;
             if (++ky == cx->khw / cx->kw) {
@@ -299,6 +336,54 @@ static inline int N_(use_padded)(const fc_conv2d_params *p)
     const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
     return p->stride_h == 1 && p->stride_w == 1 &&
            hp * wp <= 4 * (p->h * p->w + p->oh * p->ow) + 4096;
+}
+
+/*
+ * Strides > 1 run on the same principle after splitting the zero-padded input into
+ * sh*sw phase planes of hq x wq (hq = oh + (kh-1)*dh/sh, wq = ow + (kw-1)*dw/sw):
+ * phase (py, px) holds padded rows r*sh + py and columns c*sw + px. Output pixel
+ * (oy, ox) of tap (ky, kx) is then element (oy + ky*dh/sh, ox + kx*dw/sw) of phase
+ * ((ky*dh) % sh, (kx*dw) % sw): with output columns numbered j = oy*wq + ox each im2col
+ * row is again one contiguous slice, read in place by the micro-kernel (no im2col).
+ */
+static inline int N_(use_phased)(const fc_conv2d_params *p)
+{
+    const int64_t sh = p->stride_h, sw = p->stride_w;
+    if (sh == 1 && sw == 1)
+        return N_(use_padded)(p);
+    const int64_t hq = p->oh + ((p->kh - 1) * p->dil_h) / sh;
+    const int64_t wq = p->ow + ((p->kw - 1) * p->dil_w) / sw;
+    return sh <= 4 && sw <= 4 &&
+           sh * sw * hq * wq <= 4 * (p->h * p->w + p->oh * p->ow) + 4096;
+}
+
+/* xq[c, py, px, r, s] = x[c, r*sh + py - pad_h, s*sw + px - pad_w] inside x, else 0. */
+static void N_(build_phased)(const fc_conv2d_params *p, const T *x, int64_t channels,
+                             int64_t hq, int64_t wq, int64_t total, T *xq)
+{
+    const int64_t sh = p->stride_h, sw = p->stride_w;
+    memset(xq, 0, (size_t)total * sizeof(T));
+    for (int64_t c = 0; c < channels; c++)
+        for (int64_t py = 0; py < sh; py++)
+            for (int64_t px = 0; px < sw; px++) {
+                T *dst = xq + ((c * sh + py) * sw + px) * hq * wq;
+                /* columns s with 0 <= s*sw + px - pad_w < w */
+                const int64_t ix0 = px - p->pad_w;
+                const int64_t s0 = ix0 >= 0 ? 0 : fc_ceil_div(-ix0, sw);
+                const int64_t s1 = fc_min64(wq, p->w - ix0 > 0 ? fc_ceil_div(p->w - ix0, sw)
+                                                               : 0);
+                if (s1 <= s0)
+                    continue;
+                for (int64_t r = 0; r < hq; r++) {
+                    const int64_t iy = r * sh + py - p->pad_h;
+                    if (iy < 0 || iy >= p->h)
+                        continue;
+                    const T *src = x + (c * p->h + iy) * p->w;
+                    T *d = dst + r * wq;
+                    for (int64_t u = s0; u < s1; u++)
+                        d[u] = src[ix0 + u * sw];
+                }
+            }
 }
 
 /* xpad[c, r, s] = x[c, r - pad_h, s - pad_w] inside x, else 0 (pads may be negative). */
@@ -333,8 +418,11 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
     const int pointwise = p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                           p->pad_h == 0 && p->pad_w == 0 && p->oh == p->h && p->ow == p->w;
-    const int padded = !pointwise && N_(use_padded)(p);
-    const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
+    const int padded = !pointwise && N_(use_phased)(p);
+    const int64_t sh = p->stride_h, sw = p->stride_w, nph = sh * sw;
+    /* padded plane (stride 1) or phase plane (stride > 1) */
+    const int64_t hp = p->oh + ((p->kh - 1) * p->dil_h) / sh;
+    const int64_t wp = p->ow + ((p->kw - 1) * p->dil_w) / sw;
     const int64_t ncols = padded ? (p->oh - 1) * wp + p->ow : P; /* GEMM columns */
     int64_t nt = nthreads < 1 ? 1 : nthreads;
     if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
@@ -353,7 +441,7 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
     (void)chunk; /* unused without OpenMP */
 
     const int64_t wpack_g = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, M, K), sizeof(T));
-    const int64_t xpad_n = padded ? cin_g * hp * wp + 2 * kr->nr + wp : 0;
+    const int64_t xpad_n = padded ? cin_g * nph * hp * wp + 2 * kr->nr + wp : 0;
     const int64_t cbuf_n = padded ? fc_pad_elems(M * jb, sizeof(T)) : 0;
     const int64_t per_thread = N_(fc_gemm_work_size)(kr, jb) + fc_pad_elems(xpad_n, sizeof(T)) +
                                cbuf_n;
@@ -386,11 +474,15 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
             OPD A = {.packed = wpack + g * wpack_g};
             if (padded) {
                 if (built != t / nblk) {
-                    N_(build_padded)(p, xg, cin_g, hp, wp, xpad_n, xpad);
+                    if (nph == 1)
+                        N_(build_padded)(p, xg, cin_g, hp, wp, xpad_n, xpad);
+                    else
+                        N_(build_phased)(p, xg, cin_g, hp, wp, xpad_n, xpad);
                     built = t / nblk;
                 }
-                N_(padded_ctx) cx = {xpad, hp * wp, p->dil_h * wp, p->dil_w,
-                                     p->kh * p->kw, p->kw};
+                N_(padded_ctx) cx = {xpad, hp * wp, nph == 1 ? p->dil_h * wp : wp,
+                                     nph == 1 ? p->dil_w : 1, p->kh * p->kw, p->kw,
+                                     sh, sw, p->dil_h, p->dil_w};
                 OPD B = {.ctx = &cx, .off = j0, .rows = N_(rows_padded)};
                 N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, cbuf, jb, bg, relu,
                                    mywork);
@@ -456,15 +548,31 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
     const int64_t pb = fc_min64(P, FC_COL2IM_BLOCK);
     const int64_t dcol_size = fc_pad_elems(cb * khw * pb, sizeof(T));
     const int64_t wsize = N_(fc_gemm_work_size)(kr, pb);
-    T *scratch = (T *)fc_scratch_get(nt * (dcol_size + wsize) * (int64_t)sizeof(T));
+    /* W_g^T of each (group, channel block) packed once per call, not once per task */
+    const int64_t nblk_c = fc_ceil_div(cin_g, cb);
+    const int64_t wpack_b = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, cb * khw, M), sizeof(T));
+    T *scratch = (T *)fc_scratch_get((G * nblk_c * wpack_b + nt * (dcol_size + wsize)) *
+                                     (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
+    T *wpack = scratch + nt * (dcol_size + wsize);
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num();
         T *dcol = scratch + tid * (dcol_size + wsize), *mywork = dcol + dcol_size;
-        const int64_t nblk_c = fc_ceil_div(cin_g, cb);
+        {
+            int64_t lo, hi;
+            fc_split(G * nblk_c, tid, fc_num_threads(), &lo, &hi);
+            for (int64_t u = lo; u < hi; u++) {
+                const int64_t g = u / nblk_c, c0 = (u % nblk_c) * cb;
+                const int64_t c1 = fc_min64(c0 + cb, cin_g);
+                OPD wa = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K + c0 * khw,
+                          .rs = 1, .cs = K};
+                N_(fc_gemm_prepack_a)(kr, (c1 - c0) * khw, M, &wa, wpack + u * wpack_b);
+            }
+        }
+#pragma omp barrier
         /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
 #pragma omp for schedule(dynamic, 1)
         for (int64_t t = 0; t < ntasks; t++) {
@@ -473,38 +581,42 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
             const int64_t rows = (c1 - c0) * khw;
             T *dxc = dx + (img * p->c_in + g * cin_g + c0) * hw;
             memset(dxc, 0, (size_t)((c1 - c0) * hw) * sizeof(T));
-            OPD A = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K + c0 * khw, .rs = 1,
-                     .cs = K};
+            OPD A = {.packed = wpack + (t % (G * nblk_c)) * wpack_b};
             for (int64_t j0 = 0; j0 < P; j0 += pb) {
                 const int64_t jn = fc_min64(pb, P - j0);
                 OPD B = {.pack = N_(fc_pack_b_strided),
                          .ptr = dy + (img * p->c_out + g * M) * P + j0, .rs = P, .cs = 1};
                 N_(fc_gemm_serial)(kr, rows, jn, M, (T)1, &A, &B, (T)0, dcol, jn, NULL, 0,
                                    mywork);
-                /* col2im: row (ci, ky, kx) of dcol adds into plane ci */
+                /* col2im: row (ci, ky, kx) of dcol adds into plane ci; the columns a
+                 * tap keeps (oxa <= ox < oxe) depend on kx only, so they are found once
+                 * per row (same additions, in the same order, as per-run bounds) */
                 for (int64_t row = 0; row < rows; row++) {
                     const int64_t ci = row / khw, ky = (row % khw) / p->kw, kx = row % p->kw;
                     T *plane = dxc + ci * hw;
                     const T *src = dcol + row * jn;
+                    const int64_t sw = p->stride_w, ixb = kx * p->dil_w - p->pad_w;
+                    const int64_t iyb = ky * p->dil_h - p->pad_h;
+                    const int64_t oxa = ixb >= 0 ? 0 : fc_ceil_div(-ixb, sw);
+                    const int64_t oxe = fc_min64(p->ow, p->w - ixb > 0 ? fc_ceil_div(p->w - ixb, sw)
+                                                                       : 0);
                     int64_t jl = 0, oy = j0 / p->ow, ox = j0 % p->ow;
                     while (jl < jn) {
                         const int64_t len = fc_min64(jn - jl, p->ow - ox);
-                        const int64_t iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
+                        const int64_t iy = oy * p->stride_h + iyb;
                         if (iy >= 0 && iy < p->h) {
-                            const int64_t sw = p->stride_w;
-                            const int64_t ix0 = ox * sw - p->pad_w + kx * p->dil_w;
-                            int64_t a = ix0 >= 0 ? 0 : fc_ceil_div(-ix0, sw);
-                            int64_t e = (p->w - ix0 > 0) ? fc_ceil_div(p->w - ix0, sw) : 0;
-                            e = fc_min64(e, len);
-                            for (int64_t u = a; u < e; u++)
-                                plane[iy * p->w + ix0 + u * sw] += src[jl + u];
+                            const int64_t u0 = fc_max64(ox, oxa), u1 = fc_min64(ox + len, oxe);
+                            const int64_t db = iy * p->w + ixb, sb = jl - ox;
+                            if (sw == 2)
+                                for (int64_t u = u0; u < u1; u++)
+                                    plane[db + 2 * u] += src[sb + u];
+                            else
+                                for (int64_t u = u0; u < u1; u++)
+                                    plane[db + u * sw] += src[sb + u];
                         }
                         jl += len;
-                        ox += len;
-                        if (ox == p->ow) {
-                            ox = 0;
-                            oy++;
-                        }
+                        ox = 0;
+                        oy++;
                     }
                 }
             }
@@ -603,27 +715,33 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
     /* stride 1: zero-padded copy of every image, gathered without bounds checks */
     const int padded = N_(use_padded)(p);
     const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
-    const int64_t xpad_img = padded ? fc_pad_elems(p->c_in * hp * wp, sizeof(T)) : 0;
+    /* no padding: the padded plane is x's own plane (hp == h, wp == w), read in place */
+    const int direct = padded && hp == p->h && wp == p->w;
+    const int64_t xpad_img = padded ? (direct ? p->c_in * hw
+                                              : fc_pad_elems(p->c_in * hp * wp, sizeof(T)))
+                                    : 0;
+    const int64_t xpad_alloc = (padded && !direct) ? p->n * xpad_img : 0;
 
     const int64_t part_size = fc_pad_elems(dwsize, sizeof(T));
     const int64_t wsize = N_(fc_gemm_work_size)(kr, kb);
-    T *scratch = (T *)fc_scratch_get(((nch - 1) * part_size + nt * wsize + p->n * xpad_img) *
+    T *scratch = (T *)fc_scratch_get(((nch - 1) * part_size + nt * wsize + xpad_alloc) *
                                      (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
     T *parts = scratch, *work = scratch + (nch - 1) * part_size;
-    T *xpad = work + nt * wsize;
+    const T *xpad = direct ? x : work + nt * wsize;
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
         T *mywork = work + tid * wsize;
         int64_t lo, hi;
-        if (padded) {
+        if (padded && !direct) {
+            T *xp = work + nt * wsize;
             fc_split(p->n, tid, nthr, &lo, &hi);
             for (int64_t img = lo; img < hi; img++)
                 N_(build_padded)(p, x + img * p->c_in * hw, p->c_in, hp, wp, xpad_img,
-                                 xpad + img * xpad_img);
+                                 xp + img * xpad_img);
 #pragma omp barrier
         }
         /* dynamic: a thread delayed by the OS does not hold back the others' tasks */

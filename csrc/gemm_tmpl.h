@@ -112,6 +112,26 @@ void N_(fc_pack_b_strided)(const OPD *op, int64_t x0, int64_t xn,
                            int64_t k0, int64_t kn, int64_t r, T *dst)
 {
     const int64_t rs = op->rs, cs = op->cs;
+    if (cs == 1) {
+        /* rows outer: each source row is read front to back once (one prefetchable
+         * stream), rather than r columns of every row per panel (kn streams at once,
+         * which the hardware prefetchers cannot follow when B comes from memory) */
+        const int64_t full = xn / r, tail = xn - full * r;
+        for (int64_t p = 0; p < kn; p++) {
+            const T *src = op->ptr + (k0 + p) * rs + x0;
+            T *d = dst + p * r;
+            for (int64_t q = 0; q < full; q++, src += r, d += r * kn)
+                for (int64_t j = 0; j < r; j++)
+                    d[j] = src[j];
+            if (tail) {
+                for (int64_t j = 0; j < tail; j++)
+                    d[j] = src[j];
+                for (int64_t j = tail; j < r; j++)
+                    d[j] = 0;
+            }
+        }
+        return;
+    }
     for (int64_t j0 = 0; j0 < xn; j0 += r, dst += r * kn) {
         const int64_t nr = fc_min64(r, xn - j0);
         const T *src = op->ptr + k0 * rs + (x0 + j0) * cs;
