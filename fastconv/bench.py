@@ -228,8 +228,15 @@ def gemm_gflops(size: int = 2048, repeats: int = 5) -> float:
     return 2.0 * size ** 3 / (ms * 1e-3) / 1e9
 
 
-def numpy_gemm_gflops(size: int = 2048, repeats: int = 5) -> float:
-    """The same problem through numpy's BLAS, for reference."""
+def numpy_gemm_gflops(size: int = 2048, repeats: int = 5, threads: Optional[int] = None
+                      ) -> float:
+    """The same problem through numpy's BLAS, for reference, on `threads` BLAS threads."""
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=threads, user_api="blas"):
+        return _numpy_gemm_gflops(size, repeats)
+
+
+def _numpy_gemm_gflops(size: int, repeats: int) -> float:
     rng = np.random.default_rng(0)
     a = rng.standard_normal((size, size), dtype=np.float32)
     b = rng.standard_normal((size, size), dtype=np.float32)
@@ -430,7 +437,7 @@ def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = Tr
         import torch
         torch.set_num_threads(threads)
     peak = gemm_gflops(1024 if quick else 2048)
-    blas = numpy_gemm_gflops(1024 if quick else 2048)
+    blas = numpy_gemm_gflops(1024 if quick else 2048, threads=threads)
     jobs = []
     for case in CONV_CASES:
         if only and only not in case.name:
