@@ -204,9 +204,7 @@ def _default_dtype(array: np.ndarray, dtype):
         if dtype.kind not in "fiub":
             raise TypeError("dtype must be a numeric numpy dtype, got %s" % dtype)
         return dtype
-    if array.dtype.kind == "f" and array.dtype != np.float64 and array.dtype != np.float32:
-        return np.dtype(np.float32)
-    return array.dtype
+    return array.dtype  # never a silent cast: float16 stays float16 (native ops refuse it)
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
