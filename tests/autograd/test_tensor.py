@@ -394,8 +394,8 @@ def test_gradcheck_handles_non_contiguous_inputs_and_catches_wrong_gradients():
 def test_tensor_keeps_float16_and_native_ops_refuse_it():
     """No silent cast: a float16 array stays float16, and conv2d names the bad dtype."""
     import fastconv.functional as F
-    x = fastconv.tensor(np.ones((1, 1, 4, 4), dtype=np.float16))
+    x = tensor(np.ones((1, 1, 4, 4), dtype=np.float16))
     assert x.dtype == np.float16
-    w = fastconv.tensor(np.ones((1, 1, 3, 3), dtype=np.float16))
+    w = tensor(np.ones((1, 1, 3, 3), dtype=np.float16))
     with pytest.raises(TypeError, match="input must have dtype float32 or float64"):
         F.conv2d(x, w)
