@@ -81,11 +81,11 @@ __attribute__((target("avx"))) static void fc_transpose8_f32(const float *const 
  * for co < m, over nimg images. Each sum runs in 8 float lanes (lane = ox % 8, the
  * last vector of a row masked), images, rows and vectors in increasing order, then the
  * lanes are added in a fixed tree: the result depends on the shapes only.
- * Blocks of 3 output channels x 5 taps along kx keep 15 accumulators in registers;
+ * Blocks of 2 output channels x 5 taps along kx keep 10 accumulators in registers;
  * channels and taps past the end of a block repeat the last valid one and are dropped.
  * Needs ow >= 1; reads xpad rows only at columns < ow + kw - 1 <= wp.
  */
-#define FC_WD_CB 3
+#define FC_WD_CB 2
 #define FC_WD_XB 5
 __attribute__((target("avx2,fma"))) static void fc_wgrad_direct_avx2_f32(
     const float *xpad, int64_t xpad_img, int64_t hp, int64_t wp, const float *dy,
@@ -113,30 +113,28 @@ __attribute__((target("avx2,fma"))) static void fc_wgrad_direct_avx2_f32(
                     for (int64_t img = 0; img < nimg; img++) {
                         const float *d0 = dy + img * dy_img + co[0] * P;
                         const float *d1 = dy + img * dy_img + co[1] * P;
-                        const float *d2 = dy + img * dy_img + co[2] * P;
                         const float *xr = xpad + img * xpad_img + ci * plane + ky * wp;
                         for (int64_t oy = 0; oy < oh; oy++, xr += wp) {
                             const int64_t ro = oy * ow;
                             for (int64_t v = 0; v < nv; v++) {
                                 const int64_t o = v * 8;
-                                __m256 dv0, dv1, dv2, xv[FC_WD_XB];
                                 if (v + 1 < nv || rem == 8) {
-                                    dv0 = _mm256_loadu_ps(d0 + ro + o);
-                                    dv1 = _mm256_loadu_ps(d1 + ro + o);
-                                    dv2 = _mm256_loadu_ps(d2 + ro + o);
-                                    for (int u = 0; u < FC_WD_XB; u++)
-                                        xv[u] = _mm256_loadu_ps(xr + o + kx[u]);
+                                    const __m256 dv0 = _mm256_loadu_ps(d0 + ro + o);
+                                    const __m256 dv1 = _mm256_loadu_ps(d1 + ro + o);
+                                    for (int u = 0; u < FC_WD_XB; u++) {
+                                        const __m256 xv = _mm256_loadu_ps(xr + o + kx[u]);
+                                        acc[0][u] = _mm256_fmadd_ps(dv0, xv, acc[0][u]);
+                                        acc[1][u] = _mm256_fmadd_ps(dv1, xv, acc[1][u]);
+                                    }
                                 } else {
-                                    dv0 = _mm256_maskload_ps(d0 + ro + o, tail);
-                                    dv1 = _mm256_maskload_ps(d1 + ro + o, tail);
-                                    dv2 = _mm256_maskload_ps(d2 + ro + o, tail);
-                                    for (int u = 0; u < FC_WD_XB; u++)
-                                        xv[u] = _mm256_maskload_ps(xr + o + kx[u], tail);
-                                }
-                                for (int u = 0; u < FC_WD_XB; u++) {
-                                    acc[0][u] = _mm256_fmadd_ps(dv0, xv[u], acc[0][u]);
-                                    acc[1][u] = _mm256_fmadd_ps(dv1, xv[u], acc[1][u]);
-                                    acc[2][u] = _mm256_fmadd_ps(dv2, xv[u], acc[2][u]);
+                                    const __m256 dv0 = _mm256_maskload_ps(d0 + ro + o, tail);
+                                    const __m256 dv1 = _mm256_maskload_ps(d1 + ro + o, tail);
+                                    for (int u = 0; u < FC_WD_XB; u++) {
+                                        const __m256 xv = _mm256_maskload_ps(xr + o + kx[u],
+                                                                             tail);
+                                        acc[0][u] = _mm256_fmadd_ps(dv0, xv, acc[0][u]);
+                                        acc[1][u] = _mm256_fmadd_ps(dv1, xv, acc[1][u]);
+                                    }
                                 }
                             }
                         }
