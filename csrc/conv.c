@@ -71,6 +71,85 @@ __attribute__((target("avx"))) static void fc_transpose8_f32(const float *const 
         for (int l = 0; l < 8; l++)
             d[t * r + l] = s[l][t];
 }
+
+/*
+ * Weight gradient of a stride-1, dilation-1 convolution with few taps per output channel
+ * (K = C_in/groups * KH * KW small, e.g. LeNet's first layer: K = 25), computed directly
+ * instead of as a GEMM whose packing would cost more than its multiply-adds:
+ *   out[co*ldo + (ci*kh + ky)*kw + kx] = sum over images, oy, ox of
+ *       dy[img][co][oy][ox] * xpad[img][ci][oy + ky][ox + kx]
+ * for co < m, over nimg images. Each sum runs in 8 float lanes (lane = ox % 8, the
+ * last vector of a row masked), images, rows and vectors in increasing order, then the
+ * lanes are added in a fixed tree: the result depends on the shapes only.
+ * Blocks of 2 output channels x 5 taps along kx keep 10 accumulators in registers;
+ * channels and taps past the end of a block repeat the last valid one and are dropped.
+ * Needs ow >= 1; reads xpad rows only at columns < ow + kw - 1 <= wp.
+ */
+#define FC_WD_CB 2
+#define FC_WD_XB 5
+__attribute__((target("avx2,fma"))) static void fc_wgrad_direct_avx2_f32(
+    const float *xpad, int64_t xpad_img, int64_t hp, int64_t wp, const float *dy,
+    int64_t dy_img, int64_t nimg, int64_t m, int64_t cin, int64_t kh, int64_t kw,
+    int64_t oh, int64_t ow, float *out, int64_t ldo)
+{
+    const int64_t nv = (ow + 7) / 8, rem = ow - (nv - 1) * 8, P = oh * ow, plane = hp * wp;
+    int32_t mk[8];
+    for (int l = 0; l < 8; l++)
+        mk[l] = l < rem ? -1 : 0;
+    const __m256i tail = _mm256_loadu_si256((const __m256i *)mk);
+    for (int64_t co0 = 0; co0 < m; co0 += FC_WD_CB)
+        for (int64_t ci = 0; ci < cin; ci++)
+            for (int64_t ky = 0; ky < kh; ky++)
+                for (int64_t kx0 = 0; kx0 < kw; kx0 += FC_WD_XB) {
+                    int64_t co[FC_WD_CB], kx[FC_WD_XB];
+                    for (int c = 0; c < FC_WD_CB; c++)
+                        co[c] = fc_min64(co0 + c, m - 1);
+                    for (int u = 0; u < FC_WD_XB; u++)
+                        kx[u] = fc_min64(kx0 + u, kw - 1);
+                    __m256 acc[FC_WD_CB][FC_WD_XB];
+                    for (int c = 0; c < FC_WD_CB; c++)
+                        for (int u = 0; u < FC_WD_XB; u++)
+                            acc[c][u] = _mm256_setzero_ps();
+                    for (int64_t img = 0; img < nimg; img++) {
+                        const float *d0 = dy + img * dy_img + co[0] * P;
+                        const float *d1 = dy + img * dy_img + co[1] * P;
+                        const float *xr = xpad + img * xpad_img + ci * plane + ky * wp;
+                        for (int64_t oy = 0; oy < oh; oy++, xr += wp) {
+                            const int64_t ro = oy * ow;
+                            for (int64_t v = 0; v < nv; v++) {
+                                const int64_t o = v * 8;
+                                if (v + 1 < nv || rem == 8) {
+                                    const __m256 dv0 = _mm256_loadu_ps(d0 + ro + o);
+                                    const __m256 dv1 = _mm256_loadu_ps(d1 + ro + o);
+                                    for (int u = 0; u < FC_WD_XB; u++) {
+                                        const __m256 xv = _mm256_loadu_ps(xr + o + kx[u]);
+                                        acc[0][u] = _mm256_fmadd_ps(dv0, xv, acc[0][u]);
+                                        acc[1][u] = _mm256_fmadd_ps(dv1, xv, acc[1][u]);
+                                    }
+                                } else {
+                                    const __m256 dv0 = _mm256_maskload_ps(d0 + ro + o, tail);
+                                    const __m256 dv1 = _mm256_maskload_ps(d1 + ro + o, tail);
+                                    for (int u = 0; u < FC_WD_XB; u++) {
+                                        const __m256 xv = _mm256_maskload_ps(xr + o + kx[u],
+                                                                             tail);
+                                        acc[0][u] = _mm256_fmadd_ps(dv0, xv, acc[0][u]);
+                                        acc[1][u] = _mm256_fmadd_ps(dv1, xv, acc[1][u]);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    for (int c = 0; c < FC_WD_CB && co0 + c < m; c++)
+                        for (int u = 0; u < FC_WD_XB && kx0 + u < kw; u++) {
+                            const __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[c][u]),
+                                                        _mm256_extractf128_ps(acc[c][u], 1));
+                            const __m128 q = _mm_add_ps(h, _mm_movehl_ps(h, h));
+                            const __m128 s = _mm_add_ss(q, _mm_shuffle_ps(q, q, 1));
+                            out[(co0 + c) * ldo + (ci * kh + ky) * kw + kx0 + u] =
+                                _mm_cvtss_f32(s);
+                        }
+                }
+}
 #else
 #define FC_CONV_HAVE_AVX 0
 #endif

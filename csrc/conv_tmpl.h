@@ -704,9 +704,18 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
     int64_t nt = nthreads < 1 ? 1 : nthreads;
     if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
         nt = 1;
-    const int64_t ktiles = fc_ceil_div(K, kr->nr);
+    /* few taps (K <= 32), stride 1, no dilation: the direct kernel (conv.c), one task
+     * per (chunk, group), whenever the AVX2/FMA or AVX-512 GEMM kernels are in use */
+    int wdirect = 0;
+#if FC_CONV_HAVE_AVX && FC_T_IS_FLOAT
+    wdirect = K <= 32 && p->ow >= 8 && p->stride_h == 1 && p->stride_w == 1 &&
+              p->dil_h == 1 && p->dil_w == 1 && N_(use_padded)(p) &&
+              strncmp(kr->name, "generic", 7) != 0 && fc_cpu_has_avx2_fma();
+#endif
+    const int64_t ktiles = wdirect ? 1 : fc_ceil_div(K, kr->nr);
     int64_t nkb = fc_min64(fc_ceil_div(4 * nt, nch * G), ktiles);
-    nkb = fc_max64(nkb, fc_ceil_div(K, kr->nc));
+    if (!wdirect)
+        nkb = fc_max64(nkb, fc_ceil_div(K, kr->nc));
     const int64_t kb = fc_round_up(fc_ceil_div(K, nkb), kr->nr);
     nkb = fc_ceil_div(K, kb);
     const int64_t ntasks = nch * G * nkb;
@@ -754,10 +763,18 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
             N_(wgrad_ctx) cx = {p, x + (i0 * p->c_in + g * cin_g) * hw,
                                 dy + (i0 * p->c_out + g * M) * P,
                                 xpad + i0 * xpad_img + g * cin_g * hp * wp, xpad_img, hp, wp};
+            T *out = (ch == 0 ? dw : parts + (ch - 1) * part_size) + g * M * K + c0;
+#if FC_CONV_HAVE_AVX && FC_T_IS_FLOAT
+            if (wdirect) { /* nkb == 1: c0 == 0, cn == K */
+                fc_wgrad_direct_avx2_f32(cx.xpad, xpad_img, hp, wp, cx.dy, p->c_out * P,
+                                         i1 - i0, M, cin_g, p->kh, p->kw, p->oh, p->ow, out,
+                                         K);
+                continue;
+            }
+#endif
             OPD A = {.pack = N_(pack_a_wgrad), .ctx = &cx};
             OPD B = {.pack = padded ? N_(pack_b_wgrad_padded) : N_(pack_b_wgrad), .ctx = &cx,
                      .off = c0};
-            T *out = (ch == 0 ? dw : parts + (ch - 1) * part_size) + g * M * K + c0;
             N_(fc_gemm_serial)(kr, M, cn, (i1 - i0) * P, (T)1, &A, &B, (T)0, out, K, NULL, 0,
                                mywork);
         }
