@@ -11,7 +11,7 @@ import pytest
 import fastconv
 from fastconv import ops
 
-from .test_conv import (Geom, assert_close, ref_backward_data, ref_backward_weight,
+from .test_conv import (_make, assert_close, ref_backward_data, ref_backward_weight,
                         ref_forward, threads_back)  # noqa: F401 (fixture)
 
 # (n, c_in, c_out, h, w, (kh, kw), stride, padding, dilation, groups)
@@ -29,21 +29,10 @@ CASES = [
 IDS = ["-".join(str(v) for v in c) for c in CASES]
 
 
-def _make(case, dtype, seed=1):
-    n, ci, co, h, w, k, s, p, d, g = case
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, ci, h, w)).astype(dtype)
-    wt = rng.standard_normal((co, ci // g) + tuple(k)).astype(dtype)
-    b = rng.standard_normal(co).astype(dtype)
-    gm = Geom(x.shape, wt.shape, s, p, d, g)
-    dy = rng.standard_normal((n, co, gm.oh, gm.ow)).astype(dtype)
-    return x, wt, b, dy, gm, dict(stride=s, padding=p, dilation=d, groups=g)
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_strided_values(case, dtype):
-    x, w, b, dy, gm, kw = _make(case, dtype)
+    x, w, b, dy, gm, kw = _make(case, dtype, seed=1)
     ref = ref_forward(x, w, b, gm)
     assert_close(ops.conv2d_forward(x, w, b, **kw), ref, dtype)
     assert_close(ops.conv2d_forward(x, w, b, relu=True, **kw), np.maximum(ref, 0), dtype)
@@ -56,7 +45,7 @@ def test_strided_values(case, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_strided_threads_bitwise(dtype, threads_back):
     case = (8, 16, 24, 30, 30, (3, 3), 2, 1, 1, 1)
-    x, w, b, dy, gm, kw = _make(case, dtype)
+    x, w, b, dy, gm, kw = _make(case, dtype, seed=1)
     out = []
     for nt in (1, 2):
         fastconv.set_num_threads(nt)
