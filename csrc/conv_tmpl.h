@@ -301,6 +301,8 @@ typedef struct {
     int64_t khw, kw;
     int64_t sh, sw; /* stride: sh*sw phase planes per channel (1 at stride 1) */
     int64_t dh, dw; /* dilation (stride > 1 only) */
+    int64_t kyfirst;    /* stride 1 only: K ordered (ky, ci, kx) instead of (ci, ky, kx) */
+    int64_t cin, kbase; /* kyfirst: channels; K index of the GEMM's depth 0 */
 } N_(padded_ctx);
 
 /* B rows read in place from the padded input: no packing at all. */
@@ -308,6 +310,22 @@ static const T *N_(rows_padded)(const OPD *op, int64_t x0, int64_t k0, int64_t k
                                 int64_t *boff)
 {
     const N_(padded_ctx) *cx = (const N_(padded_ctx) *)op->ctx;
+    if (cx->kyfirst) { /* stride 1, K = (ky, ci, kx) */
+        const int64_t ckw = cx->cin * cx->kw;
+        int64_t k = cx->kbase + k0;
+        int64_t ky = k / ckw, ci = (k % ckw) / cx->kw, kx = k % cx->kw;
+        for (int64_t pp = 0; pp < kn; pp++) {
+            boff[pp] = ci * cx->plane + ky * cx->row_step + kx * cx->col_step;
+            if (++kx == cx->kw) {
+                kx = 0;
+                if (++ci == cx->cin) {
+                    ci = 0;
+                    ky++;
+                }
+            }
+        }
+        return cx->xpad + op->off + x0;
+    }
     int64_t ci = k0 / cx->khw, ky = (k0 % cx->khw) / cx->kw, kx = k0 % cx->kw;
     for (int64_t pp = 0; pp < kn; pp++) {
         if (cx->sh == 1 && cx->sw == 1) {
@@ -405,19 +423,77 @@ static void N_(build_padded)(const fc_conv2d_params *p, const T *x, int64_t chan
 }
 
 /*
+ * Stride 1 with K ordered (ky, ci, kx) (the data gradient's rotated weights): output rows
+ * [oy0, oy1) read input rows only through taps ky in [*lo, *hi) (possibly empty); the
+ * other taps meet zero padding alone and are skipped.
+ */
+static void N_(ky_range)(const fc_conv2d_params *p, int64_t oy0, int64_t oy1, int64_t *lo,
+                         int64_t *hi)
+{
+    const int64_t dh = p->dil_h;
+    const int64_t a = p->pad_h - (oy1 - 1);      /* ky*dh >= a */
+    const int64_t b = p->pad_h + p->h - 1 - oy0; /* ky*dh <= b */
+    const int64_t l = a <= 0 ? 0 : fc_ceil_div(a, dh);
+    const int64_t h = b < 0 ? 0 : fc_min64(p->kh, b / dh + 1);
+    *lo = fc_min64(l, p->kh);
+    *hi = fc_max64(*lo, h);
+}
+
+/*
+ * Output rows per task for the (ky, ci, kx) path: the fewest multiply-adds (taps kept
+ * times padded columns) plus a per-GEMM overhead. Depends on the geometry and the
+ * micro-tile only (never on the thread count), since it sets each sum's terms and order.
+ */
+static int64_t N_(row_block)(const fc_conv2d_params *p, int64_t wp, int64_t nr, int64_t K,
+                             int64_t *macs)
+{
+    const int64_t kunit = K / p->kh;
+    int64_t best = p->oh, bestcost = -1, bestmacs = 0;
+    for (int64_t r = 1; r <= p->oh; r++) {
+        if (r > 1 && fc_round_up((r - 1) * wp + p->ow, nr) > FC_CONV_MAX_COLS)
+            break;
+        int64_t cost = 0, m = 0;
+        for (int64_t oy0 = 0; oy0 < p->oh; oy0 += r) {
+            const int64_t oy1 = fc_min64(p->oh, oy0 + r);
+            int64_t lo, hi;
+            N_(ky_range)(p, oy0, oy1, &lo, &hi);
+            m += (hi - lo) * kunit * fc_round_up((oy1 - oy0 - 1) * wp + p->ow, nr);
+            cost += K * nr / 4;
+        }
+        cost += m;
+        if (bestcost < 0 || cost <= bestcost) {
+            best = r;
+            bestcost = cost;
+            bestmacs = m;
+        }
+    }
+    if (macs)
+        *macs = bestmacs;
+    return best;
+}
+
+static inline int N_(is_pointwise)(const fc_conv2d_params *p)
+{
+    return p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+           p->pad_h == 0 && p->pad_w == 0 && p->oh == p->h && p->ow == p->w;
+}
+
+/*
  * Forward convolution for any geometry whose paddings may be negative (shared with the
  * stride-1 data gradient). Tasks are (image, group, block of output columns); a block
  * boundary never changes a result (columns of C are independent), so the block size may
  * follow the thread count.
+ * kyfirst (only where the padded stride-1 path runs): w's rows are ordered (ky, ci, kx);
+ * tasks are then fixed blocks of output rows (row_block) and each skips the taps that
+ * read zero padding only (ky_range).
  */
 static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T *w,
-                                 const T *bias, T *y, int relu, int nthreads)
+                                 const T *bias, T *y, int relu, int nthreads, int kyfirst)
 {
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
     const GKR *kr = N_(fc_gemm_select)(M);
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
-    const int pointwise = p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-                          p->pad_h == 0 && p->pad_w == 0 && p->oh == p->h && p->ow == p->w;
+    const int pointwise = N_(is_pointwise)(p);
     const int padded = !pointwise && N_(use_phased)(p);
     const int64_t sh = p->stride_h, sw = p->stride_w, nph = sh * sw;
     /* padded plane (stride 1) or phase plane (stride > 1) */
@@ -429,11 +505,26 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
         nt = 1;
 
     /* column blocks: enough tasks for every thread, at most FC_CONV_MAX_COLS columns */
+    const int rowblk = kyfirst && padded && nph == 1;
+    if (kyfirst && !rowblk)
+        return FC_ENOSYS; /* callers pass kyfirst only where the padded path runs */
     const int64_t base = p->n * G, ctiles = fc_ceil_div(ncols, kr->nr);
-    int64_t nblk = fc_min64(fc_ceil_div(4 * nt, base), ctiles);
-    nblk = fc_max64(nblk, fc_ceil_div(ncols, FC_CONV_MAX_COLS));
-    const int64_t jb = fc_round_up(fc_ceil_div(ncols, nblk), kr->nr);
-    nblk = fc_ceil_div(ncols, jb);
+    int64_t nblk, jb, rbk = 0;
+    if (rowblk) { /* fixed blocks of rbk output rows */
+        rbk = N_(row_block)(p, wp, kr->nr, K, NULL);
+        nblk = fc_ceil_div(p->oh, rbk);
+        jb = fc_round_up((rbk - 1) * wp + p->ow, kr->nr);
+    } else {
+        nblk = fc_min64(fc_ceil_div(4 * nt, base), ctiles);
+        nblk = fc_max64(nblk, fc_ceil_div(ncols, FC_CONV_MAX_COLS));
+        jb = fc_round_up(fc_ceil_div(ncols, nblk), kr->nr);
+        nblk = fc_ceil_div(ncols, jb);
+    }
+    /* packed weights: one per group, or per (group, row block) with its taps only; with
+     * one MR panel (M <= mr) the packed A is a plain [k][mr] array whatever the KC
+     * blocks, so a row block reads its taps at an offset into the group's copy */
+    const int onepanel = M <= kr->mr;
+    const int64_t napack = rowblk && !onepanel ? G * nblk : G;
     const int64_t ntasks = base * nblk;
     nt = fc_min64(nt, ntasks);
     /* hand out whole images when there are enough, so each padded copy is built once */
@@ -445,7 +536,8 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
     const int64_t cbuf_n = padded ? fc_pad_elems(M * jb, sizeof(T)) : 0;
     const int64_t per_thread = N_(fc_gemm_work_size)(kr, jb) + fc_pad_elems(xpad_n, sizeof(T)) +
                                cbuf_n;
-    T *scratch = (T *)fc_scratch_get((G * wpack_g + nt * per_thread) * (int64_t)sizeof(T));
+    T *scratch =
+        (T *)fc_scratch_get((napack * wpack_g + nt * per_thread) * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
     T *wpack = scratch;
@@ -453,25 +545,45 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
-        T *mywork = scratch + G * wpack_g + tid * per_thread;
+        T *mywork = scratch + napack * wpack_g + tid * per_thread;
         T *xpad = mywork + N_(fc_gemm_work_size)(kr, jb);
         T *cbuf = xpad + fc_pad_elems(xpad_n, sizeof(T));
         int64_t lo, hi, built = -1; /* (image, group) held in xpad */
-        fc_split(G, tid, nthr, &lo, &hi);
-        for (int64_t g = lo; g < hi; g++) {
-            OPD wa = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K, .rs = K, .cs = 1};
-            N_(fc_gemm_prepack_a)(kr, M, K, &wa, wpack + g * wpack_g);
+        fc_split(napack, tid, nthr, &lo, &hi);
+        for (int64_t u = lo; u < hi; u++) {
+            const int64_t g = napack != G ? u / nblk : u;
+            int64_t kb = 0, kn = K;
+            if (napack != G) {
+                const int64_t oy0 = (u % nblk) * rbk, oy1 = fc_min64(p->oh, oy0 + rbk);
+                int64_t klo, khi;
+                N_(ky_range)(p, oy0, oy1, &klo, &khi);
+                kb = klo * cin_g * p->kw;
+                kn = (khi - klo) * cin_g * p->kw;
+            }
+            OPD wa = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K + kb, .rs = K,
+                      .cs = 1};
+            N_(fc_gemm_prepack_a)(kr, M, kn, &wa, wpack + u * wpack_g);
         }
 #pragma omp barrier
         /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
 #pragma omp for schedule(dynamic, chunk)
         for (int64_t t = 0; t < ntasks; t++) {
             const int64_t img = t / (G * nblk), g = (t / nblk) % G, b = t % nblk;
-            const int64_t j0 = b * jb, jn = fc_min64(jb, ncols - j0);
+            int64_t j0 = b * jb, jn = fc_min64(jb, ncols - j0), kb = 0, kn = K;
+            if (rowblk) {
+                const int64_t oy0 = b * rbk, oy1 = fc_min64(p->oh, oy0 + rbk);
+                int64_t klo, khi;
+                N_(ky_range)(p, oy0, oy1, &klo, &khi);
+                j0 = oy0 * wp;
+                jn = (oy1 - oy0 - 1) * wp + p->ow;
+                kb = klo * cin_g * p->kw;
+                kn = (khi - klo) * cin_g * p->kw;
+            }
             const T *xg = x + (img * p->c_in + g * cin_g) * hw;
             T *yg = y + (img * p->c_out + g * M) * P;
             const T *bg = bias ? bias + g * M : NULL;
-            OPD A = {.packed = wpack + g * wpack_g};
+            OPD A = {.packed = napack != G ? wpack + (g * nblk + b) * wpack_g
+                                           : wpack + g * wpack_g + kb * kr->mr};
             if (padded) {
                 if (built != t / nblk) {
                     if (nph == 1)
@@ -482,10 +594,13 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
                 }
                 N_(padded_ctx) cx = {xpad, hp * wp, nph == 1 ? p->dil_h * wp : wp,
                                      nph == 1 ? p->dil_w : 1, p->kh * p->kw, p->kw,
-                                     sh, sw, p->dil_h, p->dil_w};
+                                     sh, sw, p->dil_h, p->dil_w, rowblk, cin_g, kb};
                 OPD B = {.ctx = &cx, .off = j0, .rows = N_(rows_padded)};
-                N_(fc_gemm_serial)(kr, M, jn, K, (T)1, &A, &B, (T)0, cbuf, jb, bg, relu,
-                                   mywork);
+                /* whole micro-tiles (cbuf is jb wide; xpad's slack covers the reads):
+                 * the extra columns are dropped below with the others, and the full-tile
+                 * store is much cheaper than the partial-tile one */
+                N_(fc_gemm_serial)(kr, M, fc_round_up(jn, kr->nr), kn, (T)1, &A, &B, (T)0,
+                                   cbuf, jb, bg, relu, mywork);
                 /* keep the columns that are real output pixels (ox < ow) */
                 for (int64_t j = j0; j < j0 + jn;) {
                     const int64_t oy = j / wp, ox = j % wp;
@@ -517,7 +632,7 @@ int N_(fc_conv2d_forward)(const fc_conv2d_params *p, const T *x, const T *w, con
 {
     if (p->n <= 0)
         return FC_OK;
-    return N_(conv_forward_core)(p, x, w, bias, y, relu, nthreads);
+    return N_(conv_forward_core)(p, x, w, bias, y, relu, nthreads, 0);
 }
 
 /* ------------------------------------------------------------------ data gradient */
@@ -634,18 +749,7 @@ static int N_(conv_backward_data_rotated)(const fc_conv2d_params *p, const T *dy
                                           const T *w, T *dx, int nthreads)
 {
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
-    const int64_t khw = p->kh * p->kw;
-    T *wr = (T *)fc_aligned_malloc(p->c_out * cin_g * khw * (int64_t)sizeof(T));
-    if (!wr)
-        return FC_ENOMEM;
-    for (int64_t g = 0; g < G; g++)
-        for (int64_t ci = 0; ci < cin_g; ci++)
-            for (int64_t co = 0; co < M; co++) {
-                const T *src = w + ((g * M + co) * cin_g + ci) * khw;
-                T *d = wr + ((g * cin_g + ci) * M + co) * khw;
-                for (int64_t t = 0; t < khw; t++)
-                    d[t] = src[khw - 1 - t];
-            }
+    const int64_t khw = p->kh * p->kw, kh = p->kh, kw = p->kw;
     fc_conv2d_params q = *p;
     q.c_in = p->c_out;
     q.h = p->oh;
@@ -655,7 +759,29 @@ static int N_(conv_backward_data_rotated)(const fc_conv2d_params *p, const T *dy
     q.ow = p->w;
     q.pad_h = p->dil_h * (p->kh - 1) - p->pad_h;
     q.pad_w = p->dil_w * (p->kw - 1) - p->pad_w;
-    int rc = N_(conv_forward_core)(&q, dy, wr, NULL, dx, 0, nthreads);
+    /* on the padded path, taps are ordered (ky, co, kx) so row blocks skip zero rows */
+    int kyfirst = !N_(is_pointwise)(&q) && N_(use_padded)(&q);
+    if (kyfirst) { /* only where skipping saves a fifth of the multiply-adds or more */
+        const GKR *kr = N_(fc_gemm_select)(cin_g);
+        const int64_t wp = q.ow + (q.kw - 1) * q.dil_w, K = M * khw, nr = kr->nr;
+        int64_t macs;
+        N_(row_block)(&q, wp, nr, K, &macs);
+        kyfirst = 5 * macs <= 4 * K * fc_round_up((q.oh - 1) * wp + q.ow, nr);
+    }
+    T *wr = (T *)fc_aligned_malloc(p->c_out * cin_g * khw * (int64_t)sizeof(T));
+    if (!wr)
+        return FC_ENOMEM;
+    for (int64_t g = 0; g < G; g++)
+        for (int64_t ci = 0; ci < cin_g; ci++)
+            for (int64_t co = 0; co < M; co++) {
+                const T *src = w + ((g * M + co) * cin_g + ci) * khw;
+                T *d = wr + (g * cin_g + ci) * M * khw;
+                for (int64_t ky = 0; ky < kh; ky++)
+                    for (int64_t kx = 0; kx < kw; kx++)
+                        d[kyfirst ? (ky * M + co) * kw + kx : co * khw + ky * kw + kx] =
+                            src[(kh - 1 - ky) * kw + (kw - 1 - kx)];
+            }
+    int rc = N_(conv_forward_core)(&q, dy, wr, NULL, dx, 0, nthreads, kyfirst);
     fc_aligned_free(wr);
     return rc;
 }
