@@ -89,14 +89,7 @@ def train(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return train(args)
-    except cli.UsageError as e:
-        print("train_torch_reference.py: error: %s" % e, file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("train_torch_reference.py: interrupted", file=sys.stderr)
-        return 130
+    return cli.run_reporting_errors("train_torch_reference.py", train, args)
 
 
 if __name__ == "__main__":

@@ -315,15 +315,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the `fastconv` console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    return run_reporting_errors("fastconv %s" % args.command, args.func, args)
+
+
+def run_reporting_errors(prog: str, command, args: argparse.Namespace) -> int:
+    """command(args), with a UsageError as one line and exit code 2, Ctrl-C as 130."""
     try:
-        return args.func(args)
+        return command(args)
     except UsageError as e:
-        print("fastconv %s: error: %s" % (args.command, e), file=sys.stderr)
+        print("%s: error: %s" % (prog, e), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("fastconv: interrupted", file=sys.stderr)
+        print("%s: interrupted" % prog, file=sys.stderr)
         return 130
 
 
