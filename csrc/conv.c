@@ -11,66 +11,13 @@
 #include "fastconv.h"
 #include "fc_internal.h"
 #include "gemm_internal.h"
+#include "winograd.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#include <xmmintrin.h>
-#endif
 
-/*
- * 8 rows of floats written as 8 columns of a panel, 8x8 blocks transposed in AVX
- * registers (a pure copy: results are unchanged). Compiled with a target attribute and
- * called only when the CPU has AVX (fc_conv_avx, checked once).
- */
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#include <immintrin.h>
+#include "transpose.h"
+
+#if FC_HAVE_AVX_TRANSPOSE
 #define FC_CONV_HAVE_AVX 1
-
-static int fc_conv_avx(void)
-{
-    /* checked once; relaxed atomics since kernels call this from OpenMP threads */
-    static int level = -1;
-    int v = __atomic_load_n(&level, __ATOMIC_RELAXED);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx") ? 1 : 0;
-        __atomic_store_n(&level, v, __ATOMIC_RELAXED);
-    }
-    return v;
-}
-
-/* d[t*r + l] = s[l][t] for l < 8, t < len */
-__attribute__((target("avx"))) static void fc_transpose8_f32(const float *const *s,
-                                                              int64_t len, float *d,
-                                                              int64_t r)
-{
-    int64_t t = 0;
-    for (; t + 8 <= len; t += 8) {
-        __m256 r0 = _mm256_loadu_ps(s[0] + t), r1 = _mm256_loadu_ps(s[1] + t);
-        __m256 r2 = _mm256_loadu_ps(s[2] + t), r3 = _mm256_loadu_ps(s[3] + t);
-        __m256 r4 = _mm256_loadu_ps(s[4] + t), r5 = _mm256_loadu_ps(s[5] + t);
-        __m256 r6 = _mm256_loadu_ps(s[6] + t), r7 = _mm256_loadu_ps(s[7] + t);
-        __m256 u0 = _mm256_unpacklo_ps(r0, r1), u1 = _mm256_unpackhi_ps(r0, r1);
-        __m256 u2 = _mm256_unpacklo_ps(r2, r3), u3 = _mm256_unpackhi_ps(r2, r3);
-        __m256 u4 = _mm256_unpacklo_ps(r4, r5), u5 = _mm256_unpackhi_ps(r4, r5);
-        __m256 u6 = _mm256_unpacklo_ps(r6, r7), u7 = _mm256_unpackhi_ps(r6, r7);
-        __m256 v0 = _mm256_shuffle_ps(u0, u2, 0x44), v1 = _mm256_shuffle_ps(u0, u2, 0xEE);
-        __m256 v2 = _mm256_shuffle_ps(u1, u3, 0x44), v3 = _mm256_shuffle_ps(u1, u3, 0xEE);
-        __m256 v4 = _mm256_shuffle_ps(u4, u6, 0x44), v5 = _mm256_shuffle_ps(u4, u6, 0xEE);
-        __m256 v6 = _mm256_shuffle_ps(u5, u7, 0x44), v7 = _mm256_shuffle_ps(u5, u7, 0xEE);
-        _mm256_storeu_ps(d + (t + 0) * r, _mm256_permute2f128_ps(v0, v4, 0x20));
-        _mm256_storeu_ps(d + (t + 1) * r, _mm256_permute2f128_ps(v1, v5, 0x20));
-        _mm256_storeu_ps(d + (t + 2) * r, _mm256_permute2f128_ps(v2, v6, 0x20));
-        _mm256_storeu_ps(d + (t + 3) * r, _mm256_permute2f128_ps(v3, v7, 0x20));
-        _mm256_storeu_ps(d + (t + 4) * r, _mm256_permute2f128_ps(v0, v4, 0x31));
-        _mm256_storeu_ps(d + (t + 5) * r, _mm256_permute2f128_ps(v1, v5, 0x31));
-        _mm256_storeu_ps(d + (t + 6) * r, _mm256_permute2f128_ps(v2, v6, 0x31));
-        _mm256_storeu_ps(d + (t + 7) * r, _mm256_permute2f128_ps(v3, v7, 0x31));
-    }
-    for (; t < len; t++)
-        for (int l = 0; l < 8; l++)
-            d[t * r + l] = s[l][t];
-}
 
 /*
  * Weight gradient of a stride-1, dilation-1 convolution with few taps per output channel
@@ -154,12 +101,42 @@ __attribute__((target("avx2,fma"))) static void fc_wgrad_direct_avx2_f32(
 #define FC_CONV_HAVE_AVX 0
 #endif
 
+/*
+ * Geometry of the stride-1 data gradient as a forward convolution: dx = conv(dy, W') with
+ * W' the rotated, channel-swapped weights and padding dil*(k-1) - pad (maybe negative).
+ */
+static fc_conv2d_params fc_conv_rotated_params(const fc_conv2d_params *p)
+{
+    fc_conv2d_params q = *p;
+    q.c_in = p->c_out;
+    q.h = p->oh;
+    q.w = p->ow;
+    q.c_out = p->c_in;
+    q.oh = p->h;
+    q.ow = p->w;
+    q.pad_h = p->dil_h * (p->kh - 1) - p->pad_h;
+    q.pad_w = p->dil_w * (p->kw - 1) - p->pad_w;
+    return q;
+}
+
+int fc_conv2d_uses_winograd(const fc_conv2d_params *p, int pass)
+{
+    if (pass == 1) {
+        if (p->stride_h != 1 || p->stride_w != 1)
+            return 0;
+        const fc_conv2d_params q = fc_conv_rotated_params(p);
+        return fc_winograd_applies(&q);
+    }
+    return fc_winograd_applies(p);
+}
+
 #define FC_NAME2(name, sfx) name##_##sfx
 #define FC_NAME(name, sfx) FC_NAME2(name, sfx)
 
 #define T float
 #define SFX f32
 #define FC_T_IS_FLOAT 1
+#include "transpose_tmpl.h"
 #include "conv_tmpl.h"
 #undef T
 #undef SFX
@@ -168,6 +145,7 @@ __attribute__((target("avx2,fma"))) static void fc_wgrad_direct_avx2_f32(
 #define T double
 #define SFX f64
 #define FC_T_IS_FLOAT 0
+#include "transpose_tmpl.h"
 #include "conv_tmpl.h"
 #undef FC_T_IS_FLOAT
 #undef T

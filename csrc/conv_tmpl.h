@@ -9,6 +9,7 @@
  *                  1x1, stride 1, no padding: B is x itself
  *                  otherwise: im2col done while packing B panels (pack_b_im2col)
  *                bias and ReLU are applied in the micro-kernel's store
+ *   (3x3 stride-1 layers with enough channels run on Winograd instead: winograd.h)
  *   data grad    stride 1:  forward conv of dy with rotated, channel-swapped weights
  *                stride>1:  dcol[K, P] = W_g^T @ dy_g, then col2im scatter-add
  *   weight grad  dW_g[M, K] = sum over images of dy_g[M, P] @ col(x)^T[P, K]
@@ -127,58 +128,6 @@ typedef struct {
     const T *xpad;   /* stride 1: the same channel in the padded copy of x, */
     int64_t xpad_img, hp, wp; /* its image stride and plane size */
 } N_(wgrad_ctx);
-
-/*
- * d[t*r + l] = base[off[l] + t] for t < len, l < lanes, and 0 for lanes <= l < r:
- * `lanes` rows of `len` contiguous values written as columns of a panel. 4x4 blocks are
- * transposed in SSE registers where the build has SSE2 (every x86-64), the rest is scalar.
- */
-static void N_(transpose_rows)(const T *base, const int64_t *off, int64_t lanes, int64_t len,
-                               T *d, int64_t r)
-{
-    int64_t l0 = 0;
-#if FC_CONV_HAVE_AVX && FC_T_IS_FLOAT
-    if (lanes >= 8 && len >= 8 && fc_conv_avx()) {
-        for (; l0 + 8 <= lanes; l0 += 8) {
-            const T *s[8];
-            for (int q = 0; q < 8; q++)
-                s[q] = base + off[l0 + q];
-            fc_transpose8_f32(s, len, d + l0, r);
-        }
-    }
-#endif
-#if defined(__SSE2__) && FC_T_IS_FLOAT
-    for (; l0 + 4 <= lanes; l0 += 4) {
-        const T *s0 = base + off[l0], *s1 = base + off[l0 + 1];
-        const T *s2 = base + off[l0 + 2], *s3 = base + off[l0 + 3];
-        int64_t t = 0;
-        for (; t + 4 <= len; t += 4) {
-            __m128 v0 = _mm_loadu_ps(s0 + t), v1 = _mm_loadu_ps(s1 + t);
-            __m128 v2 = _mm_loadu_ps(s2 + t), v3 = _mm_loadu_ps(s3 + t);
-            _MM_TRANSPOSE4_PS(v0, v1, v2, v3);
-            _mm_storeu_ps(d + t * r + l0, v0);
-            _mm_storeu_ps(d + (t + 1) * r + l0, v1);
-            _mm_storeu_ps(d + (t + 2) * r + l0, v2);
-            _mm_storeu_ps(d + (t + 3) * r + l0, v3);
-        }
-        for (; t < len; t++) {
-            d[t * r + l0] = s0[t];
-            d[t * r + l0 + 1] = s1[t];
-            d[t * r + l0 + 2] = s2[t];
-            d[t * r + l0 + 3] = s3[t];
-        }
-    }
-#endif
-    for (int64_t l = l0; l < lanes; l++) {
-        const T *src = base + off[l];
-        for (int64_t t = 0; t < len; t++)
-            d[t * r + l] = src[t];
-    }
-    if (lanes < r)
-        for (int64_t t = 0; t < len; t++)
-            for (int64_t l = lanes; l < r; l++)
-                d[t * r + l] = 0;
-}
 
 /* Pixels gathered per lane before a transpose (pack_b_wgrad's row buffer). */
 #define FC_WGRAD_RUN 64
@@ -632,6 +581,8 @@ int N_(fc_conv2d_forward)(const fc_conv2d_params *p, const T *x, const T *w, con
 {
     if (p->n <= 0)
         return FC_OK;
+    if (fc_winograd_applies(p))
+        return N_(fc_winograd_forward)(p, x, w, bias, y, relu, nthreads);
     return N_(conv_forward_core)(p, x, w, bias, y, relu, nthreads, 0);
 }
 
@@ -750,17 +701,10 @@ static int N_(conv_backward_data_rotated)(const fc_conv2d_params *p, const T *dy
 {
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
     const int64_t khw = p->kh * p->kw, kh = p->kh, kw = p->kw;
-    fc_conv2d_params q = *p;
-    q.c_in = p->c_out;
-    q.h = p->oh;
-    q.w = p->ow;
-    q.c_out = p->c_in;
-    q.oh = p->h;
-    q.ow = p->w;
-    q.pad_h = p->dil_h * (p->kh - 1) - p->pad_h;
-    q.pad_w = p->dil_w * (p->kw - 1) - p->pad_w;
+    const fc_conv2d_params q = fc_conv_rotated_params(p);
+    const int wino = fc_winograd_applies(&q);
     /* on the padded path, taps are ordered (ky, co, kx) so row blocks skip zero rows */
-    int kyfirst = !N_(is_pointwise)(&q) && N_(use_padded)(&q);
+    int kyfirst = !wino && !N_(is_pointwise)(&q) && N_(use_padded)(&q);
     if (kyfirst) { /* only where skipping saves a fifth of the multiply-adds or more */
         const GKR *kr = N_(fc_gemm_select)(cin_g);
         const int64_t wp = q.ow + (q.kw - 1) * q.dil_w, K = M * khw, nr = kr->nr;
@@ -781,7 +725,8 @@ static int N_(conv_backward_data_rotated)(const fc_conv2d_params *p, const T *dy
                         d[kyfirst ? (ky * M + co) * kw + kx : co * khw + ky * kw + kx] =
                             src[(kh - 1 - ky) * kw + (kw - 1 - kx)];
             }
-    int rc = N_(conv_forward_core)(&q, dy, wr, NULL, dx, 0, nthreads, kyfirst);
+    int rc = wino ? N_(fc_winograd_forward)(&q, dy, wr, NULL, dx, 0, nthreads)
+                  : N_(conv_forward_core)(&q, dy, wr, NULL, dx, 0, nthreads, kyfirst);
     fc_aligned_free(wr);
     return rc;
 }
@@ -813,6 +758,8 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
 {
     if (p->n <= 0)
         return FC_OK;
+    if (fc_winograd_applies(p))
+        return N_(fc_winograd_backward_weight)(p, x, dy, dw, nthreads);
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
     const GKR *kr = N_(fc_gemm_select)(M);
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;

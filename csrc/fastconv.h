@@ -94,6 +94,16 @@ int fc_conv2d_backward_weight_f32(const fc_conv2d_params *p, const float *x,
 int fc_conv2d_backward_weight_f64(const fc_conv2d_params *p, const double *x,
                                   const double *dy, double *dw, int nthreads);
 
+/*
+ * 1 when the pass (0 forward, 1 data gradient, 2 weight gradient) of this geometry runs
+ * on Winograd F(2x2, 3x3) instead of implicit GEMM (3x3 stride-1 layers with enough
+ * channels); lets tests and benchmarks know which algorithm they exercise.
+ */
+int fc_conv2d_uses_winograd(const fc_conv2d_params *p, int pass);
+/* Allows (enabled != 0, the default) or forbids Winograd for all later calls; returns the
+ * previous setting. For tests and benchmarks that compare the two algorithms. */
+int fc_conv2d_set_winograd(int enabled);
+
 /* db[c] = sum of dy over (n, oh, ow). Overwrites db. */
 void fc_conv2d_backward_bias_f32(const fc_conv2d_params *p, const float *dy, float *db,
                                  int nthreads);

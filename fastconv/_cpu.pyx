@@ -50,6 +50,8 @@ cdef extern from "fastconv.h" nogil:
                                       const float *dy, float *dw, int nthreads)
     int fc_conv2d_backward_weight_f64(const fc_conv2d_params *p, const double *x,
                                       const double *dy, double *dw, int nthreads)
+    int fc_conv2d_uses_winograd(const fc_conv2d_params *p, int pass_)
+    int fc_conv2d_set_winograd(int enabled)
     void fc_conv2d_backward_bias_f32(const fc_conv2d_params *p, const float *dy, float *db,
                                      int nthreads)
     void fc_conv2d_backward_bias_f64(const fc_conv2d_params *p, const double *dy, double *db,
@@ -217,6 +219,25 @@ cdef fc_conv2d_params _conv_params(tuple geom) except *:
     _check_ranges(geom, (n * c_in * h * w, n * c_out * oh * ow, c_out * c_in * kh * kw,
                          c_in * kh * kw * oh * ow), "conv")
     return p
+
+
+_CONV_PASSES = {"forward": 0, "data": 1, "weight": 2}
+
+
+def conv2d_uses_winograd(tuple geom, str pass_) -> bool:
+    """True when that pass ("forward", "data" or "weight") of this geometry runs on
+    Winograd F(2x2, 3x3) rather than implicit GEMM (so tests know what they exercise)."""
+    if pass_ not in _CONV_PASSES:
+        raise ValueError("fastconv._cpu: pass_ must be one of %s, got %r"
+                         % (sorted(_CONV_PASSES), pass_))
+    cdef fc_conv2d_params p = _conv_params(geom)
+    return fc_conv2d_uses_winograd(&p, _CONV_PASSES[pass_]) != 0
+
+
+def set_conv2d_winograd(bint enabled) -> bool:
+    """Allow (the default) or forbid Winograd in later conv2d calls; returns the previous
+    setting. Process-wide: for tests and benchmarks that compare the algorithms."""
+    return fc_conv2d_set_winograd(enabled) != 0
 
 
 def conv2d_forward(tuple geom, cnp.ndarray x not None, cnp.ndarray w not None, object bias,

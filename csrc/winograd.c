@@ -1,0 +1,150 @@
+/*
+ * winograd.c - Winograd F(2x2, 3x3) forward and weight gradient (see winograd.h), float
+ * and double; the code for each element type is in winograd_tmpl.h, included once per type.
+ *
+ * Layout. The input is first copied, zero-padded, into "deinterleaved" planes: for each
+ * (image, channel), hq rows, each stored as its even columns then its odd columns (wq
+ * each). The 4x4 input block of tile (ty, tx) then reads, in rows 2ty..2ty+3, the even
+ * and odd columns at tx and tx + 1: consecutive tiles of a tile row read consecutive
+ * elements, so the transforms below run as plain vectorisable loops over tiles.
+ * Tiles are numbered (image, ty, tx) and processed in blocks of `tb` tiles; a block's
+ * transformed input V[C_in][16][tb] and products M[C_out][16][tb] stay in L2.
+ *
+ * Determinism: each output of the forward is one GEMM column, reduced over channels in
+ * the GEMM's fixed order, whatever block or thread computes it. The weight gradient sums
+ * tiles in fixed chunks (count set by the shapes only), reduced in chunk order.
+ */
+#pragma STDC FP_CONTRACT OFF
+
+#include <string.h>
+
+#include "fastconv.h"
+#include "fc_internal.h"
+#include "gemm_internal.h"
+#include "transpose.h"
+#include "winograd.h"
+
+/* The transforms are loops over tiles that the compiler vectorises; on x86-64 Linux
+ * with GCC they are compiled for AVX-512F, AVX2 and the baseline, picked at load time
+ * (same operations in the same order in every version: only the vector width differs). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define FC_VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define FC_VEC_CLONES
+#endif
+
+/* The 16 streams of a transform are rows of one buffer at a stride unknown at compile
+ * time; without this the compiler gives up checking them for overlap (they never do). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FC_NO_ALIAS _Pragma("GCC ivdep")
+#elif defined(__clang__)
+#define FC_NO_ALIAS _Pragma("clang loop vectorize(assume_safety)")
+#else
+#define FC_NO_ALIAS
+#endif
+
+/* Channels and output size below which direct implicit GEMM wins (measured). */
+#define FC_WINO_MIN_CHANNELS 16
+#define FC_WINO_MIN_OUT 4
+/* Bytes of a block's V and M together (the L2 share they may take). */
+#define FC_WINO_BLOCK_BYTES ((int64_t)1 << 20)
+/* Most weight-gradient chunks (each holds a 16 x C_out x C_in partial). */
+#define FC_WINO_MAX_CHUNKS 8
+#define FC_WINO_MAX_PART_BYTES ((int64_t)64 << 20)
+
+/* Winograd on (1) or off (0), for tests and benchmarks that compare the algorithms. */
+static int fc_wino_enabled = 1;
+
+int fc_conv2d_set_winograd(int enabled)
+{
+    return __atomic_exchange_n(&fc_wino_enabled, enabled ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+int fc_winograd_applies(const fc_conv2d_params *p)
+{
+    return __atomic_load_n(&fc_wino_enabled, __ATOMIC_RELAXED) && p->kh == 3 && p->kw == 3 && p->stride_h == 1 && p->stride_w == 1 &&
+           p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 &&
+           p->c_in >= FC_WINO_MIN_CHANNELS && p->c_out >= FC_WINO_MIN_CHANNELS &&
+           p->oh >= FC_WINO_MIN_OUT && p->ow >= FC_WINO_MIN_OUT &&
+           /* 'same'-like padding only, which bounds the padded planes' size */
+           p->pad_h >= 0 && p->pad_h <= 2 && p->pad_w >= 0 && p->pad_w <= 2 &&
+           p->oh <= p->h + 2 && p->ow <= p->w + 2;
+}
+
+/* Tiles and deinterleaved planes of one geometry. */
+typedef struct {
+    int64_t th, tw, tpi; /* tile rows and columns per image, tiles per image */
+    int64_t tiles;       /* all images */
+    int64_t hq, wq;      /* plane: hq rows of (wq even, wq odd) padded columns */
+    int64_t plane;       /* elements per (image, channel) plane */
+} fc_wino_geom;
+
+static fc_wino_geom fc_wino_geometry(const fc_conv2d_params *p)
+{
+    fc_wino_geom g;
+    g.th = fc_ceil_div(p->oh, 2);
+    g.tw = fc_ceil_div(p->ow, 2);
+    g.tpi = g.th * g.tw;
+    g.tiles = p->n * g.tpi;
+    g.hq = 2 * g.th + 2;
+    g.wq = g.tw + 1;
+    g.plane = g.hq * 2 * g.wq;
+    return g;
+}
+
+/* Tiles per block: a multiple of nr whose V and M fit FC_WINO_BLOCK_BYTES, at least nr. */
+static int64_t fc_wino_block(int64_t nr, int64_t cin, int64_t cout, int64_t elem)
+{
+    const int64_t per_tile = 16 * (cin + cout) * elem;
+    const int64_t tb = (FC_WINO_BLOCK_BYTES / per_tile) / nr * nr;
+    return tb < nr ? nr : tb;
+}
+
+/* Fixed chunk count of a weight gradient over nblk blocks (shapes only, never threads). */
+static int64_t fc_wino_chunks(int64_t nblk, int64_t part_bytes)
+{
+    int64_t nch = fc_min64(nblk, FC_WINO_MAX_CHUNKS);
+    while (nch > 1 && nch * part_bytes > FC_WINO_MAX_PART_BYTES)
+        nch--;
+    return nch;
+}
+
+/* One run of consecutive tiles of a block: image, tile row, first tile column, count,
+ * and the run's first column in the block. */
+typedef struct {
+    int64_t img, ty, tx, len, off;
+} fc_wino_run;
+
+/* Splits tiles [t0, t0 + cnt) into runs along tile rows; returns the next run's start. */
+static int64_t fc_wino_next_run(const fc_wino_geom *g, int64_t t, int64_t t0, int64_t cnt,
+                                fc_wino_run *r)
+{
+    const int64_t rem = t % g->tpi;
+    r->img = t / g->tpi;
+    r->ty = rem / g->tw;
+    r->tx = rem % g->tw;
+    r->len = fc_min64(g->tw - r->tx, t0 + cnt - t);
+    r->off = t - t0;
+    return t + r->len;
+}
+
+#define FC_NAME2(name, sfx) name##_##sfx
+#define FC_NAME(name, sfx) FC_NAME2(name, sfx)
+
+#define T float
+#define SFX f32
+#define FC_T_IS_FLOAT 1
+#include "transpose_tmpl.h"
+#include "winograd_tmpl.h"
+#undef T
+#undef SFX
+#undef FC_T_IS_FLOAT
+
+#define T double
+#define SFX f64
+#define FC_T_IS_FLOAT 0
+#include "transpose_tmpl.h"
+#include "winograd_tmpl.h"
+#undef T
+#undef SFX
+#undef FC_T_IS_FLOAT

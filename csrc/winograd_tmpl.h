@@ -1,0 +1,418 @@
+/*
+ * winograd_tmpl.h - F(2x2, 3x3) kernels for one element type (see winograd.c).
+ * Included by winograd.c once per type with T (float/double) and SFX (f32/f64) defined.
+ *
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]    (input:  V = B^T d B)
+ *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]   (weight: U = G g G^T)
+ *   A^T = [1 1 1 0; 0 1 -1 -1]                        (output: Y = A^T M A)
+ * Index xi = 4*i + j of a 4x4 transformed tile: i its row, j its column.
+ */
+#define N_(name) FC_NAME(name, SFX)
+#define GKR N_(fc_gemm_kernel)
+#define OPD N_(fc_operand)
+
+/* ------------------------------------------------------------------ transforms */
+
+/* Elements between channels of a block's V (and M): 16 rows of tb, plus one cache line,
+ * so that the GEMM's B rows (one per channel) and C rows do not all fall in the same
+ * cache set when 16*tb*sizeof(T) is a multiple of 4 KiB. */
+static inline int64_t N_(wino_cstride)(int64_t tb)
+{
+    return 16 * tb + FC_ALIGN / (int64_t)sizeof(T);
+}
+
+
+/* dst[s] = src[2s + off] for s < wq, 0 where 2s + off falls outside [0, w). */
+FC_VEC_CLONES static void N_(wino_phase_row)(const T *src, int64_t w, int64_t off, int64_t wq, T *dst)
+{
+    int64_t lo = off >= 0 ? 0 : (1 - off) / 2;
+    int64_t hi = w - off > 0 ? (w - off + 1) / 2 : 0;
+    lo = fc_min64(lo, wq);
+    hi = fc_min64(fc_max64(hi, lo), wq);
+    memset(dst, 0, (size_t)lo * sizeof(T));
+    FC_NO_ALIAS
+    for (int64_t s = lo; s < hi; s++)
+        dst[s] = src[2 * s + off];
+    memset(dst + hi, 0, (size_t)(wq - hi) * sizeof(T));
+}
+
+/* The deinterleaved, zero-padded plane of one (image, channel) (see winograd.c). */
+static void N_(wino_build_plane)(const fc_conv2d_params *p, const fc_wino_geom *g,
+                                 const T *xc, T *q)
+{
+    for (int64_t r = 0; r < g->hq; r++, q += 2 * g->wq) {
+        const int64_t sy = r - p->pad_h;
+        if (sy < 0 || sy >= p->h) {
+            memset(q, 0, (size_t)(2 * g->wq) * sizeof(T));
+            continue;
+        }
+        N_(wino_phase_row)(xc + sy * p->w, p->w, -p->pad_w, g->wq, q);
+        N_(wino_phase_row)(xc + sy * p->w, p->w, 1 - p->pad_w, g->wq, q + g->wq);
+    }
+}
+
+/*
+ * V = B^T d B for `len` consecutive tiles of one channel: row i of tile l reads
+ * b[i*rs + l] (even column tx+l), b[i*rs + ps + l] (odd), then the next even and odd.
+ * Element xi of tile l goes to v[xi*vs + l].
+ */
+FC_VEC_CLONES static void N_(wino_input_run)(const T *restrict b, int64_t rs, int64_t ps,
+                                              int64_t len, T *restrict v, int64_t vs)
+{
+    const T *restrict b0 = b, *restrict b1 = b + rs, *restrict b2 = b + 2 * rs;
+    const T *restrict b3 = b + 3 * rs;
+/* row i of the tile: d B, from even/odd columns at l and l + 1 */
+#define FC_WINO_ROW(r, a0, a1, a2, a3)                                                       \
+    const T a0 = r[l] - r[l + 1], a1 = r[ps + l] + r[l + 1], a2 = r[l + 1] - r[ps + l],      \
+            a3 = r[ps + l] - r[ps + l + 1]
+    FC_NO_ALIAS
+    for (int64_t l = 0; l < len; l++) {
+        FC_WINO_ROW(b0, a00, a01, a02, a03);
+        FC_WINO_ROW(b1, a10, a11, a12, a13);
+        FC_WINO_ROW(b2, a20, a21, a22, a23);
+        FC_WINO_ROW(b3, a30, a31, a32, a33);
+        v[0 * vs + l] = a00 - a20;
+        v[1 * vs + l] = a01 - a21;
+        v[2 * vs + l] = a02 - a22;
+        v[3 * vs + l] = a03 - a23;
+        v[4 * vs + l] = a10 + a20;
+        v[5 * vs + l] = a11 + a21;
+        v[6 * vs + l] = a12 + a22;
+        v[7 * vs + l] = a13 + a23;
+        v[8 * vs + l] = a20 - a10;
+        v[9 * vs + l] = a21 - a11;
+        v[10 * vs + l] = a22 - a12;
+        v[11 * vs + l] = a23 - a13;
+        v[12 * vs + l] = a10 - a30;
+        v[13 * vs + l] = a11 - a31;
+        v[14 * vs + l] = a12 - a32;
+        v[15 * vs + l] = a13 - a33;
+    }
+#undef FC_WINO_ROW
+}
+
+/*
+ * Y = A^T M A (+ bias, ReLU) for `len` tiles of one output channel: element xi of tile
+ * l is m[xi*ms + l]; outputs go to two rows r0, r1 (columns 2l, 2l + 1).
+ */
+FC_VEC_CLONES static void N_(wino_output_run)(const T *restrict m, int64_t ms, int64_t len,
+                                               T bias, int relu, T *restrict r0,
+                                               T *restrict r1)
+{
+    FC_NO_ALIAS
+    for (int64_t l = 0; l < len; l++) {
+        T s0[4], s1[4];
+        for (int j = 0; j < 4; j++) {
+            s0[j] = m[j * ms + l] + m[(4 + j) * ms + l] + m[(8 + j) * ms + l];
+            s1[j] = m[(4 + j) * ms + l] - m[(8 + j) * ms + l] - m[(12 + j) * ms + l];
+        }
+        T y00 = s0[0] + s0[1] + s0[2] + bias, y01 = s0[1] - s0[2] - s0[3] + bias;
+        T y10 = s1[0] + s1[1] + s1[2] + bias, y11 = s1[1] - s1[2] - s1[3] + bias;
+        if (relu) { /* max(0, y); NaN passes through, as in the GEMM store */
+            y00 = y00 < 0 ? (T)0 : y00;
+            y01 = y01 < 0 ? (T)0 : y01;
+            y10 = y10 < 0 ? (T)0 : y10;
+            y11 = y11 < 0 ? (T)0 : y11;
+        }
+        r0[2 * l] = y00;
+        r0[2 * l + 1] = y01;
+        r1[2 * l] = y10;
+        r1[2 * l + 1] = y11;
+    }
+}
+
+/* dM = A dY A^T for `len` tiles of one output channel: dY rows r0, r1 (columns 2l, 2l+1,
+ * zero past the output's edge); element xi of tile l goes to dm[xi*ms + l]. */
+FC_VEC_CLONES static void N_(wino_grad_output_run)(const T *restrict r0, const T *restrict r1,
+                                                    int64_t len, T *restrict dm, int64_t ms)
+{
+    FC_NO_ALIAS
+    for (int64_t l = 0; l < len; l++) {
+        const T y00 = r0[2 * l], y01 = r0[2 * l + 1], y10 = r1[2 * l], y11 = r1[2 * l + 1];
+        const T q[4][2] = {{y00, y01}, {y00 + y10, y01 + y11}, {y00 - y10, y01 - y11},
+                           {-y10, -y11}};
+        for (int i = 0; i < 4; i++) {
+            dm[(4 * i + 0) * ms + l] = q[i][0];
+            dm[(4 * i + 1) * ms + l] = q[i][0] + q[i][1];
+            dm[(4 * i + 2) * ms + l] = q[i][0] - q[i][1];
+            dm[(4 * i + 3) * ms + l] = -q[i][1];
+        }
+    }
+}
+
+/* U = G g G^T of one 3x3 kernel g (row-major); element xi goes to u[xi*us]. */
+static void N_(wino_weight)(const T *g, T *u, int64_t us)
+{
+    const T h = (T)0.5;
+    T a[4][3];
+    for (int j = 0; j < 3; j++) {
+        a[0][j] = g[j];
+        a[1][j] = (g[j] + g[3 + j] + g[6 + j]) * h;
+        a[2][j] = (g[j] - g[3 + j] + g[6 + j]) * h;
+        a[3][j] = g[6 + j];
+    }
+    for (int i = 0; i < 4; i++) {
+        u[(4 * i + 0) * us] = a[i][0];
+        u[(4 * i + 1) * us] = (a[i][0] + a[i][1] + a[i][2]) * h;
+        u[(4 * i + 2) * us] = (a[i][0] - a[i][1] + a[i][2]) * h;
+        u[(4 * i + 3) * us] = a[i][2];
+    }
+}
+
+/* dg = G^T dU G: the 3x3 weight gradient from dU (element xi at du[xi*us]). */
+static void N_(wino_weight_grad)(const T *du, int64_t us, T *dg)
+{
+    const T h = (T)0.5;
+    T r[3][4];
+    for (int j = 0; j < 4; j++) {
+        const T d0 = du[j * us], d1 = du[(4 + j) * us], d2 = du[(8 + j) * us];
+        const T d3 = du[(12 + j) * us];
+        r[0][j] = d0 + (d1 + d2) * h;
+        r[1][j] = (d1 - d2) * h;
+        r[2][j] = (d1 + d2) * h + d3;
+    }
+    for (int a = 0; a < 3; a++) {
+        dg[3 * a + 0] = r[a][0] + (r[a][1] + r[a][2]) * h;
+        dg[3 * a + 1] = (r[a][1] - r[a][2]) * h;
+        dg[3 * a + 2] = (r[a][1] + r[a][2]) * h + r[a][3];
+    }
+}
+
+/* V[C][16][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) from the deinterleaved planes; columns cnt..cols
+ * are zeroed (the GEMM reads whole micro-tiles). Element xi of a channel sits tb values
+ * after xi - 1: the 16 streams each transform writes fall in different cache sets. */
+static void N_(wino_input_block)(const fc_wino_geom *g, const T *xq, int64_t C, int64_t t0,
+                                 int64_t cnt, int64_t tb, int64_t cols, T *v)
+{
+    const int64_t cs = N_(wino_cstride)(tb);
+    fc_wino_run r;
+    for (int64_t t = t0; t < t0 + cnt;) {
+        t = fc_wino_next_run(g, t, t0, cnt, &r);
+        const T *base = xq + r.img * C * g->plane + 2 * r.ty * 2 * g->wq + r.tx;
+        for (int64_t c = 0; c < C; c++)
+            N_(wino_input_run)(base + c * g->plane, 2 * g->wq, g->wq, r.len,
+                               v + c * cs + r.off, tb);
+    }
+    for (int64_t c = 0; cols > cnt && c < C; c++)
+        for (int64_t xi = 0; xi < 16; xi++)
+            memset(v + c * cs + xi * tb + cnt, 0, (size_t)(cols - cnt) * sizeof(T));
+}
+
+/* y of tiles [t0, t0 + cnt) from M[K][16][tb] (channel stride wino_cstride) (+ bias, ReLU); rows holds 4*tb values. */
+static void N_(wino_output_block)(const fc_conv2d_params *p, const fc_wino_geom *g,
+                                  const T *m, int64_t t0, int64_t cnt, int64_t tb,
+                                  const T *bias, int relu, T *y, T *rows)
+{
+    const int64_t K = p->c_out, cs = N_(wino_cstride)(tb);
+    fc_wino_run r;
+    for (int64_t t = t0; t < t0 + cnt;) {
+        t = fc_wino_next_run(g, t, t0, cnt, &r);
+        const int64_t oy = 2 * r.ty, ox = 2 * r.tx;
+        const int64_t nrow = fc_min64(2, p->oh - oy), ncol = fc_min64(2 * r.len, p->ow - ox);
+        const int inside = nrow == 2 && ncol == 2 * r.len; /* no clipping: write y */
+        for (int64_t k = 0; k < K; k++) {
+            T *dst = y + ((r.img * K + k) * p->oh + oy) * p->ow + ox;
+            N_(wino_output_run)(m + k * cs + r.off, tb, r.len, bias ? bias[k] : (T)0, relu,
+                                inside ? dst : rows, inside ? dst + p->ow : rows + 2 * tb);
+            for (int64_t a = 0; !inside && a < nrow; a++)
+                memcpy(dst + a * p->ow, rows + a * 2 * tb, (size_t)ncol * sizeof(T));
+        }
+    }
+}
+
+/* dM[K][16][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) from dy; rows holds 4*tb values. */
+static void N_(wino_grad_output_block)(const fc_conv2d_params *p, const fc_wino_geom *g,
+                                       const T *dy, int64_t t0, int64_t cnt, int64_t tb,
+                                       T *dm, T *rows)
+{
+    const int64_t K = p->c_out, cs = N_(wino_cstride)(tb);
+    fc_wino_run r;
+    for (int64_t t = t0; t < t0 + cnt;) {
+        t = fc_wino_next_run(g, t, t0, cnt, &r);
+        const int64_t oy = 2 * r.ty, ox = 2 * r.tx;
+        const int64_t nrow = fc_min64(2, p->oh - oy), ncol = fc_min64(2 * r.len, p->ow - ox);
+        for (int64_t k = 0; k < K; k++) {
+            const T *src = dy + ((r.img * K + k) * p->oh + oy) * p->ow + ox;
+            for (int64_t a = 0; a < 2; a++) {
+                T *row = rows + a * 2 * tb;
+                const int64_t n = a < nrow ? ncol : 0;
+                memcpy(row, src + a * p->ow, (size_t)n * sizeof(T));
+                memset(row + n, 0, (size_t)(2 * r.len - n) * sizeof(T));
+            }
+            N_(wino_grad_output_run)(rows, rows + 2 * tb, r.len, dm + k * cs + r.off,
+                                     tb);
+        }
+    }
+}
+
+/* GEMM B operand read in place from a row-major matrix (ptr, row stride rs). */
+static const T *N_(wino_rows)(const OPD *op, int64_t x0, int64_t k0, int64_t kn,
+                              int64_t *boff)
+{
+    for (int64_t q = 0; q < kn; q++)
+        boff[q] = (k0 + q) * op->rs;
+    return op->ptr + x0;
+}
+
+/* GEMM packer for the weight gradient's operands, both stored as rows (ptr, row stride
+ * rs) along the tiles, the GEMM's depth: rows x0.. become the columns of r-wide panels
+ * (A: dM, rows = output channels; B: V, rows = input channels). */
+static void N_(wino_pack_rows)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
+                               int64_t r, T *dst)
+{
+    int64_t off[FC_NR_MAX > FC_MR_MAX ? FC_NR_MAX : FC_MR_MAX];
+    for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
+        const int64_t lanes = fc_min64(r, xn - i0);
+        for (int64_t l = 0; l < lanes; l++)
+            off[l] = (x0 + i0 + l) * op->rs + k0;
+        N_(transpose_rows)(op->ptr, off, lanes, kn, dst, r);
+    }
+}
+
+/* Builds the deinterleaved planes of all images (threads split planes); call from
+ * inside the parallel region, followed by a barrier. */
+static void N_(wino_build_all)(const fc_conv2d_params *p, const fc_wino_geom *g, const T *x,
+                               T *xq)
+{
+    int64_t lo, hi;
+    fc_split(p->n * p->c_in, fc_thread_num(), fc_num_threads(), &lo, &hi);
+    for (int64_t e = lo; e < hi; e++)
+        N_(wino_build_plane)(p, g, x + e * p->h * p->w, xq + e * g->plane);
+}
+
+static int64_t N_(wino_threads)(const fc_conv2d_params *p, int nthreads, int64_t tasks)
+{
+    int64_t nt = nthreads < 1 ? 1 : nthreads;
+    if (p->n * p->c_out * p->c_in * 9 * p->oh * p->ow < ((int64_t)1 << 17))
+        nt = 1;
+    return fc_max64(1, fc_min64(nt, tasks));
+}
+
+/* ------------------------------------------------------------------ forward */
+
+int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, const T *bias,
+                            T *y, int relu, int nthreads)
+{
+    const fc_wino_geom g = fc_wino_geometry(p);
+    const int64_t C = p->c_in, K = p->c_out;
+    const GKR *kr = N_(fc_gemm_select)(K);
+    const int64_t tb = fc_wino_block(kr->nr, C, K, sizeof(T));
+    const int64_t nblk = fc_ceil_div(g.tiles, tb);
+    const int64_t nt = N_(wino_threads)(p, nthreads, nblk);
+
+    const int64_t usz = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, K, C), sizeof(T));
+    const int64_t uraw = fc_pad_elems(16 * K * C, sizeof(T));
+    const int64_t xq_n = fc_pad_elems(p->n * C * g.plane, sizeof(T));
+    const int64_t cs = N_(wino_cstride)(tb);
+    const int64_t v_n = fc_pad_elems(C * cs, sizeof(T)), m_n = fc_pad_elems(K * cs, sizeof(T));
+    const int64_t work_n = N_(fc_gemm_work_size)(kr, tb);
+    const int64_t per_thread = v_n + m_n + work_n + fc_pad_elems(4 * tb, sizeof(T));
+    T *scratch = (T *)fc_scratch_get((16 * usz + uraw + xq_n + nt * per_thread) *
+                                     (int64_t)sizeof(T));
+    if (!scratch)
+        return FC_ENOMEM;
+    T *upack = scratch, *u = upack + 16 * usz, *xq = u + uraw, *thr = xq + xq_n;
+
+#pragma omp parallel num_threads((int)nt) if (nt > 1)
+    {
+        const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
+        T *v = thr + tid * per_thread, *m = v + v_n, *work = m + m_n, *rows = work + work_n;
+        int64_t lo, hi;
+        N_(wino_build_all)(p, &g, x, xq);
+        fc_split(K * C, tid, nthr, &lo, &hi);
+        for (int64_t e = lo; e < hi; e++) /* u[xi][k][c] */
+            N_(wino_weight)(w + e * 9, u + e, K * C);
+#pragma omp barrier
+        fc_split(16, tid, nthr, &lo, &hi);
+        for (int64_t xi = lo; xi < hi; xi++) {
+            OPD ua = {.pack = N_(fc_pack_a_strided), .ptr = u + xi * K * C, .rs = C, .cs = 1};
+            N_(fc_gemm_prepack_a)(kr, K, C, &ua, upack + xi * usz);
+        }
+#pragma omp barrier
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t b = 0; b < nblk; b++) {
+            const int64_t t0 = b * tb, cnt = fc_min64(tb, g.tiles - t0);
+            const int64_t cols = fc_round_up(cnt, kr->nr);
+            N_(wino_input_block)(&g, xq, C, t0, cnt, tb, cols, v);
+            for (int64_t xi = 0; xi < 16; xi++) {
+                OPD A = {.packed = upack + xi * usz};
+                OPD B = {.ptr = v + xi * tb, .rs = cs, .rows = N_(wino_rows)};
+                N_(fc_gemm_serial)(kr, K, cols, C, (T)1, &A, &B, (T)0, m + xi * tb, cs,
+                                   NULL, 0, work);
+            }
+            N_(wino_output_block)(p, &g, m, t0, cnt, tb, bias, relu, y, rows);
+        }
+    }
+    fc_scratch_put(scratch);
+    return FC_OK;
+}
+
+/* ------------------------------------------------------------------ weight gradient */
+
+int N_(fc_winograd_backward_weight)(const fc_conv2d_params *p, const T *x, const T *dy, T *dw,
+                                    int nthreads)
+{
+    const fc_wino_geom g = fc_wino_geometry(p);
+    const int64_t C = p->c_in, K = p->c_out;
+    const GKR *kr = N_(fc_gemm_select)(K);
+    const int64_t tb = fc_wino_block(kr->nr, C, K, sizeof(T));
+    const int64_t nblk = fc_ceil_div(g.tiles, tb);
+    const int64_t part = fc_pad_elems(16 * K * C, sizeof(T));
+    const int64_t nch = fc_wino_chunks(nblk, part * (int64_t)sizeof(T));
+    const int64_t nt = N_(wino_threads)(p, nthreads, nch);
+
+    const int64_t xq_n = fc_pad_elems(p->n * C * g.plane, sizeof(T));
+    const int64_t cs = N_(wino_cstride)(tb);
+    const int64_t v_n = fc_pad_elems(C * cs, sizeof(T)), m_n = fc_pad_elems(K * cs, sizeof(T));
+    const int64_t work_n = N_(fc_gemm_work_size)(kr, C);
+    const int64_t per_thread = v_n + m_n + work_n + fc_pad_elems(4 * tb, sizeof(T));
+    T *scratch = (T *)fc_scratch_get((nch * part + xq_n + nt * per_thread) *
+                                     (int64_t)sizeof(T));
+    if (!scratch)
+        return FC_ENOMEM;
+    T *parts = scratch, *xq = parts + nch * part, *thr = xq + xq_n;
+
+#pragma omp parallel num_threads((int)nt) if (nt > 1)
+    {
+        const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
+        T *v = thr + tid * per_thread, *dm = v + v_n, *work = dm + m_n, *rows = work + work_n;
+        N_(wino_build_all)(p, &g, x, xq);
+#pragma omp barrier
+        /* chunk ch: dU partial over its blocks, each block's 16 GEMMs added in order */
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t ch = 0; ch < nch; ch++) {
+            int64_t b0, b1;
+            fc_split(nblk, ch, nch, &b0, &b1);
+            for (int64_t b = b0; b < b1; b++) {
+                const int64_t t0 = b * tb, cnt = fc_min64(tb, g.tiles - t0);
+                N_(wino_input_block)(&g, xq, C, t0, cnt, tb, cnt, v);
+                N_(wino_grad_output_block)(p, &g, dy, t0, cnt, tb, dm, rows);
+                for (int64_t xi = 0; xi < 16; xi++) {
+                    OPD A = {.pack = N_(wino_pack_rows), .ptr = dm + xi * tb, .rs = cs};
+                    OPD B = {.pack = N_(wino_pack_rows), .ptr = v + xi * tb, .rs = cs};
+                    N_(fc_gemm_serial)(kr, K, C, cnt, (T)1, &A, &B, b == b0 ? (T)0 : (T)1,
+                                       parts + ch * part + xi * K * C, C, NULL, 0, work);
+                }
+            }
+        }
+        /* dw[k][c] = G^T (sum of the chunks' dU, in chunk order) G */
+        int64_t lo, hi;
+        fc_split(K * C, tid, nthr, &lo, &hi);
+        for (int64_t e = lo; e < hi; e++) {
+            T du[16];
+            for (int64_t xi = 0; xi < 16; xi++) {
+                T s = parts[xi * K * C + e];
+                for (int64_t ch = 1; ch < nch; ch++)
+                    s = s + parts[ch * part + xi * K * C + e];
+                du[xi] = s;
+            }
+            N_(wino_weight_grad)(du, 1, dw + e * 9);
+        }
+    }
+    fc_scratch_put(scratch);
+    return FC_OK;
+}
+
+#undef N_
+#undef GKR
+#undef OPD
