@@ -140,22 +140,33 @@ FC_VEC_CLONES static void N_(wino_grad_output_run)(const T *restrict r0, const T
     }
 }
 
-/* U = G g G^T of one 3x3 kernel g (row-major); element xi goes to u[xi*us]. */
-static void N_(wino_weight)(const T *g, T *u, int64_t us)
+/* U = G g G^T of `count` 3x3 kernels g (row-major, 9 apart); element xi of kernel e goes
+ * to u[xi*us + e]. */
+FC_VEC_CLONES static void N_(wino_weight_run)(const T *restrict g, int64_t count,
+                                               T *restrict u, int64_t us)
 {
     const T h = (T)0.5;
-    T a[4][3];
-    for (int j = 0; j < 3; j++) {
-        a[0][j] = g[j];
-        a[1][j] = (g[j] + g[3 + j] + g[6 + j]) * h;
-        a[2][j] = (g[j] - g[3 + j] + g[6 + j]) * h;
-        a[3][j] = g[6 + j];
-    }
-    for (int i = 0; i < 4; i++) {
-        u[(4 * i + 0) * us] = a[i][0];
-        u[(4 * i + 1) * us] = (a[i][0] + a[i][1] + a[i][2]) * h;
-        u[(4 * i + 2) * us] = (a[i][0] - a[i][1] + a[i][2]) * h;
-        u[(4 * i + 3) * us] = a[i][2];
+    FC_NO_ALIAS
+    for (int64_t e = 0; e < count; e++) {
+        const T *k = g + 9 * e;
+        const T k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3], k4 = k[4], k5 = k[5];
+        const T k6 = k[6], k7 = k[7], k8 = k[8];
+        /* rows of G g */
+        const T a00 = k0, a01 = k1, a02 = k2;
+        const T a10 = (k0 + k3 + k6) * h, a11 = (k1 + k4 + k7) * h, a12 = (k2 + k5 + k8) * h;
+        const T a20 = (k0 - k3 + k6) * h, a21 = (k1 - k4 + k7) * h, a22 = (k2 - k5 + k8) * h;
+        const T a30 = k6, a31 = k7, a32 = k8;
+/* row i of (G g) G^T */
+#define FC_WINO_WROW(i, b0, b1, b2)                                                          \
+    u[(4 * i + 0) * us + e] = b0;                                                          \
+    u[(4 * i + 1) * us + e] = (b0 + b1 + b2) * h;                                          \
+    u[(4 * i + 2) * us + e] = (b0 - b1 + b2) * h;                                          \
+    u[(4 * i + 3) * us + e] = b2
+        FC_WINO_WROW(0, a00, a01, a02);
+        FC_WINO_WROW(1, a10, a11, a12);
+        FC_WINO_WROW(2, a20, a21, a22);
+        FC_WINO_WROW(3, a30, a31, a32);
+#undef FC_WINO_WROW
     }
 }
 
@@ -231,16 +242,17 @@ static void N_(wino_grad_output_block)(const fc_conv2d_params *p, const fc_wino_
         t = fc_wino_next_run(g, t, t0, cnt, &r);
         const int64_t oy = 2 * r.ty, ox = 2 * r.tx;
         const int64_t nrow = fc_min64(2, p->oh - oy), ncol = fc_min64(2 * r.len, p->ow - ox);
+        const int inside = nrow == 2 && ncol == 2 * r.len; /* no clipping: read dy */
         for (int64_t k = 0; k < K; k++) {
             const T *src = dy + ((r.img * K + k) * p->oh + oy) * p->ow + ox;
-            for (int64_t a = 0; a < 2; a++) {
+            for (int64_t a = 0; !inside && a < 2; a++) { /* zero past the edges */
                 T *row = rows + a * 2 * tb;
                 const int64_t n = a < nrow ? ncol : 0;
                 memcpy(row, src + a * p->ow, (size_t)n * sizeof(T));
                 memset(row + n, 0, (size_t)(2 * r.len - n) * sizeof(T));
             }
-            N_(wino_grad_output_run)(rows, rows + 2 * tb, r.len, dm + k * cs + r.off,
-                                     tb);
+            N_(wino_grad_output_run)(inside ? src : rows, inside ? src + p->ow : rows + 2 * tb,
+                                     r.len, dm + k * cs + r.off, tb);
         }
     }
 }
@@ -320,8 +332,7 @@ int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, c
         int64_t lo, hi;
         N_(wino_build_all)(p, &g, x, xq);
         fc_split(K * C, tid, nthr, &lo, &hi);
-        for (int64_t e = lo; e < hi; e++) /* u[xi][k][c] */
-            N_(wino_weight)(w + e * 9, u + e, K * C);
+        N_(wino_weight_run)(w + lo * 9, hi - lo, u + lo, K * C); /* u[xi][k][c] */
 #pragma omp barrier
         fc_split(16, tid, nthr, &lo, &hi);
         for (int64_t xi = lo; xi < hi; xi++) {
