@@ -2,13 +2,11 @@
  * winograd.c - Winograd F(2x2, 3x3) forward and weight gradient (see winograd.h), float
  * and double; the code for each element type is in winograd_tmpl.h, included once per type.
  *
- * Layout. The input is first copied, zero-padded, into "deinterleaved" planes: for each
- * (image, channel), hq rows, each stored as its even columns then its odd columns (wq
- * each). The 4x4 input block of tile (ty, tx) then reads, in rows 2ty..2ty+3, the even
- * and odd columns at tx and tx + 1: consecutive tiles of a tile row read consecutive
- * elements, so the transforms below run as plain vectorisable loops over tiles.
- * Tiles are numbered (image, ty, tx) and processed in blocks of `tb` tiles; a block's
- * transformed input V[C_in][16][tb] and products M[C_out][16][tb] stay in L2.
+ * Layout. Tiles are numbered (image, ty, tx) and processed in blocks of `tb` tiles; a
+ * block's transformed input V[C_in][16][tb] and products M[C_out][16][tb] stay in L2.
+ * The input transform reads x in place, one vectorised loop over the tiles of a tile row
+ * (tile l reads columns 2l .. 2l + 3 of four rows); a tile row that crosses the left or
+ * right edge of the plane is first copied, zero-padded, into a small row buffer.
  *
  * Determinism: each output of the forward is one GEMM column, reduced over channels in
  * the GEMM's fixed order, whatever block or thread computes it. The weight gradient sums
@@ -66,17 +64,15 @@ int fc_winograd_applies(const fc_conv2d_params *p)
            p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 &&
            p->c_in >= FC_WINO_MIN_CHANNELS && p->c_out >= FC_WINO_MIN_CHANNELS &&
            p->oh >= FC_WINO_MIN_OUT && p->ow >= FC_WINO_MIN_OUT &&
-           /* 'same'-like padding only, which bounds the padded planes' size */
+           /* 'same'-like padding only (larger pads only waste tiles on zeros) */
            p->pad_h >= 0 && p->pad_h <= 2 && p->pad_w >= 0 && p->pad_w <= 2 &&
            p->oh <= p->h + 2 && p->ow <= p->w + 2;
 }
 
-/* Tiles and deinterleaved planes of one geometry. */
+/* Tiles of one geometry. */
 typedef struct {
     int64_t th, tw, tpi; /* tile rows and columns per image, tiles per image */
     int64_t tiles;       /* all images */
-    int64_t hq, wq;      /* plane: hq rows of (wq even, wq odd) padded columns */
-    int64_t plane;       /* elements per (image, channel) plane */
 } fc_wino_geom;
 
 static fc_wino_geom fc_wino_geometry(const fc_conv2d_params *p)
@@ -86,9 +82,6 @@ static fc_wino_geom fc_wino_geometry(const fc_conv2d_params *p)
     g.tw = fc_ceil_div(p->ow, 2);
     g.tpi = g.th * g.tw;
     g.tiles = p->n * g.tpi;
-    g.hq = 2 * g.th + 2;
-    g.wq = g.tw + 1;
-    g.plane = g.hq * 2 * g.wq;
     return g;
 }
 
