@@ -4,9 +4,10 @@
  *
  * Layout. Tiles are numbered (image, ty, tx) and processed in blocks of `tb` tiles; a
  * block's transformed input V[C_in][16][tb] and products M[C_out][16][tb] stay in L2.
- * The input transform reads x in place, one vectorised loop over the tiles of a tile row
- * (tile l reads columns 2l .. 2l + 3 of four rows); a tile row that crosses the left or
- * right edge of the plane is first copied, zero-padded, into a small row buffer.
+ * The input rows a block reads are first copied, zero-padded and "deinterleaved" (even
+ * columns, then odd columns) into a small per-thread buffer: the 4x4 input of tile
+ * (ty, tx) is then the even and odd columns tx and tx + 1 of four rows, so consecutive
+ * tiles read consecutive elements and each tile row's transform is one vectorised loop.
  *
  * Determinism: each output of the forward is one GEMM column, reduced over channels in
  * the GEMM's fixed order, whatever block or thread computes it. The weight gradient sums

@@ -22,24 +22,43 @@ static inline int64_t N_(wino_cstride)(int64_t tb)
 }
 
 
+/* dst[s] = src[2s + off] for s < wq, 0 where 2s + off falls outside [0, w). */
+FC_VEC_CLONES static void N_(wino_phase_row)(const T *restrict src, int64_t w, int64_t off,
+                                              int64_t wq, T *restrict dst)
+{
+    int64_t lo = off >= 0 ? 0 : (1 - off) / 2;
+    int64_t hi = w - off > 0 ? (w - off + 1) / 2 : 0;
+    lo = fc_min64(lo, wq);
+    hi = fc_min64(fc_max64(hi, lo), wq);
+    for (int64_t s = 0; s < lo; s++)
+        dst[s] = 0;
+    FC_NO_ALIAS
+    for (int64_t s = lo; s < hi; s++)
+        dst[s] = src[2 * s + off];
+    for (int64_t s = hi; s < wq; s++)
+        dst[s] = 0;
+}
+
 /*
- * V = B^T d B for `len` tiles whose 4x4 inputs are rows r0..r3 at columns 2l .. 2l + 3
- * (tile l); element xi of tile l goes to v[xi*vs + l].
+ * V = B^T d B for `len` consecutive tiles of one channel, from deinterleaved rows: row i
+ * of tile l reads b[i*rs + l] (even column), b[i*rs + ps + l] (odd), then the next even
+ * and odd. Element xi of tile l goes to v[xi*vs + l].
  */
-FC_VEC_CLONES static void N_(wino_input_run)(const T *restrict r0, const T *restrict r1,
-                                              const T *restrict r2, const T *restrict r3,
+FC_VEC_CLONES static void N_(wino_input_run)(const T *restrict b, int64_t rs, int64_t ps,
                                               int64_t len, T *restrict v, int64_t vs)
 {
+    const T *restrict b0 = b, *restrict b1 = b + rs, *restrict b2 = b + 2 * rs;
+    const T *restrict b3 = b + 3 * rs;
 /* row r of the tile times B: (d0 - d2, d1 + d2, d2 - d1, d1 - d3) */
 #define FC_WINO_ROW(r, a0, a1, a2, a3)                                                       \
-    const T a0 = r[2 * l] - r[2 * l + 2], a1 = r[2 * l + 1] + r[2 * l + 2],                  \
-            a2 = r[2 * l + 2] - r[2 * l + 1], a3 = r[2 * l + 1] - r[2 * l + 3]
+    const T a0 = r[l] - r[l + 1], a1 = r[ps + l] + r[l + 1], a2 = r[l + 1] - r[ps + l],      \
+            a3 = r[ps + l] - r[ps + l + 1]
     FC_NO_ALIAS
     for (int64_t l = 0; l < len; l++) {
-        FC_WINO_ROW(r0, a00, a01, a02, a03);
-        FC_WINO_ROW(r1, a10, a11, a12, a13);
-        FC_WINO_ROW(r2, a20, a21, a22, a23);
-        FC_WINO_ROW(r3, a30, a31, a32, a33);
+        FC_WINO_ROW(b0, a00, a01, a02, a03);
+        FC_WINO_ROW(b1, a10, a11, a12, a13);
+        FC_WINO_ROW(b2, a20, a21, a22, a23);
+        FC_WINO_ROW(b3, a30, a31, a32, a33);
         v[0 * vs + l] = a00 - a20;
         v[1 * vs + l] = a01 - a21;
         v[2 * vs + l] = a02 - a22;
@@ -58,38 +77,6 @@ FC_VEC_CLONES static void N_(wino_input_run)(const T *restrict r0, const T *rest
         v[15 * vs + l] = a13 - a33;
     }
 #undef FC_WINO_ROW
-}
-
-/*
- * V of one run of tiles (tile row ty, columns tx .. tx + len) of one input plane xc, in
- * one vectorised run. Rows are read in place when the run's columns lie inside the plane
- * (rows above or below it read `zero`); a run that crosses the left or right edge first
- * copies its four rows, zero-padded, into `edge` (4 * (2*len + 2) values).
- */
-static void N_(wino_input_tiles)(const fc_conv2d_params *p, const T *xc, int64_t ty,
-                                 int64_t tx, int64_t len, const T *zero, T *edge, T *v,
-                                 int64_t vs)
-{
-    const int64_t c0 = 2 * tx - p->pad_w, n = 2 * len + 2; /* columns c0 .. c0 + n - 1 */
-    const int inside = c0 >= 0 && c0 + n <= p->w;
-    const T *r[4];
-    for (int i = 0; i < 4; i++) {
-        const int64_t sy = 2 * ty + i - p->pad_h;
-        const T *src = sy >= 0 && sy < p->h ? xc + sy * p->w + c0 : NULL;
-        if (inside) {
-            r[i] = src ? src : zero;
-            continue;
-        }
-        T *d = edge + i * n;
-        const int64_t lo = fc_min64(fc_max64(-c0, 0), n);
-        const int64_t hi = src ? fc_max64(lo, fc_min64(n, p->w - c0)) : lo;
-        memset(d, 0, (size_t)lo * sizeof(T));
-        if (hi > lo)
-            memcpy(d + lo, src + lo, (size_t)(hi - lo) * sizeof(T));
-        memset(d + hi, 0, (size_t)(n - hi) * sizeof(T));
-        r[i] = d;
-    }
-    N_(wino_input_run)(r[0], r[1], r[2], r[3], len, v, vs);
 }
 
 /*
@@ -190,20 +177,51 @@ static void N_(wino_weight_grad)(const T *du, int64_t us, T *dg)
     }
 }
 
-/* V[C][16][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) of x; columns
- * cnt..cols are zeroed (the GEMM reads whole micro-tiles). Element xi of a channel sits tb
- * values after xi - 1: the 16 streams each transform writes fall in different cache sets. */
+/* Rows of the deinterleaved buffer of one image's share of a block (wino_input_block):
+ * tiles of at most tb/tw + 2 tile rows, each reading 4 rows, 2 shared with the next. */
+static int64_t N_(wino_qrows)(const fc_wino_geom *g, int64_t tb)
+{
+    return 2 * fc_min64(g->th, tb / g->tw + 2) + 2;
+}
+
+/*
+ * V[C][16][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) of x; columns
+ * cnt..cols are zeroed (the GEMM reads whole micro-tiles). Element xi of a channel sits
+ * tb values after xi - 1, so the 16 streams a transform writes fall in different cache
+ * sets. For each image the block touches, the input rows its tiles read are first
+ * deinterleaved, zero-padded, into q (per channel: rows of wq even then wq odd columns),
+ * so that every tile row is one contiguous vectorised run.
+ */
 static void N_(wino_input_block)(const fc_conv2d_params *p, const fc_wino_geom *g,
                                  const T *x, int64_t t0, int64_t cnt, int64_t tb,
-                                 int64_t cols, const T *zero, T *edge, T *v)
+                                 int64_t cols, T *q, T *v)
 {
     const int64_t C = p->c_in, cs = N_(wino_cstride)(tb), hw = p->h * p->w;
-    fc_wino_run r;
+    const int64_t wq = g->tw + 1;
     for (int64_t t = t0; t < t0 + cnt;) {
-        t = fc_wino_next_run(g, t, t0, cnt, &r);
+        const int64_t img = t / g->tpi, tend = fc_min64(t0 + cnt, (img + 1) * g->tpi);
+        const int64_t ty0 = (t % g->tpi) / g->tw, ty1 = ((tend - 1) % g->tpi) / g->tw;
+        const int64_t nrows = 2 * (ty1 - ty0) + 4, plane = nrows * 2 * wq;
         for (int64_t c = 0; c < C; c++)
-            N_(wino_input_tiles)(p, x + (r.img * C + c) * hw, r.ty, r.tx, r.len, zero, edge,
-                                 v + c * cs + r.off, tb);
+            for (int64_t rr = 0; rr < nrows; rr++) {
+                const int64_t sy = 2 * ty0 + rr - p->pad_h;
+                T *dst = q + c * plane + rr * 2 * wq;
+                if (sy < 0 || sy >= p->h) {
+                    memset(dst, 0, (size_t)(2 * wq) * sizeof(T));
+                    continue;
+                }
+                const T *src = x + (img * C + c) * hw + sy * p->w;
+                N_(wino_phase_row)(src, p->w, -p->pad_w, wq, dst);
+                N_(wino_phase_row)(src, p->w, 1 - p->pad_w, wq, dst + wq);
+            }
+        fc_wino_run r;
+        while (t < tend) {
+            t = fc_wino_next_run(g, t, t0, cnt, &r);
+            const T *base = q + 2 * (r.ty - ty0) * 2 * wq + r.tx;
+            for (int64_t c = 0; c < C; c++)
+                N_(wino_input_run)(base + c * plane, 2 * wq, wq, r.len, v + c * cs + r.off,
+                                   tb);
+        }
     }
     for (int64_t c = 0; cols > cnt && c < C; c++)
         for (int64_t xi = 0; xi < 16; xi++)
@@ -282,17 +300,6 @@ static void N_(wino_pack_rows)(const OPD *op, int64_t x0, int64_t xn, int64_t k0
     }
 }
 
-/* Per-thread buffer of wino_input_tiles: zeros standing for rows above or below the
- * input, then the edge rows. */
-static int64_t N_(wino_zero_size)(const fc_wino_geom *g)
-{
-    return fc_pad_elems(2 * g->tw + 2, sizeof(T));
-}
-static int64_t N_(wino_rowbuf_size)(const fc_wino_geom *g)
-{
-    return N_(wino_zero_size)(g) + fc_pad_elems(4 * (2 * g->tw + 2), sizeof(T));
-}
-
 static int64_t N_(wino_threads)(const fc_conv2d_params *p, int nthreads, int64_t tasks)
 {
     int64_t nt = nthreads < 1 ? 1 : nthreads;
@@ -316,9 +323,10 @@ int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, c
     const int64_t usz = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, K, C), sizeof(T));
     const int64_t uraw = fc_pad_elems(16 * K * C, sizeof(T));
     const int64_t cs = N_(wino_cstride)(tb);
+    const int64_t q_n = fc_pad_elems(C * N_(wino_qrows)(&g, tb) * 2 * (g.tw + 1), sizeof(T));
     const int64_t v_n = fc_pad_elems(C * cs, sizeof(T)), m_n = fc_pad_elems(K * cs, sizeof(T));
     const int64_t work_n = N_(fc_gemm_work_size)(kr, tb), rows_n = fc_pad_elems(4 * tb, sizeof(T));
-    const int64_t per_thread = v_n + m_n + work_n + rows_n + N_(wino_rowbuf_size)(&g);
+    const int64_t per_thread = v_n + m_n + work_n + rows_n + q_n;
     T *scratch = (T *)fc_scratch_get((16 * usz + uraw + nt * per_thread) * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
@@ -328,9 +336,8 @@ int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, c
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
         T *v = thr + tid * per_thread, *m = v + v_n, *work = m + m_n, *rows = work + work_n;
-        T *zero = rows + rows_n, *edge = zero + N_(wino_zero_size)(&g);
+        T *q = rows + rows_n;
         int64_t lo, hi;
-        memset(zero, 0, (size_t)N_(wino_zero_size)(&g) * sizeof(T));
         fc_split(K * C, tid, nthr, &lo, &hi);
         N_(wino_weight_run)(w + lo * 9, hi - lo, u + lo, K * C); /* u[xi][k][c] */
 #pragma omp barrier
@@ -344,7 +351,7 @@ int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, c
         for (int64_t b = 0; b < nblk; b++) {
             const int64_t t0 = b * tb, cnt = fc_min64(tb, g.tiles - t0);
             const int64_t cols = fc_round_up(cnt, kr->nr);
-            N_(wino_input_block)(p, &g, x, t0, cnt, tb, cols, zero, edge, v);
+            N_(wino_input_block)(p, &g, x, t0, cnt, tb, cols, q, v);
             for (int64_t xi = 0; xi < 16; xi++) {
                 OPD A = {.packed = upack + xi * usz};
                 OPD B = {.ptr = v + xi * tb, .rs = cs, .rows = N_(wino_rows)};
@@ -373,9 +380,10 @@ int N_(fc_winograd_backward_weight)(const fc_conv2d_params *p, const T *x, const
     const int64_t nt = N_(wino_threads)(p, nthreads, nch);
 
     const int64_t cs = N_(wino_cstride)(tb);
+    const int64_t q_n = fc_pad_elems(C * N_(wino_qrows)(&g, tb) * 2 * (g.tw + 1), sizeof(T));
     const int64_t v_n = fc_pad_elems(C * cs, sizeof(T)), m_n = fc_pad_elems(K * cs, sizeof(T));
     const int64_t work_n = N_(fc_gemm_work_size)(kr, C), rows_n = fc_pad_elems(4 * tb, sizeof(T));
-    const int64_t per_thread = v_n + m_n + work_n + rows_n + N_(wino_rowbuf_size)(&g);
+    const int64_t per_thread = v_n + m_n + work_n + rows_n + q_n;
     T *scratch = (T *)fc_scratch_get((nch * part + nt * per_thread) * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
@@ -385,8 +393,7 @@ int N_(fc_winograd_backward_weight)(const fc_conv2d_params *p, const T *x, const
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
         T *v = thr + tid * per_thread, *dm = v + v_n, *work = dm + m_n, *rows = work + work_n;
-        T *zero = rows + rows_n, *edge = zero + N_(wino_zero_size)(&g);
-        memset(zero, 0, (size_t)N_(wino_zero_size)(&g) * sizeof(T));
+        T *q = rows + rows_n;
         /* chunk ch: dU partial over its blocks, each block's 16 GEMMs added in order */
 #pragma omp for schedule(dynamic, 1)
         for (int64_t ch = 0; ch < nch; ch++) {
@@ -394,7 +401,7 @@ int N_(fc_winograd_backward_weight)(const fc_conv2d_params *p, const T *x, const
             fc_split(nblk, ch, nch, &b0, &b1);
             for (int64_t b = b0; b < b1; b++) {
                 const int64_t t0 = b * tb, cnt = fc_min64(tb, g.tiles - t0);
-                N_(wino_input_block)(p, &g, x, t0, cnt, tb, cnt, zero, edge, v);
+                N_(wino_input_block)(p, &g, x, t0, cnt, tb, cnt, q, v);
                 N_(wino_grad_output_block)(p, &g, dy, t0, cnt, tb, dm, rows);
                 for (int64_t xi = 0; xi < 16; xi++) {
                     OPD A = {.pack = N_(wino_pack_rows), .ptr = dm + xi * tb, .rs = cs};
