@@ -22,21 +22,28 @@ static inline int64_t N_(wino_cstride)(int64_t tb)
 }
 
 
-/* dst[s] = src[2s + off] for s < wq, 0 where 2s + off falls outside [0, w). */
-FC_VEC_CLONES static void N_(wino_phase_row)(const T *restrict src, int64_t w, int64_t off,
-                                              int64_t wq, T *restrict dst)
+/* e[s] = src[2s - pw] and o[s] = src[2s + 1 - pw] for s < wq, 0 where the column falls
+ * outside [0, w): one input row split into its even and odd (padded) columns. */
+FC_VEC_CLONES static void N_(wino_deinterleave)(const T *restrict src, int64_t w, int64_t pw,
+                                                 int64_t wq, T *restrict e, T *restrict o)
 {
-    int64_t lo = off >= 0 ? 0 : (1 - off) / 2;
-    int64_t hi = w - off > 0 ? (w - off + 1) / 2 : 0;
-    lo = fc_min64(lo, wq);
-    hi = fc_min64(fc_max64(hi, lo), wq);
-    for (int64_t s = 0; s < lo; s++)
-        dst[s] = 0;
+    /* s in [lo, hi): both columns inside */
+    const int64_t lo = fc_min64((pw + 1) / 2, wq);
+    const int64_t hi = fc_max64(lo, fc_min64(wq, (w + pw) / 2));
+    for (int64_t s = 0; s < wq; s++) { /* the edges, checked */
+        if (s == lo)
+            s = hi;
+        if (s >= wq)
+            break;
+        const int64_t ce = 2 * s - pw, co = ce + 1;
+        e[s] = ce >= 0 && ce < w ? src[ce] : (T)0;
+        o[s] = co >= 0 && co < w ? src[co] : (T)0;
+    }
     FC_NO_ALIAS
-    for (int64_t s = lo; s < hi; s++)
-        dst[s] = src[2 * s + off];
-    for (int64_t s = hi; s < wq; s++)
-        dst[s] = 0;
+    for (int64_t s = lo; s < hi; s++) {
+        e[s] = src[2 * s - pw];
+        o[s] = src[2 * s + 1 - pw];
+    }
 }
 
 /*
@@ -210,9 +217,8 @@ static void N_(wino_input_block)(const fc_conv2d_params *p, const fc_wino_geom *
                     memset(dst, 0, (size_t)(2 * wq) * sizeof(T));
                     continue;
                 }
-                const T *src = x + (img * C + c) * hw + sy * p->w;
-                N_(wino_phase_row)(src, p->w, -p->pad_w, wq, dst);
-                N_(wino_phase_row)(src, p->w, 1 - p->pad_w, wq, dst + wq);
+                N_(wino_deinterleave)(x + (img * C + c) * hw + sy * p->w, p->w, p->pad_w, wq,
+                                      dst, dst + wq);
             }
         fc_wino_run r;
         while (t < tend) {
