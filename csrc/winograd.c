@@ -24,12 +24,21 @@
 #include "winograd.h"
 
 /* The transforms are loops over tiles that the compiler vectorises; on x86-64 Linux
- * with GCC they are compiled for AVX-512F, AVX2 and the baseline, picked at load time
- * (same operations in the same order in every version: only the vector width differs). */
+ * with GCC each is compiled for several instruction sets, picked at load time (same
+ * operations in the same order in every version: only the vector width differs). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FC_VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define FC_VEC_WIDE __attribute__((target_clones("avx512f", "avx2", "default")))
+#define FC_VEC_NARROW __attribute__((target_clones("avx2", "default")))
 #else
-#define FC_VEC_CLONES
+#define FC_VEC_WIDE
+#define FC_VEC_NARROW
+#endif
+#define FC_VEC_CLONES FC_VEC_WIDE
+/* a transform's loop, inlined into each build of it */
+#if defined(__GNUC__)
+#define FC_WINO_BODY static inline __attribute__((always_inline))
+#else
+#define FC_WINO_BODY static inline
 #endif
 
 /* The 16 streams of a transform are rows of one buffer at a stride unknown at compile

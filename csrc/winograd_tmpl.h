@@ -24,7 +24,7 @@ static inline int64_t N_(wino_cstride)(int64_t tb)
 
 /* e[s] = src[2s - pw] and o[s] = src[2s + 1 - pw] for s < wq, 0 where the column falls
  * outside [0, w): one input row split into its even and odd (padded) columns. */
-FC_VEC_CLONES static void N_(wino_deinterleave)(const T *restrict src, int64_t w, int64_t pw,
+FC_WINO_BODY void N_(wino_deinterleave_body)(const T *restrict src, int64_t w, int64_t pw,
                                                  int64_t wq, T *restrict e, T *restrict o)
 {
     /* s in [lo, hi): both columns inside */
@@ -51,7 +51,7 @@ FC_VEC_CLONES static void N_(wino_deinterleave)(const T *restrict src, int64_t w
  * of tile l reads b[i*rs + l] (even column), b[i*rs + ps + l] (odd), then the next even
  * and odd. Element xi of tile l goes to v[xi*vs + l].
  */
-FC_VEC_CLONES static void N_(wino_input_run)(const T *restrict b, int64_t rs, int64_t ps,
+FC_WINO_BODY void N_(wino_input_run_body)(const T *restrict b, int64_t rs, int64_t ps,
                                               int64_t len, T *restrict v, int64_t vs)
 {
     const T *restrict b0 = b, *restrict b1 = b + rs, *restrict b2 = b + 2 * rs;
@@ -90,7 +90,7 @@ FC_VEC_CLONES static void N_(wino_input_run)(const T *restrict b, int64_t rs, in
  * Y = A^T M A (+ bias, ReLU) for `len` tiles of one output channel: element xi of tile
  * l is m[xi*ms + l]; outputs go to two rows r0, r1 (columns 2l, 2l + 1).
  */
-FC_VEC_CLONES static void N_(wino_output_run)(const T *restrict m, int64_t ms, int64_t len,
+FC_WINO_BODY void N_(wino_output_run_body)(const T *restrict m, int64_t ms, int64_t len,
                                                T bias, int relu, T *restrict r0,
                                                T *restrict r1)
 {
@@ -118,7 +118,7 @@ FC_VEC_CLONES static void N_(wino_output_run)(const T *restrict m, int64_t ms, i
 
 /* dM = A dY A^T for `len` tiles of one output channel: dY rows r0, r1 (columns 2l, 2l+1,
  * zero past the output's edge); element xi of tile l goes to dm[xi*ms + l]. */
-FC_VEC_CLONES static void N_(wino_grad_output_run)(const T *restrict r0, const T *restrict r1,
+FC_WINO_BODY void N_(wino_grad_output_run_body)(const T *restrict r0, const T *restrict r1,
                                                     int64_t len, T *restrict dm, int64_t ms)
 {
     FC_NO_ALIAS
@@ -133,6 +133,46 @@ FC_VEC_CLONES static void N_(wino_grad_output_run)(const T *restrict r0, const T
             dm[(4 * i + 3) * ms + l] = -q[i][1];
         }
     }
+}
+
+/* Each transform in two builds: "wide" runs AVX-512 where the CPU has it, "narrow" stops
+ * at AVX2 (8 floats) with an SSE epilogue, which suits the short tile rows of small
+ * images (a 16-lane loop would leave them to scalar code); wino_wide() picks by length. */
+FC_VEC_WIDE static void N_(wino_deinterleave_wide)(const T *restrict src, int64_t w, int64_t pw, int64_t wq, T *restrict e, T *restrict o)
+{
+    N_(wino_deinterleave_body)(src, w, pw, wq, e, o);
+}
+FC_VEC_NARROW static void N_(wino_deinterleave_narrow)(const T *restrict src, int64_t w, int64_t pw, int64_t wq, T *restrict e, T *restrict o)
+{
+    N_(wino_deinterleave_body)(src, w, pw, wq, e, o);
+}
+FC_VEC_WIDE static void N_(wino_input_run_wide)(const T *restrict b, int64_t rs, int64_t ps, int64_t len, T *restrict v, int64_t vs)
+{
+    N_(wino_input_run_body)(b, rs, ps, len, v, vs);
+}
+FC_VEC_NARROW static void N_(wino_input_run_narrow)(const T *restrict b, int64_t rs, int64_t ps, int64_t len, T *restrict v, int64_t vs)
+{
+    N_(wino_input_run_body)(b, rs, ps, len, v, vs);
+}
+FC_VEC_WIDE static void N_(wino_output_run_wide)(const T *restrict m, int64_t ms, int64_t len, T bias, int relu, T *restrict r0, T *restrict r1)
+{
+    N_(wino_output_run_body)(m, ms, len, bias, relu, r0, r1);
+}
+FC_VEC_NARROW static void N_(wino_output_run_narrow)(const T *restrict m, int64_t ms, int64_t len, T bias, int relu, T *restrict r0, T *restrict r1)
+{
+    N_(wino_output_run_body)(m, ms, len, bias, relu, r0, r1);
+}
+FC_VEC_WIDE static void N_(wino_grad_output_run_wide)(const T *restrict r0, const T *restrict r1, int64_t len, T *restrict dm, int64_t ms)
+{
+    N_(wino_grad_output_run_body)(r0, r1, len, dm, ms);
+}
+FC_VEC_NARROW static void N_(wino_grad_output_run_narrow)(const T *restrict r0, const T *restrict r1, int64_t len, T *restrict dm, int64_t ms)
+{
+    N_(wino_grad_output_run_body)(r0, r1, len, dm, ms);
+}
+static inline int N_(wino_wide)(int64_t len)
+{
+    return len >= 64 / (int64_t)sizeof(T);
 }
 
 /* U = G g G^T of `count` 3x3 kernels g (row-major, 9 apart); element xi of kernel e goes
@@ -217,16 +257,17 @@ static void N_(wino_input_block)(const fc_conv2d_params *p, const fc_wino_geom *
                     memset(dst, 0, (size_t)(2 * wq) * sizeof(T));
                     continue;
                 }
-                N_(wino_deinterleave)(x + (img * C + c) * hw + sy * p->w, p->w, p->pad_w, wq,
-                                      dst, dst + wq);
+                (N_(wino_wide)(wq) ? N_(wino_deinterleave_wide) : N_(wino_deinterleave_narrow))(
+                    x + (img * C + c) * hw + sy * p->w, p->w, p->pad_w, wq, dst, dst + wq);
             }
         fc_wino_run r;
         while (t < tend) {
             t = fc_wino_next_run(g, t, t0, cnt, &r);
             const T *base = q + 2 * (r.ty - ty0) * 2 * wq + r.tx;
+            void (*run)(const T *, int64_t, int64_t, int64_t, T *, int64_t) =
+                N_(wino_wide)(r.len) ? N_(wino_input_run_wide) : N_(wino_input_run_narrow);
             for (int64_t c = 0; c < C; c++)
-                N_(wino_input_run)(base + c * plane, 2 * wq, wq, r.len, v + c * cs + r.off,
-                                   tb);
+                run(base + c * plane, 2 * wq, wq, r.len, v + c * cs + r.off, tb);
         }
     }
     for (int64_t c = 0; cols > cnt && c < C; c++)
@@ -248,7 +289,8 @@ static void N_(wino_output_block)(const fc_conv2d_params *p, const fc_wino_geom 
         const int inside = nrow == 2 && ncol == 2 * r.len; /* no clipping: write y */
         for (int64_t k = 0; k < K; k++) {
             T *dst = y + ((r.img * K + k) * p->oh + oy) * p->ow + ox;
-            N_(wino_output_run)(m + k * cs + r.off, tb, r.len, bias ? bias[k] : (T)0, relu,
+            (N_(wino_wide)(r.len) ? N_(wino_output_run_wide) : N_(wino_output_run_narrow))(
+                m + k * cs + r.off, tb, r.len, bias ? bias[k] : (T)0, relu,
                                 inside ? dst : rows, inside ? dst + p->ow : rows + 2 * tb);
             for (int64_t a = 0; !inside && a < nrow; a++)
                 memcpy(dst + a * p->ow, rows + a * 2 * tb, (size_t)ncol * sizeof(T));
@@ -276,7 +318,8 @@ static void N_(wino_grad_output_block)(const fc_conv2d_params *p, const fc_wino_
                 memcpy(row, src + a * p->ow, (size_t)n * sizeof(T));
                 memset(row + n, 0, (size_t)(2 * r.len - n) * sizeof(T));
             }
-            N_(wino_grad_output_run)(inside ? src : rows, inside ? src + p->ow : rows + 2 * tb,
+            (N_(wino_wide)(r.len) ? N_(wino_grad_output_run_wide)
+                                  : N_(wino_grad_output_run_narrow))(inside ? src : rows, inside ? src + p->ow : rows + 2 * tb,
                                      r.len, dm + k * cs + r.off, tb);
         }
     }
