@@ -33,7 +33,6 @@
 #define FC_VEC_WIDE
 #define FC_VEC_NARROW
 #endif
-#define FC_VEC_CLONES FC_VEC_WIDE
 /* a transform's loop, inlined into each build of it */
 #if defined(__GNUC__)
 #define FC_WINO_BODY static inline __attribute__((always_inline))

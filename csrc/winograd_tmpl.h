@@ -177,7 +177,7 @@ static inline int N_(wino_wide)(int64_t len)
 
 /* U = G g G^T of `count` 3x3 kernels g (row-major, 9 apart); element xi of kernel e goes
  * to u[xi*us + e]. */
-FC_VEC_CLONES static void N_(wino_weight_run)(const T *restrict g, int64_t count,
+FC_VEC_WIDE static void N_(wino_weight_run)(const T *restrict g, int64_t count,
                                                T *restrict u, int64_t us)
 {
     const T h = (T)0.5;
