@@ -69,8 +69,9 @@ int fc_conv2d_set_winograd(int enabled)
 
 int fc_winograd_applies(const fc_conv2d_params *p)
 {
-    return __atomic_load_n(&fc_wino_enabled, __ATOMIC_RELAXED) && p->kh == 3 && p->kw == 3 && p->stride_h == 1 && p->stride_w == 1 &&
-           p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 &&
+    return __atomic_load_n(&fc_wino_enabled, __ATOMIC_RELAXED) && p->kh == 3 && p->kw == 3 &&
+           p->stride_h == 1 && p->stride_w == 1 && p->dil_h == 1 && p->dil_w == 1 &&
+           p->groups == 1 &&
            p->c_in >= FC_WINO_MIN_CHANNELS && p->c_out >= FC_WINO_MIN_CHANNELS &&
            p->oh >= FC_WINO_MIN_OUT && p->ow >= FC_WINO_MIN_OUT &&
            /* 'same'-like padding only (larger pads only waste tiles on zeros) */
@@ -111,15 +112,18 @@ static int64_t fc_wino_chunks(int64_t nblk, int64_t part_bytes)
     return nch;
 }
 
-/* One run of consecutive tiles of a block: image, tile row, first tile column, count,
- * and the run's first column in the block. */
+/* One run of consecutive tiles of a block, along one tile row: image, tile row, first
+ * tile column, count, the run's first column in the block; and the outputs it covers:
+ * rows oy.. (nrow of 2), columns ox.. (ncol of 2*len), `inside` when none is clipped. */
 typedef struct {
     int64_t img, ty, tx, len, off;
+    int64_t oy, ox, nrow, ncol;
+    int inside;
 } fc_wino_run;
 
 /* Splits tiles [t0, t0 + cnt) into runs along tile rows; returns the next run's start. */
-static int64_t fc_wino_next_run(const fc_wino_geom *g, int64_t t, int64_t t0, int64_t cnt,
-                                fc_wino_run *r)
+static int64_t fc_wino_next_run(const fc_conv2d_params *p, const fc_wino_geom *g, int64_t t,
+                                int64_t t0, int64_t cnt, fc_wino_run *r)
 {
     const int64_t rem = t % g->tpi;
     r->img = t / g->tpi;
@@ -127,6 +131,11 @@ static int64_t fc_wino_next_run(const fc_wino_geom *g, int64_t t, int64_t t0, in
     r->tx = rem % g->tw;
     r->len = fc_min64(g->tw - r->tx, t0 + cnt - t);
     r->off = t - t0;
+    r->oy = 2 * r->ty;
+    r->ox = 2 * r->tx;
+    r->nrow = fc_min64(2, p->oh - r->oy);
+    r->ncol = fc_min64(2 * r->len, p->ow - r->ox);
+    r->inside = r->nrow == 2 && r->ncol == 2 * r->len;
     return t + r->len;
 }
 

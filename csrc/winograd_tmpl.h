@@ -138,35 +138,48 @@ FC_WINO_BODY void N_(wino_grad_output_run_body)(const T *restrict r0, const T *r
 /* Each transform in two builds: "wide" runs AVX-512 where the CPU has it, "narrow" stops
  * at AVX2 (8 floats) with an SSE epilogue, which suits the short tile rows of small
  * images (a 16-lane loop would leave them to scalar code); wino_wide() picks by length. */
-FC_VEC_WIDE static void N_(wino_deinterleave_wide)(const T *restrict src, int64_t w, int64_t pw, int64_t wq, T *restrict e, T *restrict o)
+FC_VEC_WIDE static void N_(wino_deinterleave_wide)(const T *restrict src, int64_t w, int64_t pw,
+                                                   int64_t wq, T *restrict e, T *restrict o)
 {
     N_(wino_deinterleave_body)(src, w, pw, wq, e, o);
 }
-FC_VEC_NARROW static void N_(wino_deinterleave_narrow)(const T *restrict src, int64_t w, int64_t pw, int64_t wq, T *restrict e, T *restrict o)
+FC_VEC_NARROW static void N_(wino_deinterleave_narrow)(const T *restrict src, int64_t w,
+                                                       int64_t pw, int64_t wq, T *restrict e,
+                                                       T *restrict o)
 {
     N_(wino_deinterleave_body)(src, w, pw, wq, e, o);
 }
-FC_VEC_WIDE static void N_(wino_input_run_wide)(const T *restrict b, int64_t rs, int64_t ps, int64_t len, T *restrict v, int64_t vs)
+FC_VEC_WIDE static void N_(wino_input_run_wide)(const T *restrict b, int64_t rs, int64_t ps,
+                                                int64_t len, T *restrict v, int64_t vs)
 {
     N_(wino_input_run_body)(b, rs, ps, len, v, vs);
 }
-FC_VEC_NARROW static void N_(wino_input_run_narrow)(const T *restrict b, int64_t rs, int64_t ps, int64_t len, T *restrict v, int64_t vs)
+FC_VEC_NARROW static void N_(wino_input_run_narrow)(const T *restrict b, int64_t rs, int64_t ps,
+                                                    int64_t len, T *restrict v, int64_t vs)
 {
     N_(wino_input_run_body)(b, rs, ps, len, v, vs);
 }
-FC_VEC_WIDE static void N_(wino_output_run_wide)(const T *restrict m, int64_t ms, int64_t len, T bias, int relu, T *restrict r0, T *restrict r1)
+FC_VEC_WIDE static void N_(wino_output_run_wide)(const T *restrict m, int64_t ms, int64_t len,
+                                                 T bias, int relu, T *restrict r0,
+                                                 T *restrict r1)
 {
     N_(wino_output_run_body)(m, ms, len, bias, relu, r0, r1);
 }
-FC_VEC_NARROW static void N_(wino_output_run_narrow)(const T *restrict m, int64_t ms, int64_t len, T bias, int relu, T *restrict r0, T *restrict r1)
+FC_VEC_NARROW static void N_(wino_output_run_narrow)(const T *restrict m, int64_t ms,
+                                                     int64_t len, T bias, int relu,
+                                                     T *restrict r0, T *restrict r1)
 {
     N_(wino_output_run_body)(m, ms, len, bias, relu, r0, r1);
 }
-FC_VEC_WIDE static void N_(wino_grad_output_run_wide)(const T *restrict r0, const T *restrict r1, int64_t len, T *restrict dm, int64_t ms)
+FC_VEC_WIDE static void N_(wino_grad_output_run_wide)(const T *restrict r0,
+                                                      const T *restrict r1, int64_t len,
+                                                      T *restrict dm, int64_t ms)
 {
     N_(wino_grad_output_run_body)(r0, r1, len, dm, ms);
 }
-FC_VEC_NARROW static void N_(wino_grad_output_run_narrow)(const T *restrict r0, const T *restrict r1, int64_t len, T *restrict dm, int64_t ms)
+FC_VEC_NARROW static void N_(wino_grad_output_run_narrow)(const T *restrict r0,
+                                                          const T *restrict r1, int64_t len,
+                                                          T *restrict dm, int64_t ms)
 {
     N_(wino_grad_output_run_body)(r0, r1, len, dm, ms);
 }
@@ -177,8 +190,8 @@ static inline int N_(wino_wide)(int64_t len)
 
 /* U = G g G^T of `count` 3x3 kernels g (row-major, 9 apart); element xi of kernel e goes
  * to u[xi*us + e]. */
-FC_VEC_WIDE static void N_(wino_weight_run)(const T *restrict g, int64_t count,
-                                               T *restrict u, int64_t us)
+FC_VEC_WIDE static void N_(wino_weight_run)(const T *restrict g, int64_t count, T *restrict u,
+                                            int64_t us)
 {
     const T h = (T)0.5;
     FC_NO_ALIAS
@@ -262,7 +275,7 @@ static void N_(wino_input_block)(const fc_conv2d_params *p, const fc_wino_geom *
             }
         fc_wino_run r;
         while (t < tend) {
-            t = fc_wino_next_run(g, t, t0, cnt, &r);
+            t = fc_wino_next_run(p, g, t, t0, cnt, &r);
             const T *base = q + 2 * (r.ty - ty0) * 2 * wq + r.tx;
             void (*run)(const T *, int64_t, int64_t, int64_t, T *, int64_t) =
                 N_(wino_wide)(r.len) ? N_(wino_input_run_wide) : N_(wino_input_run_narrow);
@@ -275,7 +288,8 @@ static void N_(wino_input_block)(const fc_conv2d_params *p, const fc_wino_geom *
             memset(v + c * cs + xi * tb + cnt, 0, (size_t)(cols - cnt) * sizeof(T));
 }
 
-/* y of tiles [t0, t0 + cnt) from M[K][16][tb] (channel stride wino_cstride) (+ bias, ReLU); rows holds 4*tb values. */
+/* y of tiles [t0, t0 + cnt) from M[K][16][tb] (channel stride wino_cstride), + bias,
+ * ReLU; `rows` (4*tb values) takes the runs whose outputs are clipped at an edge. */
 static void N_(wino_output_block)(const fc_conv2d_params *p, const fc_wino_geom *g,
                                   const T *m, int64_t t0, int64_t cnt, int64_t tb,
                                   const T *bias, int relu, T *y, T *rows)
@@ -283,22 +297,20 @@ static void N_(wino_output_block)(const fc_conv2d_params *p, const fc_wino_geom 
     const int64_t K = p->c_out, cs = N_(wino_cstride)(tb);
     fc_wino_run r;
     for (int64_t t = t0; t < t0 + cnt;) {
-        t = fc_wino_next_run(g, t, t0, cnt, &r);
-        const int64_t oy = 2 * r.ty, ox = 2 * r.tx;
-        const int64_t nrow = fc_min64(2, p->oh - oy), ncol = fc_min64(2 * r.len, p->ow - ox);
-        const int inside = nrow == 2 && ncol == 2 * r.len; /* no clipping: write y */
+        t = fc_wino_next_run(p, g, t, t0, cnt, &r);
         for (int64_t k = 0; k < K; k++) {
-            T *dst = y + ((r.img * K + k) * p->oh + oy) * p->ow + ox;
+            T *dst = y + ((r.img * K + k) * p->oh + r.oy) * p->ow + r.ox;
             (N_(wino_wide)(r.len) ? N_(wino_output_run_wide) : N_(wino_output_run_narrow))(
                 m + k * cs + r.off, tb, r.len, bias ? bias[k] : (T)0, relu,
-                                inside ? dst : rows, inside ? dst + p->ow : rows + 2 * tb);
-            for (int64_t a = 0; !inside && a < nrow; a++)
-                memcpy(dst + a * p->ow, rows + a * 2 * tb, (size_t)ncol * sizeof(T));
+                r.inside ? dst : rows, r.inside ? dst + p->ow : rows + 2 * tb);
+            for (int64_t a = 0; !r.inside && a < r.nrow; a++)
+                memcpy(dst + a * p->ow, rows + a * 2 * tb, (size_t)r.ncol * sizeof(T));
         }
     }
 }
 
-/* dM[K][16][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) from dy; rows holds 4*tb values. */
+/* dM[K][16][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) from dy; `rows`
+ * (4*tb values) takes the runs that reach past an edge, zero-padded. */
 static void N_(wino_grad_output_block)(const fc_conv2d_params *p, const fc_wino_geom *g,
                                        const T *dy, int64_t t0, int64_t cnt, int64_t tb,
                                        T *dm, T *rows)
@@ -306,21 +318,19 @@ static void N_(wino_grad_output_block)(const fc_conv2d_params *p, const fc_wino_
     const int64_t K = p->c_out, cs = N_(wino_cstride)(tb);
     fc_wino_run r;
     for (int64_t t = t0; t < t0 + cnt;) {
-        t = fc_wino_next_run(g, t, t0, cnt, &r);
-        const int64_t oy = 2 * r.ty, ox = 2 * r.tx;
-        const int64_t nrow = fc_min64(2, p->oh - oy), ncol = fc_min64(2 * r.len, p->ow - ox);
-        const int inside = nrow == 2 && ncol == 2 * r.len; /* no clipping: read dy */
+        t = fc_wino_next_run(p, g, t, t0, cnt, &r);
         for (int64_t k = 0; k < K; k++) {
-            const T *src = dy + ((r.img * K + k) * p->oh + oy) * p->ow + ox;
-            for (int64_t a = 0; !inside && a < 2; a++) { /* zero past the edges */
+            const T *src = dy + ((r.img * K + k) * p->oh + r.oy) * p->ow + r.ox;
+            for (int64_t a = 0; !r.inside && a < 2; a++) { /* zero past the edges */
                 T *row = rows + a * 2 * tb;
-                const int64_t n = a < nrow ? ncol : 0;
+                const int64_t n = a < r.nrow ? r.ncol : 0;
                 memcpy(row, src + a * p->ow, (size_t)n * sizeof(T));
                 memset(row + n, 0, (size_t)(2 * r.len - n) * sizeof(T));
             }
             (N_(wino_wide)(r.len) ? N_(wino_grad_output_run_wide)
-                                  : N_(wino_grad_output_run_narrow))(inside ? src : rows, inside ? src + p->ow : rows + 2 * tb,
-                                     r.len, dm + k * cs + r.off, tb);
+                                  : N_(wino_grad_output_run_narrow))(
+                r.inside ? src : rows, r.inside ? src + p->ow : rows + 2 * tb, r.len,
+                dm + k * cs + r.off, tb);
         }
     }
 }
@@ -349,6 +359,32 @@ static void N_(wino_pack_rows)(const OPD *op, int64_t x0, int64_t xn, int64_t k0
     }
 }
 
+/* One thread's scratch in a Winograd pass: V, M (or dM), GEMM work, clipped-run rows and
+ * deinterleaved input rows, each cache-line aligned. */
+typedef struct {
+    T *v, *m, *work, *rows, *q;
+} N_(wino_bufs);
+
+/* Elements of one thread's scratch (work_n: the GEMM's); with base, carves it up. */
+static int64_t N_(wino_thread_scratch)(const fc_conv2d_params *p, const fc_wino_geom *g,
+                                       int64_t tb, int64_t work_n, T *base, N_(wino_bufs) *b)
+{
+    const int64_t cs = N_(wino_cstride)(tb);
+    const int64_t n[5] = {fc_pad_elems(p->c_in * cs, sizeof(T)),
+                          fc_pad_elems(p->c_out * cs, sizeof(T)), work_n,
+                          fc_pad_elems(4 * tb, sizeof(T)),
+                          fc_pad_elems(p->c_in * N_(wino_qrows)(g, tb) * 2 * (g->tw + 1),
+                                       sizeof(T))};
+    if (b) {
+        b->v = base;
+        b->m = b->v + n[0];
+        b->work = b->m + n[1];
+        b->rows = b->work + n[2];
+        b->q = b->rows + n[3];
+    }
+    return n[0] + n[1] + n[2] + n[3] + n[4];
+}
+
 static int64_t N_(wino_threads)(const fc_conv2d_params *p, int nthreads, int64_t tasks)
 {
     int64_t nt = nthreads < 1 ? 1 : nthreads;
@@ -371,11 +407,8 @@ int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, c
 
     const int64_t usz = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, K, C), sizeof(T));
     const int64_t uraw = fc_pad_elems(16 * K * C, sizeof(T));
-    const int64_t cs = N_(wino_cstride)(tb);
-    const int64_t q_n = fc_pad_elems(C * N_(wino_qrows)(&g, tb) * 2 * (g.tw + 1), sizeof(T));
-    const int64_t v_n = fc_pad_elems(C * cs, sizeof(T)), m_n = fc_pad_elems(K * cs, sizeof(T));
-    const int64_t work_n = N_(fc_gemm_work_size)(kr, tb), rows_n = fc_pad_elems(4 * tb, sizeof(T));
-    const int64_t per_thread = v_n + m_n + work_n + rows_n + q_n;
+    const int64_t cs = N_(wino_cstride)(tb), work_n = N_(fc_gemm_work_size)(kr, tb);
+    const int64_t per_thread = N_(wino_thread_scratch)(p, &g, tb, work_n, NULL, NULL);
     T *scratch = (T *)fc_scratch_get((16 * usz + uraw + nt * per_thread) * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
@@ -384,8 +417,8 @@ int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, c
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
-        T *v = thr + tid * per_thread, *m = v + v_n, *work = m + m_n, *rows = work + work_n;
-        T *q = rows + rows_n;
+        N_(wino_bufs) bf;
+        N_(wino_thread_scratch)(p, &g, tb, work_n, thr + tid * per_thread, &bf);
         int64_t lo, hi;
         fc_split(K * C, tid, nthr, &lo, &hi);
         N_(wino_weight_run)(w + lo * 9, hi - lo, u + lo, K * C); /* u[xi][k][c] */
@@ -400,14 +433,14 @@ int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, c
         for (int64_t b = 0; b < nblk; b++) {
             const int64_t t0 = b * tb, cnt = fc_min64(tb, g.tiles - t0);
             const int64_t cols = fc_round_up(cnt, kr->nr);
-            N_(wino_input_block)(p, &g, x, t0, cnt, tb, cols, q, v);
+            N_(wino_input_block)(p, &g, x, t0, cnt, tb, cols, bf.q, bf.v);
             for (int64_t xi = 0; xi < 16; xi++) {
                 OPD A = {.packed = upack + xi * usz};
-                OPD B = {.ptr = v + xi * tb, .rs = cs, .rows = N_(wino_rows)};
-                N_(fc_gemm_serial)(kr, K, cols, C, (T)1, &A, &B, (T)0, m + xi * tb, cs,
-                                   NULL, 0, work);
+                OPD B = {.ptr = bf.v + xi * tb, .rs = cs, .rows = N_(wino_rows)};
+                N_(fc_gemm_serial)(kr, K, cols, C, (T)1, &A, &B, (T)0, bf.m + xi * tb, cs,
+                                   NULL, 0, bf.work);
             }
-            N_(wino_output_block)(p, &g, m, t0, cnt, tb, bias, relu, y, rows);
+            N_(wino_output_block)(p, &g, bf.m, t0, cnt, tb, bias, relu, y, bf.rows);
         }
     }
     fc_scratch_put(scratch);
@@ -428,11 +461,8 @@ int N_(fc_winograd_backward_weight)(const fc_conv2d_params *p, const T *x, const
     const int64_t nch = fc_wino_chunks(nblk, part * (int64_t)sizeof(T));
     const int64_t nt = N_(wino_threads)(p, nthreads, nch);
 
-    const int64_t cs = N_(wino_cstride)(tb);
-    const int64_t q_n = fc_pad_elems(C * N_(wino_qrows)(&g, tb) * 2 * (g.tw + 1), sizeof(T));
-    const int64_t v_n = fc_pad_elems(C * cs, sizeof(T)), m_n = fc_pad_elems(K * cs, sizeof(T));
-    const int64_t work_n = N_(fc_gemm_work_size)(kr, C), rows_n = fc_pad_elems(4 * tb, sizeof(T));
-    const int64_t per_thread = v_n + m_n + work_n + rows_n + q_n;
+    const int64_t cs = N_(wino_cstride)(tb), work_n = N_(fc_gemm_work_size)(kr, C);
+    const int64_t per_thread = N_(wino_thread_scratch)(p, &g, tb, work_n, NULL, NULL);
     T *scratch = (T *)fc_scratch_get((nch * part + nt * per_thread) * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
@@ -441,8 +471,8 @@ int N_(fc_winograd_backward_weight)(const fc_conv2d_params *p, const T *x, const
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
-        T *v = thr + tid * per_thread, *dm = v + v_n, *work = dm + m_n, *rows = work + work_n;
-        T *q = rows + rows_n;
+        N_(wino_bufs) bf;
+        N_(wino_thread_scratch)(p, &g, tb, work_n, thr + tid * per_thread, &bf);
         /* chunk ch: dU partial over its blocks, each block's 16 GEMMs added in order */
 #pragma omp for schedule(dynamic, 1)
         for (int64_t ch = 0; ch < nch; ch++) {
@@ -450,13 +480,13 @@ int N_(fc_winograd_backward_weight)(const fc_conv2d_params *p, const T *x, const
             fc_split(nblk, ch, nch, &b0, &b1);
             for (int64_t b = b0; b < b1; b++) {
                 const int64_t t0 = b * tb, cnt = fc_min64(tb, g.tiles - t0);
-                N_(wino_input_block)(p, &g, x, t0, cnt, tb, cnt, q, v);
-                N_(wino_grad_output_block)(p, &g, dy, t0, cnt, tb, dm, rows);
+                N_(wino_input_block)(p, &g, x, t0, cnt, tb, cnt, bf.q, bf.v);
+                N_(wino_grad_output_block)(p, &g, dy, t0, cnt, tb, bf.m, bf.rows);
                 for (int64_t xi = 0; xi < 16; xi++) {
-                    OPD A = {.pack = N_(wino_pack_rows), .ptr = dm + xi * tb, .rs = cs};
-                    OPD B = {.pack = N_(wino_pack_rows), .ptr = v + xi * tb, .rs = cs};
+                    OPD A = {.pack = N_(wino_pack_rows), .ptr = bf.m + xi * tb, .rs = cs};
+                    OPD B = {.pack = N_(wino_pack_rows), .ptr = bf.v + xi * tb, .rs = cs};
                     N_(fc_gemm_serial)(kr, K, C, cnt, (T)1, &A, &B, b == b0 ? (T)0 : (T)1,
-                                       parts + ch * part + xi * K * C, C, NULL, 0, work);
+                                       parts + ch * part + xi * K * C, C, NULL, 0, bf.work);
                 }
             }
         }
