@@ -50,9 +50,14 @@
 #define FC_NO_ALIAS
 #endif
 
-/* Channels and output size below which direct implicit GEMM wins (measured). */
-#define FC_WINO_MIN_CHANNELS 16
-#define FC_WINO_MIN_OUT 4
+/* Where Winograd beats implicit GEMM (measured, forward and both gradients, 1 and 2
+ * threads): at least 32 input and output channels (below, the 16 GEMMs are too small
+ * for the transforms' cost), at most 256 together (above, a block holds too few tiles
+ * to repay streaming the transformed weights from L3 for each block), outputs of 8x8 or
+ * more (smaller planes leave the transforms' loops too short). */
+#define FC_WINO_MIN_CHANNELS 32
+#define FC_WINO_MAX_CHANNELS_SUM 256
+#define FC_WINO_MIN_OUT 8
 /* Bytes of a block's V and M together (the L2 share they may take). */
 #define FC_WINO_BLOCK_BYTES ((int64_t)1 << 20)
 /* Most weight-gradient chunks (each holds a 16 x C_out x C_in partial). */
@@ -73,6 +78,7 @@ int fc_winograd_applies(const fc_conv2d_params *p)
            p->stride_h == 1 && p->stride_w == 1 && p->dil_h == 1 && p->dil_w == 1 &&
            p->groups == 1 &&
            p->c_in >= FC_WINO_MIN_CHANNELS && p->c_out >= FC_WINO_MIN_CHANNELS &&
+           p->c_in + p->c_out <= FC_WINO_MAX_CHANNELS_SUM &&
            p->oh >= FC_WINO_MIN_OUT && p->ow >= FC_WINO_MIN_OUT &&
            /* 'same'-like padding only (larger pads only waste tiles on zeros) */
            p->pad_h >= 0 && p->pad_h <= 2 && p->pad_w >= 0 && p->pad_w <= 2 &&

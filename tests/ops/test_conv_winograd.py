@@ -20,12 +20,12 @@ from .test_conv import (Geom, _make, assert_close, ref_backward_data, ref_backwa
 
 # (n, c_in, c_out, h, w, (kh, kw), stride, padding, dilation, groups)
 CASES = [
-    (2, 16, 16, 8, 8, (3, 3), 1, 1, 1, 1),
-    (3, 17, 19, 9, 7, (3, 3), 1, 1, 1, 1),          # odd sizes and channel counts
-    (2, 24, 20, 13, 6, (3, 3), 1, 0, 1, 1),         # no padding: data gradient pads 2
-    (2, 32, 16, 11, 13, (3, 3), 1, 2, 1, 1),        # padding 2: data gradient pads 0
-    (1, 16, 33, 10, 12, (3, 3), 1, (1, 0), 1, 1),   # different paddings per axis
-    (2, 20, 18, 9, 10, (3, 3), 1, "same", 1, 1),
+    (2, 32, 32, 8, 8, (3, 3), 1, 1, 1, 1),
+    (3, 33, 37, 9, 11, (3, 3), 1, 1, 1, 1),         # odd sizes and channel counts
+    (2, 40, 36, 13, 10, (3, 3), 1, 0, 1, 1),        # no padding: data gradient pads 2
+    (2, 48, 32, 11, 13, (3, 3), 1, 2, 1, 1),        # padding 2: data gradient pads 0
+    (1, 32, 65, 10, 12, (3, 3), 1, (1, 0), 1, 1),   # different paddings per axis
+    (2, 36, 34, 9, 10, (3, 3), 1, "same", 1, 1),
     (4, 48, 40, 30, 29, (3, 3), 1, 1, 1, 1),        # several blocks and chunks
 ]
 IDS = ["-".join(str(v) for v in c) for c in CASES]
@@ -84,15 +84,17 @@ def test_winograd_dispatch_rule():
         geom = (2, ci, h, h, co, k, k, oh, oh, stride, stride, pad, pad, dil, dil, groups)
         return _cpu.conv2d_uses_winograd(geom, "forward")
 
-    assert uses(16, 16, 8)
-    assert not uses(8, 16, 8)          # too few input channels
-    assert not uses(16, 8, 8)          # too few output channels
-    assert not uses(16, 16, 8, stride=2)
-    assert not uses(16, 16, 8, dil=2)
-    assert not uses(16, 16, 8, groups=2)
-    assert not uses(16, 16, 8, k=5, pad=2)
-    assert not uses(16, 16, 2)         # output below 4x4
-    assert not uses(16, 16, 8, pad=3)  # only 'same'-like padding
+    assert uses(32, 32, 8)
+    assert uses(128, 128, 16)
+    assert not uses(16, 32, 8)         # too few input channels
+    assert not uses(32, 16, 8)         # too few output channels
+    assert not uses(128, 160, 8)       # too many channels for a block of tiles
+    assert not uses(32, 32, 8, stride=2)
+    assert not uses(32, 32, 8, dil=2)
+    assert not uses(32, 32, 8, groups=2)
+    assert not uses(32, 32, 8, k=5, pad=2)
+    assert not uses(32, 32, 6)         # output below 8x8
+    assert not uses(32, 32, 8, pad=3)  # only 'same'-like padding
     with pytest.raises(ValueError, match="pass_"):
         _cpu.conv2d_uses_winograd((2, 16, 8, 8, 16, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1), "fwd")
 
