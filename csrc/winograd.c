@@ -109,10 +109,11 @@ static int64_t fc_wino_block(int64_t nr, int64_t cin, int64_t cout, int64_t elem
     return tb < nr ? nr : tb;
 }
 
-/* Fixed chunk count of a weight gradient over nblk blocks (shapes only, never threads). */
+/* Fixed chunk count of a weight gradient over nblk blocks (shapes only, never threads):
+ * at least 4 blocks per chunk beyond two chunks, since every chunk's partial is summed. */
 static int64_t fc_wino_chunks(int64_t nblk, int64_t part_bytes)
 {
-    int64_t nch = fc_min64(nblk, FC_WINO_MAX_CHUNKS);
+    int64_t nch = fc_min64(fc_min64(nblk, FC_WINO_MAX_CHUNKS), fc_max64(2, nblk / 4));
     while (nch > 1 && nch * part_bytes > FC_WINO_MAX_PART_BYTES)
         nch--;
     return nch;
