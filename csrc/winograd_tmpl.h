@@ -30,15 +30,18 @@ FC_WINO_BODY void N_(wino_deinterleave_body)(const T *restrict src, int64_t w, i
     /* s in [lo, hi): both columns inside */
     const int64_t lo = fc_min64((pw + 1) / 2, wq);
     const int64_t hi = fc_max64(lo, fc_min64(wq, (w + pw) / 2));
-    for (int64_t s = 0; s < wq; s++) { /* the edges, checked */
-        if (s == lo)
-            s = hi;
-        if (s >= wq)
-            break;
-        const int64_t ce = 2 * s - pw, co = ce + 1;
-        e[s] = ce >= 0 && ce < w ? src[ce] : (T)0;
-        o[s] = co >= 0 && co < w ? src[co] : (T)0;
-    }
+/* one column pair at an edge, bounds-checked */
+#define FC_WINO_EDGE(s)                                                                      \
+    do {                                                                                     \
+        const int64_t ce = 2 * (s) - pw, co = ce + 1;                                        \
+        e[s] = ce >= 0 && ce < w ? src[ce] : (T)0;                                           \
+        o[s] = co >= 0 && co < w ? src[co] : (T)0;                                           \
+    } while (0)
+    for (int64_t s = 0; s < lo; s++)
+        FC_WINO_EDGE(s);
+    for (int64_t s = hi; s < wq; s++)
+        FC_WINO_EDGE(s);
+#undef FC_WINO_EDGE
     FC_NO_ALIAS
     for (int64_t s = lo; s < hi; s++) {
         e[s] = src[2 * s - pw];
