@@ -493,19 +493,19 @@ int N_(fc_winograd_backward_weight)(const fc_conv2d_params *p, const T *x, const
                 }
             }
         }
-        /* dw[k][c] = G^T (sum of the chunks' dU, in chunk order) G */
+        /* dU = the chunks' partials summed in chunk order (into chunk 0's) */
         int64_t lo, hi;
-        fc_split(K * C, tid, nthr, &lo, &hi);
-        for (int64_t e = lo; e < hi; e++) {
-            T du[16];
-            for (int64_t xi = 0; xi < 16; xi++) {
-                T s = parts[xi * K * C + e];
-                for (int64_t ch = 1; ch < nch; ch++)
-                    s = s + parts[ch * part + xi * K * C + e];
-                du[xi] = s;
-            }
-            N_(wino_weight_grad)(du, 1, dw + e * 9);
+        fc_split(16 * K * C, tid, nthr, &lo, &hi);
+        for (int64_t ch = 1; ch < nch; ch++) {
+            const T *src = parts + ch * part;
+            for (int64_t e = lo; e < hi; e++)
+                parts[e] = parts[e] + src[e];
         }
+#pragma omp barrier
+        /* dw[k][c] = G^T dU G */
+        fc_split(K * C, tid, nthr, &lo, &hi);
+        for (int64_t e = lo; e < hi; e++)
+            N_(wino_weight_grad)(parts + e, K * C, dw + e * 9);
     }
     fc_scratch_put(scratch);
     return FC_OK;
