@@ -133,6 +133,24 @@ void fc_max_pool2d_backward_f32(const fc_pool2d_params *p, const float *dy,
 void fc_max_pool2d_backward_f64(const fc_pool2d_params *p, const double *dy,
                                 const int64_t *idx, double *dx, int nthreads);
 
+/*
+ * 2x2 windows, stride 2, no padding or dilation, floor mode (oh = h / 2, ow = w / 2):
+ * y as fc_max_pool2d_forward, pos = each winner's place in its window (row * 2 + col,
+ * 0..3) instead of a flat index. The backward writes all of dx: (y > 0 ? dy : 0) + 0 at
+ * each winner (the ReLU mask of the pooled output), +0 elsewhere; a pos above 3 routes
+ * nowhere. Bit-identical to relu_backward(dy, y) then fc_max_pool2d_backward.
+ */
+void fc_max_pool2x2_forward_f32(const fc_pool2d_params *p, const float *x, float *y,
+                                uint8_t *pos, int nthreads);
+void fc_max_pool2x2_forward_f64(const fc_pool2d_params *p, const double *x, double *y,
+                                uint8_t *pos, int nthreads);
+void fc_max_pool2x2_relu_backward_f32(const fc_pool2d_params *p, const float *dy,
+                                      const float *y, const uint8_t *pos, float *dx,
+                                      int nthreads);
+void fc_max_pool2x2_relu_backward_f64(const fc_pool2d_params *p, const double *dy,
+                                      const double *y, const uint8_t *pos, double *dx,
+                                      int nthreads);
+
 /* ---------------------------------------------------------------- relu */
 
 /* y = max(x, 0) (NaN stays NaN); y may alias x. */
@@ -144,6 +162,16 @@ void fc_relu_backward_f32(int64_t size, const float *dy, const float *y, float *
                           int nthreads);
 void fc_relu_backward_f64(int64_t size, const double *dy, const double *y, double *dx,
                           int nthreads);
+
+/* ---------------------------------------------------------------- optimizers */
+
+/* SGD step of one parameter p (size elements) with gradient g: with a momentum buffer
+ * buf, buf = g on the first step (first != 0) else buf * momentum + g, then
+ * p -= buf * lr; with buf NULL, p -= g * lr. Each operation rounded to the type. */
+void fc_sgd_update_f32(int64_t size, float *p, const float *g, float *buf, float lr,
+                       float momentum, int first);
+void fc_sgd_update_f64(int64_t size, double *p, const double *g, double *buf, double lr,
+                       double momentum, int first);
 
 #ifdef __cplusplus
 }

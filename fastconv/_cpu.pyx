@@ -5,7 +5,7 @@ Argument validation with readable messages lives in fastconv.ops; this module on
 guards the C code against buffers of the wrong dtype, layout or size (a private API
 misused must raise, never crash). Outputs are allocated by the caller (fastconv.ops).
 """
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
 cimport numpy as cnp
 import operator
 
@@ -72,6 +72,17 @@ cdef extern from "fastconv.h" nogil:
     void fc_max_pool2d_backward_f64(const fc_pool2d_params *p, const double *dy,
                                     const int64_t *idx, double *dx, int nthreads)
 
+    void fc_max_pool2x2_forward_f32(const fc_pool2d_params *p, const float *x, float *y,
+                                    uint8_t *pos, int nthreads)
+    void fc_max_pool2x2_forward_f64(const fc_pool2d_params *p, const double *x, double *y,
+                                    uint8_t *pos, int nthreads)
+    void fc_max_pool2x2_relu_backward_f32(const fc_pool2d_params *p, const float *dy,
+                                          const float *y, const uint8_t *pos, float *dx,
+                                          int nthreads)
+    void fc_max_pool2x2_relu_backward_f64(const fc_pool2d_params *p, const double *dy,
+                                          const double *y, const uint8_t *pos, double *dx,
+                                          int nthreads)
+
     void fc_relu_forward_f32(int64_t size, const float *x, float *y, int nthreads)
     void fc_relu_forward_f64(int64_t size, const double *x, double *y, int nthreads)
     void fc_relu_backward_f32(int64_t size, const float *dy, const float *y, float *dx,
@@ -79,6 +90,10 @@ cdef extern from "fastconv.h" nogil:
     void fc_relu_backward_f64(int64_t size, const double *dy, const double *y, double *dx,
                               int nthreads)
 
+    void fc_sgd_update_f32(int64_t size, float *p, const float *g, float *buf, float lr,
+                           float momentum, int first)
+    void fc_sgd_update_f64(int64_t size, double *p, const double *g, double *buf,
+                           double lr, double momentum, int first)
 
 # ------------------------------------------------------------------ buffer guards
 
@@ -396,6 +411,71 @@ def max_pool2d_backward(tuple geom, cnp.ndarray dy not None, cnp.ndarray indices
     return dx
 
 
+cdef fc_pool2d_params _pool2x2_params(tuple geom) except *:
+    """_pool_params, also checking the 2x2, stride 2, unpadded, floor-mode geometry."""
+    cdef fc_pool2d_params p = _pool_params(geom)
+    if (p.kh != 2 or p.kw != 2 or p.stride_h != 2 or p.stride_w != 2 or p.pad_h != 0
+            or p.pad_w != 0 or p.dil_h != 1 or p.dil_w != 1 or p.oh != p.h // 2
+            or p.ow != p.w // 2):
+        raise ValueError("fastconv._cpu: not a 2x2 stride-2 pool geometry %r" % (geom,))
+    return p
+
+
+cdef uint8_t *_positions(cnp.ndarray pos, int64_t size, bint write) except NULL:
+    """Data pointer of a C-contiguous uint8 array of `size` window positions."""
+    if cnp.PyArray_TYPE(pos) != cnp.NPY_UINT8 or not cnp.PyArray_IS_C_CONTIGUOUS(pos) \
+            or cnp.PyArray_SIZE(pos) != size:
+        raise ValueError("fastconv._cpu: positions must be a C-contiguous uint8 array like y")
+    if write:
+        _writable(pos, "positions")
+    return <uint8_t*> cnp.PyArray_DATA(pos)
+
+
+def max_pool2x2_forward(tuple geom, cnp.ndarray x not None, cnp.ndarray y not None,
+                        cnp.ndarray positions not None, int nthreads=1):
+    """2x2 stride-2 max pool: y = window maxima, positions = winners' places (0..3)."""
+    cdef fc_pool2d_params p = _pool2x2_params(geom)
+    cdef int code = _dtype_code(x)
+    _writable(y, "y")
+    cdef void *px = _buf(x, code, p.n * p.c * p.h * p.w, "x")
+    cdef void *py = _buf(y, code, p.n * p.c * p.oh * p.ow, "y")
+    cdef uint8_t *pp = _positions(positions, p.n * p.c * p.oh * p.ow, True)
+    cdef int nt = _threads(nthreads)
+    if p.n == 0:
+        return y
+    with nogil:
+        if code == 0:
+            fc_max_pool2x2_forward_f32(&p, <const float*> px, <float*> py, pp, nt)
+        else:
+            fc_max_pool2x2_forward_f64(&p, <const double*> px, <double*> py, pp, nt)
+    return y
+
+
+def max_pool2x2_relu_backward(tuple geom, cnp.ndarray dy not None, cnp.ndarray y not None,
+                              cnp.ndarray positions not None, cnp.ndarray dx not None,
+                              int nthreads=1):
+    """dx = (y > 0 ? dy : 0) at each window's winner, 0 elsewhere; writes all of dx."""
+    cdef fc_pool2d_params p = _pool2x2_params(geom)
+    cdef int code = _dtype_code(dy)
+    cdef int64_t out = p.n * p.c * p.oh * p.ow
+    _writable(dx, "dx")
+    cdef void *pdy = _buf(dy, code, out, "grad_output")
+    cdef void *py = _buf(y, code, out, "output")
+    cdef void *pdx = _buf(dx, code, p.n * p.c * p.h * p.w, "dx")
+    cdef const uint8_t *pp = _positions(positions, out, False)
+    cdef int nt = _threads(nthreads)
+    if p.n == 0:
+        return dx
+    with nogil:
+        if code == 0:
+            fc_max_pool2x2_relu_backward_f32(&p, <const float*> pdy, <const float*> py, pp,
+                                             <float*> pdx, nt)
+        else:
+            fc_max_pool2x2_relu_backward_f64(&p, <const double*> pdy, <const double*> py,
+                                             pp, <double*> pdx, nt)
+    return dx
+
+
 # ------------------------------------------------------------------ relu
 
 def relu_forward(cnp.ndarray x not None, cnp.ndarray y not None, int nthreads=1):
@@ -435,3 +515,28 @@ def relu_backward(cnp.ndarray dy not None, cnp.ndarray y not None, cnp.ndarray d
             fc_relu_backward_f64(size, <const double*> pdy, <const double*> py,
                                  <double*> pdx, nt)
     return dx
+
+
+# ------------------------------------------------------------------ optimizers
+
+def sgd_update(cnp.ndarray p not None, cnp.ndarray g not None, object buf, double lr,
+               double momentum, bint first):
+    """One SGD step of parameter p in place (see fc_sgd_update); buf None: no momentum."""
+    cdef int code = _dtype_code(p)
+    cdef int64_t size = cnp.PyArray_SIZE(p)
+    _writable(p, "p")
+    cdef void *pp = _buf(p, code, size, "p")
+    cdef void *pg = _buf(g, code, size, "g")
+    cdef void *pb = NULL
+    if buf is not None:
+        _writable(<cnp.ndarray?> buf, "buf")
+        pb = _buf(<cnp.ndarray?> buf, code, size, "buf")
+    if size == 0:
+        return
+    with nogil:
+        if code == 0:
+            fc_sgd_update_f32(size, <float*> pp, <const float*> pg, <float*> pb, <float> lr,
+                              <float> momentum, first)
+        else:
+            fc_sgd_update_f64(size, <double*> pp, <const double*> pg, <double*> pb, lr,
+                              momentum, first)
