@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_bias.h"
 #include "fastconv.h"
 #include "fc_internal.h"
 #include "gemm_internal.h"
