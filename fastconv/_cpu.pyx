@@ -16,6 +16,7 @@ cnp.import_array()
 cdef extern from "fastconv.h" nogil:
     int FC_OK
     int FC_ENOMEM
+    int FC_ENOSYS
     int fc_openmp_version()
     const char *fc_compiler()
     int fc_omp_max_threads()
@@ -42,6 +43,9 @@ cdef extern from "fastconv.h" nogil:
                               const float *bias, float *y, int relu, int nthreads)
     int fc_conv2d_forward_f64(const fc_conv2d_params *p, const double *x, const double *w,
                               const double *bias, double *y, int relu, int nthreads)
+    int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x,
+                                     const float *w, const float *bias, float *y, int relu,
+                                     int nthreads)
     int fc_conv2d_backward_data_f32(const fc_conv2d_params *p, const float *dy,
                                     const float *w, float *dx, int nthreads)
     int fc_conv2d_backward_data_f64(const fc_conv2d_params *p, const double *dy,
@@ -253,8 +257,12 @@ def conv2d_forward(tuple geom, cnp.ndarray x not None, cnp.ndarray w not None, o
         return y
     with nogil:
         if code == 0:
-            rc = fc_conv2d_forward_f32(&p, <const float*> px, <const float*> pw,
-                                       <const float*> pb, <float*> py, relu, nt)
+            # the direct kernel where it covers the layer (FC_ENOSYS: it does not)
+            rc = fc_conv2d_forward_direct_f32(&p, <const float*> px, <const float*> pw,
+                                              <const float*> pb, <float*> py, relu, nt)
+            if rc == FC_ENOSYS:
+                rc = fc_conv2d_forward_f32(&p, <const float*> px, <const float*> pw,
+                                           <const float*> pb, <float*> py, relu, nt)
         else:
             rc = fc_conv2d_forward_f64(&p, <const double*> px, <const double*> pw,
                                        <const double*> pb, <double*> py, relu, nt)
