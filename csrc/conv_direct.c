@@ -30,8 +30,8 @@
 #define DC_PARALLEL_MIN ((int64_t)1 << 17)
 #define DC_MAX_COLS 12
 
-/* FASTCONV_CONV_DIRECT=0 turns the direct kernel off (to compare it with the GEMM path).
-   Read on every call: a getenv is nothing next to a convolution. */
+/* FASTCONV_CONV_DIRECT=0 turns the direct kernels off (to compare them with the GEMM
+   path). Read on every call: a getenv is nothing next to a convolution. */
 static int dc_applies(const fc_conv2d_params *p)
 {
     const char *env = getenv("FASTCONV_CONV_DIRECT");
@@ -146,7 +146,97 @@ int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, cons
     return FC_OK;
 }
 
+/* ------------------------------------------------------------------ weight gradient */
+
+/*
+ * dW[co][ci][ky][kx] = sum over images and output pixels of dy[co][pixel] times the input
+ * under tap (ky, kx). dy is first transposed to [image][pixel][c_out] (one vector of 16
+ * output channels per pixel); a task (input channel, 16-channel block) then keeps the
+ * KH*KW tap accumulators of one image in registers, one dy load per pixel feeding
+ * KH*KW FMAs with broadcast inputs, and adds each image's sums into its totals in image
+ * order. The order depends on the shapes only, never on the thread count.
+ */
+DC_INLINE void dc_wgrad_task(const fc_conv2d_params *p, const float *x, const float *dyt,
+                             int64_t ci, int64_t cb, float *dw, const int KH, const int KW)
+{
+    const int64_t P = p->oh * p->ow, plane = p->h * p->w, C = p->c_out;
+    __m512 total[25];
+    for (int t = 0; t < KH * KW; t++)
+        total[t] = _mm512_setzero_ps();
+    for (int64_t img = 0; img < p->n; img++) {
+        const float *xp = x + (img * p->c_in + ci) * plane;
+        const float *d = dyt + img * P * C + cb * 16;
+        __m512 acc[25];
+        for (int t = 0; t < KH * KW; t++)
+            acc[t] = _mm512_setzero_ps();
+        for (int64_t oy = 0; oy < p->oh; oy++)
+            for (int64_t ox = 0; ox < p->ow; ox++) {
+                const __m512 g = _mm512_loadu_ps(d + (oy * p->ow + ox) * C);
+                const float *xr = xp + oy * p->w + ox;
+                for (int ky = 0; ky < KH; ky++)
+                    for (int kx = 0; kx < KW; kx++)
+                        acc[ky * KW + kx] = _mm512_fmadd_ps(
+                            g, _mm512_set1_ps(xr[ky * p->w + kx]), acc[ky * KW + kx]);
+            }
+        for (int t = 0; t < KH * KW; t++)
+            total[t] = _mm512_add_ps(total[t], acc[t]);
+    }
+    /* lane l of tap t is dW[cb * 16 + l][ci][t] */
+    const int64_t K = p->c_in * KH * KW;
+    const __m512i rows = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int)K));
+    for (int t = 0; t < KH * KW; t++)
+        _mm512_i32scatter_ps(dw + cb * 16 * K + ci * KH * KW + t, rows, total[t], 4);
+}
+
+DC_AVX512 static void dc_wgrad_task_any(const fc_conv2d_params *p, const float *x,
+                                        const float *dyt, int64_t ci, int64_t cb, float *dw)
+{
+    if (p->kh == 5)
+        dc_wgrad_task(p, x, dyt, ci, cb, dw, 5, 5);
+    else
+        dc_wgrad_task(p, x, dyt, ci, cb, dw, 3, 3);
+}
+
+int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
+                                         const float *dy, float *dw, int nthreads)
+{
+    if (!dc_applies(p) || p->kh != p->kw || (p->kh != 3 && p->kh != 5) ||
+        p->c_in * p->kh * p->kw * 16 > ((int64_t)1 << 26) || !fc_bias_use_avx512())
+        return FC_ENOSYS;
+    const int64_t C = p->c_out, P = p->oh * p->ow, cb_n = C / 16;
+    float *dyt = (float *)fc_scratch_get(p->n * P * C * (int64_t)sizeof(float));
+    if (!dyt)
+        return FC_ENOMEM;
+    int nt = nthreads < 1 ? 1 : nthreads;
+    if (p->n * C * p->c_in * p->kh * p->kw * P < DC_PARALLEL_MIN)
+        nt = 1;
+    (void)nt;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        /* dyt[img][pixel][co] = dy[img][co][pixel] (a copy: no rounding) */
+#pragma omp for schedule(static)
+        for (int64_t img = 0; img < p->n; img++)
+            for (int64_t co = 0; co < C; co++)
+                for (int64_t j = 0; j < P; j++)
+                    dyt[(img * P + j) * C + co] = dy[(img * C + co) * P + j];
+#pragma omp for schedule(static)
+        for (int64_t t = 0; t < p->c_in * cb_n; t++)
+            dc_wgrad_task_any(p, x, dyt, t / cb_n, t % cb_n, dw);
+    }
+    fc_scratch_put(dyt);
+    return FC_OK;
+}
+
 #else
+int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
+                                         const float *dy, float *dw, int nthreads)
+{
+    (void)p, (void)x, (void)dy, (void)dw, (void)nthreads;
+    return FC_ENOSYS;
+}
+
 int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
                                  const float *bias, float *y, int relu, int nthreads)
 {

@@ -108,6 +108,9 @@ void fc_conv2d_backward_bias_f64(const fc_conv2d_params *p, const double *dy, do
  */
 int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
                                  const float *bias, float *y, int relu, int nthreads);
+/* Its weight gradient, for 3x3 and 5x5 kernels (else FC_ENOSYS, writing nothing). */
+int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
+                                         const float *dy, float *dw, int nthreads);
 
 /* ---------------------------------------------------------------- max_pool2d */
 

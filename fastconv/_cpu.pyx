@@ -46,6 +46,8 @@ cdef extern from "fastconv.h" nogil:
     int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x,
                                      const float *w, const float *bias, float *y, int relu,
                                      int nthreads)
+    int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
+                                             const float *dy, float *dw, int nthreads)
     int fc_conv2d_backward_data_f32(const fc_conv2d_params *p, const float *dy,
                                     const float *w, float *dx, int nthreads)
     int fc_conv2d_backward_data_f64(const fc_conv2d_params *p, const double *dy,
@@ -312,8 +314,11 @@ def conv2d_backward_weight(tuple geom, cnp.ndarray x not None, cnp.ndarray dy no
         return dw
     with nogil:
         if code == 0:
-            rc = fc_conv2d_backward_weight_f32(&p, <const float*> px, <const float*> pdy,
-                                               <float*> pdw, nt)
+            rc = fc_conv2d_backward_weight_direct_f32(&p, <const float*> px,
+                                                      <const float*> pdy, <float*> pdw, nt)
+            if rc == FC_ENOSYS:
+                rc = fc_conv2d_backward_weight_f32(&p, <const float*> px,
+                                                   <const float*> pdy, <float*> pdw, nt)
         else:
             rc = fc_conv2d_backward_weight_f64(&p, <const double*> px, <const double*> pdy,
                                                <double*> pdw, nt)
