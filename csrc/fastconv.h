@@ -175,6 +175,28 @@ void fc_relu_backward_f32(int64_t size, const float *dy, const float *y, float *
 void fc_relu_backward_f64(int64_t size, const double *dy, const double *y, double *dx,
                           int nthreads);
 
+/* ---------------------------------------------------------------- losses */
+
+/* Index of the first of n targets outside [0, classes) and not `ignore`; -1 if none. */
+int64_t fc_class_target_error(int64_t n, const int64_t *t, int64_t classes, int64_t ignore);
+
+/*
+ * Cross entropy of scores x (n x c) against targets t (validated; `ignore` rows count
+ * nothing): logp = log_softmax(x) per row (max-shifted, sum of exps in double); returns
+ * the sum over kept rows of -logp[i][t[i]] (double) and their number in *count.
+ * Backward: dx = (exp(logp) - onehot(t)) * ((grad * keep) / denom), keep = t != ignore,
+ * denom the kept count for a mean, 1 for a sum.
+ */
+double fc_cross_entropy_forward_f32(int64_t n, int64_t c, const float *x, const int64_t *t,
+                                    int64_t ignore, float *logp, int64_t *count);
+double fc_cross_entropy_forward_f64(int64_t n, int64_t c, const double *x, const int64_t *t,
+                                    int64_t ignore, double *logp, int64_t *count);
+void fc_cross_entropy_backward_f32(int64_t n, int64_t c, const float *logp, const int64_t *t,
+                                   int64_t ignore, float grad, float denom, float *dx);
+void fc_cross_entropy_backward_f64(int64_t n, int64_t c, const double *logp,
+                                   const int64_t *t, int64_t ignore, double grad,
+                                   double denom, double *dx);
+
 /* ---------------------------------------------------------------- optimizers */
 
 /* SGD step of one parameter p (size elements) with gradient g: with a momentum buffer

@@ -100,6 +100,20 @@ cdef extern from "fastconv.h" nogil:
                            float momentum, int first)
     void fc_sgd_update_f64(int64_t size, double *p, const double *g, double *buf,
                            double lr, double momentum, int first)
+    int64_t fc_class_target_error(int64_t n, const int64_t *t, int64_t classes,
+                                  int64_t ignore)
+    double fc_cross_entropy_forward_f32(int64_t n, int64_t c, const float *x,
+                                        const int64_t *t, int64_t ignore, float *logp,
+                                        int64_t *count)
+    double fc_cross_entropy_forward_f64(int64_t n, int64_t c, const double *x,
+                                        const int64_t *t, int64_t ignore, double *logp,
+                                        int64_t *count)
+    void fc_cross_entropy_backward_f32(int64_t n, int64_t c, const float *logp,
+                                       const int64_t *t, int64_t ignore, float grad,
+                                       float denom, float *dx)
+    void fc_cross_entropy_backward_f64(int64_t n, int64_t c, const double *logp,
+                                       const int64_t *t, int64_t ignore, double grad,
+                                       double denom, double *dx)
 
 # ------------------------------------------------------------------ buffer guards
 
@@ -553,3 +567,68 @@ def sgd_update(cnp.ndarray p not None, cnp.ndarray g not None, object buf, doubl
         else:
             fc_sgd_update_f64(size, <double*> pp, <const double*> pg, <double*> pb, lr,
                               momentum, first)
+
+
+# ------------------------------------------------------------------ losses
+
+cdef const int64_t *_targets(cnp.ndarray t, int64_t n) except NULL:
+    if cnp.PyArray_TYPE(t) != cnp.NPY_INT64 or not cnp.PyArray_IS_C_CONTIGUOUS(t) \
+            or cnp.PyArray_SIZE(t) != n:
+        raise ValueError("fastconv._cpu: targets must be a C-contiguous int64 array of %d"
+                         % n)
+    return <const int64_t*> cnp.PyArray_DATA(t)
+
+
+def class_target_error(cnp.ndarray t not None, int64_t classes, int64_t ignore_index):
+    """Position of the first target outside [0, classes) and not ignore_index, or -1."""
+    cdef int64_t n = cnp.PyArray_SIZE(t)
+    if n == 0:
+        return -1
+    return fc_class_target_error(n, _targets(t, n), classes, ignore_index)
+
+
+def cross_entropy_forward(cnp.ndarray x not None, cnp.ndarray t not None,
+                          int64_t ignore_index, cnp.ndarray logp not None):
+    """logp = log_softmax(x) (x: n x c, t: n validated targets); returns (sum over kept
+    rows of -logp[i, t[i]], kept row count)."""
+    cdef int code = _dtype_code(x)
+    if cnp.PyArray_NDIM(x) != 2:
+        raise ValueError("fastconv._cpu: scores must be 2-D")
+    cdef int64_t n = x.shape[0], c = x.shape[1], count = 0
+    cdef void *px = _buf(x, code, n * c, "x")
+    _writable(logp, "logp")
+    cdef void *pl = _buf(logp, code, n * c, "logp")
+    cdef const int64_t *pt = _targets(t, n)
+    cdef double total = 0
+    if n == 0:
+        return 0.0, 0
+    if code == 0:
+        total = fc_cross_entropy_forward_f32(n, c, <const float*> px, pt, ignore_index,
+                                             <float*> pl, &count)
+    else:
+        total = fc_cross_entropy_forward_f64(n, c, <const double*> px, pt, ignore_index,
+                                             <double*> pl, &count)
+    return total, count
+
+
+def cross_entropy_backward(cnp.ndarray logp not None, cnp.ndarray t not None,
+                           int64_t ignore_index, double grad, double denom,
+                           cnp.ndarray dx not None):
+    """dx = (exp(logp) - onehot(t)) * ((grad * kept) / denom); writes into dx."""
+    cdef int code = _dtype_code(logp)
+    if cnp.PyArray_NDIM(logp) != 2:
+        raise ValueError("fastconv._cpu: logp must be 2-D")
+    cdef int64_t n = logp.shape[0], c = logp.shape[1]
+    cdef void *pl = _buf(logp, code, n * c, "logp")
+    _writable(dx, "dx")
+    cdef void *pd = _buf(dx, code, n * c, "dx")
+    cdef const int64_t *pt = _targets(t, n)
+    if n == 0:
+        return dx
+    if code == 0:
+        fc_cross_entropy_backward_f32(n, c, <const float*> pl, pt, ignore_index,
+                                      <float> grad, <float> denom, <float*> pd)
+    else:
+        fc_cross_entropy_backward_f64(n, c, <const double*> pl, pt, ignore_index, grad,
+                                      denom, <double*> pd)
+    return dx
