@@ -1,5 +1,5 @@
 /*
- * conv_bias.c - AVX-512 per-channel sums for the conv bias gradient (see conv_bias.h).
+ * conv_bias.c - AVX-512 per-channel sums for the conv bias gradient (see conv_avx512.h).
  * Four images' planes are summed side by side (independent add chains hide the add
  * latency); each plane's own sum keeps the portable loop's order, so results match it
  * bit for bit. Compiled with function target attributes, chosen at run time.
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv_bias.h"
+#include "conv_avx512.h"
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #include <immintrin.h>

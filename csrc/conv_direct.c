@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv_bias.h"
+#include "conv_avx512.h"
 #include "fastconv.h"
 #include "fc_internal.h"
 
@@ -229,7 +229,69 @@ int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float 
     return FC_OK;
 }
 
+/* ------------------------------------------------------------------ few-tap wgrad */
+
+#define DW_CB 3
+#define DW_XB 5
+
+/* conv.c's direct weight gradient for few taps in 16 lanes (see conv_avx512.h): blocks of
+   DW_CB channels x DW_XB taps along kx; channels and taps past the end of a block repeat
+   the last valid one and are dropped. Masked loads read nothing past column ow + kw - 2. */
+DC_AVX512 void fc_wgrad_direct_avx512_f32(const float *xpad, int64_t xpad_img, int64_t hp,
+                                          int64_t wp, const float *dy, int64_t dy_img,
+                                          int64_t nimg, int64_t m, int64_t cin, int64_t kh,
+                                          int64_t kw, int64_t oh, int64_t ow, float *out,
+                                          int64_t ldo)
+{
+    const int64_t nv = (ow + 15) / 16, rem = ow - (nv - 1) * 16, P = oh * ow, plane = hp * wp;
+    const __mmask16 tail = (__mmask16)((1u << rem) - 1);
+    for (int64_t co0 = 0; co0 < m; co0 += DW_CB)
+        for (int64_t ci = 0; ci < cin; ci++)
+            for (int64_t ky = 0; ky < kh; ky++)
+                for (int64_t kx0 = 0; kx0 < kw; kx0 += DW_XB) {
+                    int64_t co[DW_CB], kx[DW_XB];
+                    for (int c = 0; c < DW_CB; c++)
+                        co[c] = fc_min64(co0 + c, m - 1);
+                    for (int u = 0; u < DW_XB; u++)
+                        kx[u] = fc_min64(kx0 + u, kw - 1);
+                    __m512 acc[DW_CB][DW_XB];
+                    for (int c = 0; c < DW_CB; c++)
+                        for (int u = 0; u < DW_XB; u++)
+                            acc[c][u] = _mm512_setzero_ps();
+                    for (int64_t img = 0; img < nimg; img++) {
+                        const float *d = dy + img * dy_img;
+                        const float *xr = xpad + img * xpad_img + ci * plane + ky * wp;
+                        for (int64_t oy = 0; oy < oh; oy++, xr += wp)
+                            for (int64_t v = 0; v < nv; v++) {
+                                const int64_t o = v * 16, at = oy * ow + o;
+                                const __mmask16 mk = v + 1 < nv ? (__mmask16)0xFFFF : tail;
+                                __m512 dv[DW_CB];
+                                for (int c = 0; c < DW_CB; c++)
+                                    dv[c] = _mm512_maskz_loadu_ps(mk, d + co[c] * P + at);
+                                for (int u = 0; u < DW_XB; u++) {
+                                    const __m512 xv = _mm512_maskz_loadu_ps(mk, xr + o + kx[u]);
+                                    for (int c = 0; c < DW_CB; c++)
+                                        acc[c][u] = _mm512_fmadd_ps(dv[c], xv, acc[c][u]);
+                                }
+                            }
+                    }
+                    for (int c = 0; c < DW_CB && co0 + c < m; c++)
+                        for (int u = 0; u < DW_XB && kx0 + u < kw; u++)
+                            out[(co0 + c) * ldo + (ci * kh + ky) * kw + kx0 + u] =
+                                _mm512_reduce_add_ps(acc[c][u]);
+                }
+}
+
 #else
+void fc_wgrad_direct_avx512_f32(const float *xpad, int64_t xpad_img, int64_t hp, int64_t wp,
+                                const float *dy, int64_t dy_img, int64_t nimg, int64_t m,
+                                int64_t cin, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
+                                float *out, int64_t ldo)
+{
+    (void)xpad, (void)xpad_img, (void)hp, (void)wp, (void)dy, (void)dy_img, (void)nimg;
+    (void)m, (void)cin, (void)kh, (void)kw, (void)oh, (void)ow, (void)out, (void)ldo;
+}
+
 int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
                                          const float *dy, float *dw, int nthreads)
 {

@@ -892,9 +892,8 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
             T *out = (ch == 0 ? dw : parts + (ch - 1) * part_size) + g * M * K + c0;
 #if FC_CONV_HAVE_AVX && FC_T_IS_FLOAT
             if (wdirect) { /* nkb == 1: c0 == 0, cn == K */
-                fc_wgrad_direct_avx2_f32(cx.xpad, xpad_img, hp, wp, cx.dy, p->c_out * P,
-                                         i1 - i0, M, cin_g, p->kh, p->kw, p->oh, p->ow, out,
-                                         K);
+                fc_wgrad_direct_f32(cx.xpad, xpad_img, hp, wp, cx.dy, p->c_out * P, i1 - i0,
+                                    M, cin_g, p->kh, p->kw, p->oh, p->ow, out, K);
                 continue;
             }
 #endif

@@ -1,6 +1,12 @@
 """The direct float32 kernels (conv_direct.c: c_out 16 or 32, stride 1, no padding; the
 forward, and the weight gradient of 3x3 and 5x5 kernels) against the float64 generic
-reference and against the GEMM path (FASTCONV_CONV_DIRECT=0)."""
+reference and against the GEMM path (FASTCONV_CONV_DIRECT=0); and the few-tap direct
+weight gradient (AVX-512 and AVX2) against the reference."""
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -80,3 +86,50 @@ def test_weight_gradient_propagates_nan(rng):
     x[1, 0, 2, 3] = np.nan
     dw = ops.conv2d_backward_weight(x, np.ones((2, 16, 4, 4), np.float32), (16, 2, 3, 3))
     assert np.isnan(dw[:, 0]).all() and not np.isnan(dw[:, 1]).any()
+
+
+# Few taps (K = c_in * kh * kw <= 32, ow >= 8): conv.c's direct weight gradient, on
+# AVX-512 here (16 lanes, blocks of 3 channels x 5 taps) or AVX2 (FASTCONV_GEMM_KERNEL=avx2):
+# LeNet's conv1, widths around the 16-lane tail, channel and tap counts that leave
+# partial blocks
+FEW_TAP_CASES = [((3, 1, 28, 28), (6, 1, 5, 5), 2), ((2, 1, 9, 17), (4, 1, 3, 3), 1),
+                 ((2, 2, 12, 33), (7, 2, 3, 3), 0), ((1, 1, 10, 12), (1, 1, 3, 7), 1),
+                 ((2, 3, 16, 24), (5, 3, 3, 3), 1)]
+
+
+def _few_tap_errors():
+    """Largest relative error of each few-tap case against the float64 reference."""
+    rng = np.random.default_rng(4)
+    errors = []
+    for xs, ws, pad in FEW_TAP_CASES:
+        x = rng.standard_normal(xs).astype(np.float32)
+        oh, ow = xs[2] + 2 * pad - ws[2] + 1, xs[3] + 2 * pad - ws[3] + 1
+        dy = rng.standard_normal((xs[0], ws[0], oh, ow)).astype(np.float32)
+        dw = ops.conv2d_backward_weight(x, dy, ws, 1, pad)
+        with generic_backend():
+            ref = ops.conv2d_backward_weight(x.astype(np.float64), dy.astype(np.float64),
+                                             ws, 1, pad)
+        errors.append(float(np.abs(dw - ref).max() / np.abs(ref).max()))
+    return errors
+
+
+_FEW_TAP_SCRIPT = r"""
+import json
+from tests.ops.test_conv_direct import _few_tap_errors
+print(json.dumps(_few_tap_errors()))
+"""
+
+
+@pytest.mark.parametrize("kernel", [None, "avx2"])
+def test_few_tap_weight_gradient_matches_float64_reference(kernel):
+    if kernel is None:
+        errors = _few_tap_errors()
+    else:
+        env = dict(os.environ, FASTCONV_GEMM_KERNEL=kernel)
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+        out = subprocess.run([sys.executable, "-c", _FEW_TAP_SCRIPT], env=env, cwd=root,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        errors = json.loads(out.stdout.strip().splitlines()[-1])
+    assert max(errors) < 1e-5, errors

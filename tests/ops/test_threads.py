@@ -59,6 +59,7 @@ def _cases(dtype):
     y2x2, pos2x2 = ops.max_pool2x2_forward(np.maximum(x_pool, 0))
     x_direct, w_direct = r(16, 6, 14, 14), r(16, 6, 5, 5)   # LeNet conv2: direct kernels
     dy_direct = r(16, 16, 10, 10)
+    x_few, dy_few = r(16, 1, 28, 28), r(16, 6, 28, 28)       # LeNet conv1: few taps
     a, bm = r(150, 90), r(90, 110)
     wl, bl = np.ascontiguousarray(bm.T), r(110)
     return [
@@ -82,6 +83,8 @@ def _cases(dtype):
             dyg, wg, x.shape, stride=(2, 1), dilation=(1, 2), groups=2)),
         ("conv_backward_weight_direct", lambda: ops.conv2d_backward_weight(
             x_direct, dy_direct, w_direct.shape)),
+        ("conv_backward_weight_few_taps", lambda: ops.conv2d_backward_weight(
+            x_few, dy_few, (6, 1, 5, 5), padding=2)),
         ("conv_backward_weight", lambda: ops.conv2d_backward_weight(x, dy, w.shape,
                                                                     padding=1)),
         ("conv_backward_weight_groups", lambda: ops.conv2d_backward_weight(
