@@ -47,16 +47,55 @@ static int dc_applies(const fc_conv2d_params *p)
 #define DC_INLINE __attribute__((target("avx512f"), always_inline)) static inline
 #define DC_AVX512 __attribute__((target("avx512f")))
 
+/* Where a block's results go: conv output planes y, or (pooled != NULL) 2x2 stride-2
+   max-pool planes and window positions; each points at the block's first channel. */
+typedef struct {
+    float *y, *pooled;
+    uint8_t *pos;
+} dc_out;
+
+/* take v over the running maximum m: v > m or v is NaN (max_pool2d's scan) */
+DC_INLINE __mmask16 dc_take(__m512 v, __m512 m)
+{
+    return _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+}
+
+/* Pooled pixel (py, px) of the 16 planes from its window's top-left a, top-right b,
+   bottom-left c, bottom-right d, as max_pool2x2_forward scans them. */
+DC_INLINE void dc_pool_store(const fc_conv2d_params *p, const dc_out *o, __m512i planes,
+                             int64_t py, int64_t px, __m512 a, __m512 b, __m512 c, __m512 d)
+{
+    const int64_t pw = p->ow / 2, at = py * pw + px, PP = (p->oh / 2) * pw;
+    __m512 m = a;
+    __m512i k = _mm512_setzero_si512();
+    __mmask16 t = dc_take(b, m);
+    m = _mm512_mask_mov_ps(m, t, b);
+    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(1));
+    t = dc_take(c, m);
+    m = _mm512_mask_mov_ps(m, t, c);
+    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(2));
+    t = dc_take(d, m);
+    m = _mm512_mask_mov_ps(m, t, d);
+    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(3));
+    _mm512_i32scatter_ps(o->pooled + at, planes, m, 4);
+    int32_t kk[16];
+    _mm512_storeu_si512(kk, k);
+    for (int l = 0; l < 16; l++)
+        o->pos[l * PP + at] = (uint8_t)kk[l];
+}
+
 /*
  * ROWS x R output pixels from (oy, ox0) of one image and 16-channel block: xn is the
- * image, wq the block's packed weights [ci][ky][kx][16], yb the block's first output
- * plane. R and ROWS are literals after inlining, so acc[][] lives in registers.
+ * image, wq the block's packed weights [ci][ky][kx][16], bq its 16 biases (or NULL).
+ * R and ROWS are literals after inlining, so acc[][] lives in registers. With pooling
+ * (ROWS == 2, oy and ox0 even) the column pairs become pooled pixels and a last odd
+ * column is dropped (floor mode).
  */
 DC_INLINE void dc_block(const fc_conv2d_params *p, const float *xn, const float *wq,
-                        const float *bq, float *yb, int64_t oy, int64_t ox0, int relu,
+                        const float *bq, const dc_out *o, int64_t oy, int64_t ox0, int relu,
                         const int ROWS, const int R)
 {
-    const int64_t w = p->w, kh = p->kh, kw = p->kw, P = p->oh * p->ow;
+    const int64_t w = p->w, kh = p->kh, kw = p->kw;
     __m512 acc[2][DC_MAX_COLS];
     for (int r = 0; r < ROWS; r++)
         for (int c = 0; c < R; c++)
@@ -74,25 +113,33 @@ DC_INLINE void dc_block(const fc_conv2d_params *p, const float *xn, const float 
             }
         }
     }
-    /* lane l of pixel (r, c) goes to output plane l: one scatter per pixel */
-    const __m512i planes = _mm512_mullo_epi32(
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-        _mm512_set1_epi32((int)P));
     const __m512 bias = bq ? _mm512_loadu_ps(bq) : _mm512_setzero_ps();
     for (int r = 0; r < ROWS; r++)
         for (int c = 0; c < R; c++) {
-            __m512 t = acc[r][c];
             if (bq)
-                t = _mm512_add_ps(t, bias);
+                acc[r][c] = _mm512_add_ps(acc[r][c], bias);
             if (relu)
-                t = _mm512_max_ps(_mm512_setzero_ps(), t);
-            _mm512_i32scatter_ps(yb + (oy + r) * p->ow + ox0 + c, planes, t, 4);
+                acc[r][c] = _mm512_max_ps(_mm512_setzero_ps(), acc[r][c]);
         }
+    /* lane l goes to plane l: one scatter per pixel */
+    const int64_t plane = o->pooled ? (p->oh / 2) * (p->ow / 2) : p->oh * p->ow;
+    const __m512i planes = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int)plane));
+    if (o->pooled) {
+        for (int c = 0; c + 1 < R; c += 2)
+            dc_pool_store(p, o, planes, oy / 2, (ox0 + c) / 2, acc[0][c], acc[0][c + 1],
+                          acc[ROWS - 1][c], acc[ROWS - 1][c + 1]);
+        return;
+    }
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < R; c++)
+            _mm512_i32scatter_ps(o->y + (oy + r) * p->ow + ox0 + c, planes, acc[r][c], 4);
 }
 
 #define DC_CASE(ROWS, R)                                                                   \
     case R:                                                                                \
-        dc_block(p, xn, wq, bq, yb, oy, ox0, relu, ROWS, R);                               \
+        dc_block(p, xn, wq, bq, o, oy, ox0, relu, ROWS, R);                                \
         break;
 #define DC_SWITCH(ROWS)                                                                    \
     switch (n) {                                                                           \
@@ -101,14 +148,16 @@ DC_INLINE void dc_block(const fc_conv2d_params *p, const float *xn, const float 
         DC_CASE(ROWS, 9) DC_CASE(ROWS, 10) DC_CASE(ROWS, 11) DC_CASE(ROWS, 12)             \
     }
 
-/* One image and channel block: rows in pairs, columns in runs of at most 12. */
+/* One image and channel block: rows in pairs, columns in runs of at most 12 (even, so
+   that pooling windows never straddle two runs). Pooling stops at the last full pair. */
 DC_AVX512 static void dc_image(const fc_conv2d_params *p, const float *xn, const float *wq,
-                               const float *bq, float *yb, int relu)
+                               const float *bq, const dc_out *o, int relu)
 {
-    for (int64_t oy = 0; oy < p->oh; oy += 2) {
+    const int64_t rows = o->pooled ? p->oh / 2 * 2 : p->oh;
+    for (int64_t oy = 0; oy < rows; oy += 2) {
         for (int64_t ox0 = 0; ox0 < p->ow; ox0 += DC_MAX_COLS) {
             const int n = (int)fc_min64(DC_MAX_COLS, p->ow - ox0);
-            if (oy + 1 < p->oh) {
+            if (oy + 1 < rows) {
                 DC_SWITCH(2)
             } else {
                 DC_SWITCH(1)
@@ -117,12 +166,13 @@ DC_AVX512 static void dc_image(const fc_conv2d_params *p, const float *xn, const
     }
 }
 
-int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
-                                 const float *bias, float *y, int relu, int nthreads)
+/* The forward (pooled == NULL: into y) or the fused ReLU + 2x2 pool (into pooled, pos). */
+static int dc_forward(const fc_conv2d_params *p, const float *x, const float *w,
+                      const float *bias, float *y, float *pooled, uint8_t *pos, int relu,
+                      int nthreads)
 {
-    if (!dc_applies(p) || !fc_bias_use_avx512())
-        return FC_ENOSYS;
-    const int64_t cb_n = p->c_out / 16, K = p->c_in * p->kh * p->kw, P = p->oh * p->ow;
+    const int64_t cb_n = p->c_out / 16, K = p->c_in * p->kh * p->kw;
+    const int64_t P = pooled ? (p->oh / 2) * (p->ow / 2) : p->oh * p->ow;
     float *wq = (float *)fc_scratch_get(p->c_out * K * (int64_t)sizeof(float));
     if (!wq)
         return FC_ENOMEM;
@@ -133,17 +183,36 @@ int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, cons
                 wq[(cb * K + k) * 16 + l] = w[(cb * 16 + l) * K + k];
     const int64_t tasks = p->n * cb_n;
     int nt = nthreads < 1 ? 1 : nthreads;
-    if (p->n * p->c_out * K * P < DC_PARALLEL_MIN)
+    if (p->n * p->c_out * K * p->oh * p->ow < DC_PARALLEL_MIN)
         nt = 1;
     (void)nt;
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
     for (int64_t t = 0; t < tasks; t++) {
-        const int64_t img = t / cb_n, cb = t % cb_n;
+        const int64_t img = t / cb_n, cb = t % cb_n, first = (img * p->c_out + cb * 16) * P;
+        const dc_out o = {pooled ? NULL : y + first, pooled ? pooled + first : NULL,
+                          pooled ? pos + first : NULL};
         dc_image(p, x + img * p->c_in * p->h * p->w, wq + cb * K * 16,
-                 bias ? bias + cb * 16 : NULL, y + (img * p->c_out + cb * 16) * P, relu);
+                 bias ? bias + cb * 16 : NULL, &o, relu);
     }
     fc_scratch_put(wq);
     return FC_OK;
+}
+
+int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
+                                      const float *w, const float *bias, float *pooled,
+                                      uint8_t *pos, int nthreads)
+{
+    if (!dc_applies(p) || p->oh < 2 || p->ow < 2 || !fc_bias_use_avx512())
+        return FC_ENOSYS;
+    return dc_forward(p, x, w, bias, NULL, pooled, pos, 1, nthreads);
+}
+
+int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
+                                 const float *bias, float *y, int relu, int nthreads)
+{
+    if (!dc_applies(p) || !fc_bias_use_avx512())
+        return FC_ENOSYS;
+    return dc_forward(p, x, w, bias, y, NULL, NULL, relu, nthreads);
 }
 
 /* ------------------------------------------------------------------ weight gradient */
@@ -283,6 +352,14 @@ DC_AVX512 void fc_wgrad_direct_avx512_f32(const float *xpad, int64_t xpad_img, i
 }
 
 #else
+int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
+                                      const float *w, const float *bias, float *pooled,
+                                      uint8_t *pos, int nthreads)
+{
+    (void)p, (void)x, (void)w, (void)bias, (void)pooled, (void)pos, (void)nthreads;
+    return FC_ENOSYS;
+}
+
 void fc_wgrad_direct_avx512_f32(const float *xpad, int64_t xpad_img, int64_t hp, int64_t wp,
                                 const float *dy, int64_t dy_img, int64_t nimg, int64_t m,
                                 int64_t cin, int64_t kh, int64_t kw, int64_t oh, int64_t ow,

@@ -108,6 +108,14 @@ void fc_conv2d_backward_bias_f64(const fc_conv2d_params *p, const double *dy, do
  */
 int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
                                  const float *bias, float *y, int relu, int nthreads);
+/* The same layers with ReLU and a 2x2 stride-2 max pool fused (output rows and columns
+ * past the last full window dropped, as floor mode does): pooled and pos as
+ * fc_max_pool2x2_forward_f32 gives them from fc_conv2d_forward_direct_f32's output with
+ * relu = 1, without writing the conv output. FC_ENOSYS where the direct kernel does not
+ * apply or the conv output is smaller than 2x2. */
+int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
+                                      const float *w, const float *bias, float *pooled,
+                                      uint8_t *pos, int nthreads);
 /* Its weight gradient, for 3x3 and 5x5 kernels (else FC_ENOSYS, writing nothing). */
 int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
                                          const float *dy, float *dw, int nthreads);

@@ -46,6 +46,9 @@ cdef extern from "fastconv.h" nogil:
     int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x,
                                      const float *w, const float *bias, float *y, int relu,
                                      int nthreads)
+    int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
+                                          const float *w, const float *bias, float *pooled,
+                                          uint8_t *pos, int nthreads)
     int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
                                              const float *dy, float *dw, int nthreads)
     int fc_conv2d_backward_data_f32(const fc_conv2d_params *p, const float *dy,
@@ -284,6 +287,36 @@ def conv2d_forward(tuple geom, cnp.ndarray x not None, cnp.ndarray w not None, o
                                        <const double*> pb, <double*> py, relu, nt)
     _check_rc(rc)
     return y
+
+
+def conv2d_relu_max_pool2x2(tuple geom, cnp.ndarray x not None, cnp.ndarray w not None,
+                            object bias, cnp.ndarray pooled not None,
+                            cnp.ndarray positions not None, int nthreads=1):
+    """max_pool2x2(relu(conv2d(x, w) + bias)) in one pass where a fused kernel covers the
+    layer (float32 layers of the direct kernel): True, with pooled and positions written;
+    False (nothing written) elsewhere."""
+    cdef fc_conv2d_params p = _conv_params(geom)
+    cdef int code = _dtype_code(x)
+    if code != 0 or p.n == 0:
+        return False
+    _writable(pooled, "pooled")
+    cdef int64_t out = p.n * p.c_out * (p.oh // 2) * (p.ow // 2)
+    cdef void *px = _buf(x, code, p.n * p.c_in * p.h * p.w, "x")
+    cdef void *pw = _buf(w, code, p.c_out * (p.c_in // p.groups) * p.kh * p.kw, "weight")
+    cdef void *pp = _buf(pooled, code, out, "pooled")
+    cdef uint8_t *pq = _positions(positions, out, True)
+    cdef void *pb = NULL
+    if bias is not None:
+        pb = _buf(<cnp.ndarray?> bias, code, p.c_out, "bias")
+    cdef int rc
+    cdef int nt = _threads(nthreads)
+    with nogil:
+        rc = fc_conv2d_relu_pool2x2_direct_f32(&p, <const float*> px, <const float*> pw,
+                                               <const float*> pb, <float*> pp, pq, nt)
+    if rc == FC_ENOSYS:
+        return False
+    _check_rc(rc)
+    return True
 
 
 def conv2d_backward_data(tuple geom, cnp.ndarray dy not None, cnp.ndarray w not None,

@@ -89,12 +89,14 @@ class Conv2dReLUMaxPool2d(Function):
     def forward(ctx, x, w, b, stride=1, padding=0, dilation=1, groups=1, *, pool):
         """pool: max_pool2d's (kernel_size, stride, padding, dilation, ceil_mode)."""
         x, ctx.unbatched = _batched(x)
-        y = ops.conv2d_forward(x, w, b, stride, padding, dilation, groups, relu=True)
         ctx.options = (stride, padding, dilation, groups)
-        ctx.pool, ctx.conv_shape, ctx.conv_output = pool, y.shape, None
-        if ops.max_pool2d_is_2x2(y.shape, *pool):   # 1-byte window positions
-            ctx.pooled, ctx.positions = ops.max_pool2x2_forward(y)
+        conv_shape = ops.conv2d_geometry(x.shape, w.shape, *ctx.options)[1]
+        ctx.pool, ctx.conv_shape, ctx.conv_output = pool, conv_shape, None
+        if ops.max_pool2d_is_2x2(conv_shape, *pool):   # 1-byte window positions
+            ctx.pooled, ctx.positions = ops.conv2d_relu_max_pool2x2_forward(
+                x, w, b, stride, padding, dilation, groups)
         else:
+            y = ops.conv2d_forward(x, w, b, stride, padding, dilation, groups, relu=True)
             ctx.pooled, ctx.indices = ops.max_pool2d_forward(y, *pool)
             ctx.positions = None
             pool_dilation = pool[3] if isinstance(pool[3], (tuple, list)) else (pool[3],) * 2

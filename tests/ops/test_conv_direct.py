@@ -133,3 +133,25 @@ def test_few_tap_weight_gradient_matches_float64_reference(kernel):
         assert out.returncode == 0, out.stderr
         errors = json.loads(out.stdout.strip().splitlines()[-1])
     assert max(errors) < 1e-5, errors
+
+
+# the fused ReLU + 2x2 pool of the direct forward: odd conv output rows and columns
+# (floor mode drops them), a column run split 12 + 1, a 2x2 conv output
+POOL_CASES = CASES[:2] + [((1, 2, 5, 17), (16, 2, 3, 4)), ((2, 4, 8, 15), (16, 4, 3, 3)),
+                          ((1, 2, 4, 4), (32, 2, 3, 3)), ((2, 3, 11, 30), (16, 3, 3, 3))]
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("xs,ws", POOL_CASES)
+def test_fused_relu_pool_is_bit_identical_to_separate_calls(rng, xs, ws, bias):
+    x, w, b = _arrays(xs, ws, rng)
+    b = b if bias else None
+    pooled, pos = ops.conv2d_relu_max_pool2x2_forward(x, w, b)
+    ref, ref_pos = ops.max_pool2x2_forward(ops.conv2d_forward(x, w, b, relu=True))
+    assert pooled.dtype == np.float32 and pos.dtype == np.uint8
+    assert pooled.tobytes() == ref.tobytes()
+    np.testing.assert_array_equal(pos, ref_pos)
+    with generic_backend():   # no fused kernel there: the two calls, in float64
+        g64, gpos = ops.conv2d_relu_max_pool2x2_forward(
+            *(None if a is None else a.astype(np.float64) for a in (x, w, b)))
+    np.testing.assert_allclose(pooled, g64, rtol=1e-5, atol=1e-4)

@@ -78,6 +78,8 @@ def _cases(dtype):
                                                            relu=True)),
         ("conv_forward_groups", lambda: ops.conv2d_forward(x, wg, None, stride=(2, 1),
                                                            dilation=(1, 2), groups=2)),
+        ("conv_relu_pool2x2_direct", lambda: ops.conv2d_relu_max_pool2x2_forward(
+            x_direct, w_direct, b)),
         ("conv_backward_data", lambda: ops.conv2d_backward_data(dy, w, x.shape, padding=1)),
         ("conv_backward_data_groups", lambda: ops.conv2d_backward_data(
             dyg, wg, x.shape, stride=(2, 1), dilation=(1, 2), groups=2)),
