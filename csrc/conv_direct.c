@@ -1,20 +1,24 @@
 /*
- * conv_direct.c - direct float convolution for small layers whose output channels fill
- * AVX-512 vectors (LeNet's conv2: 6 -> 16 channels, 5x5, 14x14 -> 10x10).
+ * conv_direct.c - direct float convolution kernels for small layers (LeNet's), AVX-512F.
  *
- * The GEMM path numbers output columns on the padded input width, so a 10-wide output
- * read through 5x5 taps computes 136 (rounded to 160) columns per image for 100 pixels.
- * Here each output pixel is one vector of 16 output channels: per tap, one weight vector
- * times the broadcast input value, accumulated with FMA in tap order (ci, ky, kx) from
- * zero, for a block of up to 2 rows x 12 pixels held in registers; then bias and ReLU
- * as the GEMM epilogue applies them (t + bias, then max(0, t): NaN and -0 pass), and one
- * scatter per pixel into the 16 output planes. Tasks are (image, 16-channel block): no
- * sum depends on the thread count.
+ * Wide channels (conv2: 6 -> 16, 5x5, 14x14 -> 10x10): the GEMM path numbers output
+ * columns on the padded input width, so a 10-wide output read through 5x5 taps computes
+ * 136 (rounded to 160) columns per image for 100 pixels. Here each output pixel is one
+ * vector of 16 output channels: per tap, one weight vector times the broadcast input
+ * value, accumulated with FMA in tap order (ci, ky, kx) from zero, for a block of up to
+ * 2 rows x 12 pixels held in registers; then bias and ReLU as the GEMM epilogue applies
+ * them (t + bias, then max(0, t): NaN and -0 pass), and one scatter per pixel into the 16
+ * output planes. Tasks are (image, 16-channel block): no sum depends on the thread count.
+ * Covers stride 1, no padding or dilation, one group, c_out 16 or 32, >= 9 taps.
  *
- * Covers stride 1, no padding or dilation, one group, c_out a multiple of 16 up to 32,
- * at least 3x3 taps; fc_conv2d_forward_direct_f32 returns FC_ENOSYS for anything else,
- * or where the CPU lacks AVX-512F (or FASTCONV_GEMM_KERNEL caps the kernels below it),
- * or with FASTCONV_CONV_DIRECT=0.
+ * Few channels (conv1: 1 -> 6, 5x5, pad 2): vectors along the output row (rv_*).
+ *
+ * Both can pool 2x2 (stride 2, floor mode) in registers after the ReLU, writing pooled
+ * values and window positions exactly as max_pool2x2_forward would, and no conv output.
+ * The weight gradient of the wide-channel layers (3x3, 5x5) and conv.c's few-tap weight
+ * gradient have AVX-512 kernels here too. Entry points return FC_ENOSYS for layers they
+ * do not cover, where the CPU lacks AVX-512F (or FASTCONV_GEMM_KERNEL caps the kernels
+ * below it), or with FASTCONV_CONV_DIRECT=0.
  */
 #pragma STDC FP_CONTRACT OFF
 
@@ -166,6 +170,169 @@ DC_AVX512 static void dc_image(const fc_conv2d_params *p, const float *xn, const
     }
 }
 
+/* ------------------------------------------------------------------ few output channels */
+
+/*
+ * Layers with few output channels (LeNet's conv1: 1 -> 6, 5x5, pad 2, 28x28) vectorise
+ * along the output row instead: 16 output columns per vector, up to 2 vectors (ow <= 32),
+ * CO x 2 rows x NCH vectors of accumulators. Each image is first copied into a zero-padded
+ * plane (any padding), so taps need no bounds checks. Sums run over taps (ci, ky, kx) in
+ * order with FMA from zero, then bias and ReLU as in dc_block.
+ */
+#define RV_MAX_CO 6
+#define RV_LANES 16
+
+static int rv_applies(const fc_conv2d_params *p)
+{
+    const char *env = getenv("FASTCONV_CONV_DIRECT");
+    return !(env && strcmp(env, "0") == 0) && p->stride_h == 1 && p->stride_w == 1 &&
+           p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 && p->c_out <= RV_MAX_CO &&
+           p->c_in * p->kh * p->kw <= 64 && p->oh >= 2 && p->ow <= 2 * RV_LANES &&
+           p->pad_h >= 0 && p->pad_w >= 0;
+}
+
+/* Two output rows (oy, oy + 1) of one image from its padded copy xq (rows of wq floats,
+   hp rows per channel): all CO channels, NCH vectors of 16 columns. */
+DC_INLINE void rv_rows(const fc_conv2d_params *p, const float *xq, int64_t hp, int64_t wq,
+                       const float *w, const float *bias, const dc_out *o, int64_t oy,
+                       int relu, const int CO, const int NCH)
+{
+    __m512 acc[RV_MAX_CO][2][2];
+    for (int c = 0; c < CO; c++)
+        for (int r = 0; r < 2; r++)
+            for (int h = 0; h < NCH; h++)
+                acc[c][r][h] = _mm512_setzero_ps();
+    const int64_t K = p->c_in * p->kh * p->kw;
+    for (int64_t ci = 0; ci < p->c_in; ci++)
+        for (int64_t ky = 0; ky < p->kh; ky++)
+            for (int64_t kx = 0; kx < p->kw; kx++) {
+                const float *xr = xq + (ci * hp + oy + ky) * wq + kx;
+                __m512 xv[2][2];
+                for (int r = 0; r < 2; r++)
+                    for (int h = 0; h < NCH; h++)
+                        xv[r][h] = _mm512_loadu_ps(xr + r * wq + h * RV_LANES);
+                const int64_t k = (ci * p->kh + ky) * p->kw + kx;
+                for (int c = 0; c < CO; c++) {
+                    const __m512 wv = _mm512_set1_ps(w[c * K + k]);
+                    for (int r = 0; r < 2; r++)
+                        for (int h = 0; h < NCH; h++)
+                            acc[c][r][h] = _mm512_fmadd_ps(wv, xv[r][h], acc[c][r][h]);
+                }
+            }
+    for (int c = 0; c < CO; c++)
+        for (int r = 0; r < 2; r++)
+            for (int h = 0; h < NCH; h++) {
+                if (bias)
+                    acc[c][r][h] = _mm512_add_ps(acc[c][r][h], _mm512_set1_ps(bias[c]));
+                if (relu)
+                    acc[c][r][h] = _mm512_max_ps(_mm512_setzero_ps(), acc[c][r][h]);
+            }
+    const int64_t ow = p->ow;
+    if (!o->pooled) {
+        for (int c = 0; c < CO; c++)
+            for (int r = 0; r < 2; r++)
+                for (int h = 0; h < NCH; h++) {
+                    const int64_t left = ow - h * RV_LANES;
+                    const __mmask16 mk = (__mmask16)(left >= RV_LANES ? 0xFFFF
+                                                                      : (1u << left) - 1);
+                    _mm512_mask_storeu_ps(o->y + (c * p->oh + oy + r) * ow + h * RV_LANES, mk,
+                                          acc[c][r][h]);
+                }
+        return;
+    }
+    /* 2x2 windows: even and odd columns of both rows, as in pool2x2.c */
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                         28, 30);
+    const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+    const int64_t ph = p->oh / 2, pw = ow / 2;
+    const __mmask16 mo = (__mmask16)((1u << pw) - 1);
+    for (int c = 0; c < CO; c++) {
+        const __m512 t0 = acc[c][0][0], b0 = acc[c][1][0];
+        const __m512 t1 = NCH > 1 ? acc[c][0][NCH - 1] : _mm512_setzero_ps();
+        const __m512 b1 = NCH > 1 ? acc[c][1][NCH - 1] : _mm512_setzero_ps();
+        const __m512 wb = _mm512_permutex2var_ps(t0, od, t1);
+        const __m512 wc = _mm512_permutex2var_ps(b0, ev, b1);
+        const __m512 wd = _mm512_permutex2var_ps(b0, od, b1);
+        __m512 m = _mm512_permutex2var_ps(t0, ev, t1);
+        __m512i k = _mm512_setzero_si512();
+        __mmask16 t = dc_take(wb, m);
+        m = _mm512_mask_mov_ps(m, t, wb);
+        k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(1));
+        t = dc_take(wc, m);
+        m = _mm512_mask_mov_ps(m, t, wc);
+        k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(2));
+        t = dc_take(wd, m);
+        m = _mm512_mask_mov_ps(m, t, wd);
+        k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(3));
+        const int64_t at = (c * ph + oy / 2) * pw;
+        _mm512_mask_storeu_ps(o->pooled + at, mo, m);
+        _mm512_mask_cvtepi32_storeu_epi8(o->pos + at, mo, k);
+    }
+}
+
+#define RV_CASE(CO)                                                                        \
+    case CO:                                                                               \
+        if (nch == 1)                                                                      \
+            rv_rows(p, xq, hp, wq, w, bias, o, oy, relu, CO, 1);                           \
+        else                                                                               \
+            rv_rows(p, xq, hp, wq, w, bias, o, oy, relu, CO, 2);                           \
+        break;
+
+/* One image: its padded copy into xq, then row pairs (an odd last row is computed again
+   with the row above it, writing the same values; pooling stops at the last pair). */
+DC_AVX512 static void rv_image(const fc_conv2d_params *p, const float *xn, float *xq,
+                               const float *w, const float *bias, const dc_out *o, int relu)
+{
+    const int64_t hp = p->oh + p->kh - 1, nch = (p->ow + RV_LANES - 1) / RV_LANES;
+    const int64_t wq = nch * RV_LANES + p->kw - 1;
+    memset(xq, 0, (size_t)(p->c_in * hp * wq) * sizeof(float));
+    for (int64_t ci = 0; ci < p->c_in; ci++)
+        for (int64_t r = 0; r < p->h; r++) {
+            const int64_t qr = r + p->pad_h;
+            const int64_t c0 = p->pad_w, n = fc_min64(p->w, wq - c0);
+            if (qr < hp && n > 0)
+                memcpy(xq + (ci * hp + qr) * wq + c0, xn + (ci * p->h + r) * p->w,
+                       (size_t)n * sizeof(float));
+        }
+    const int64_t rows = o->pooled ? p->oh / 2 * 2 : p->oh;
+    for (int64_t y0 = 0; y0 < rows; y0 += 2) {
+        const int64_t oy = y0 + 1 < rows ? y0 : rows - 2;
+        switch (p->c_out) {
+            RV_CASE(1) RV_CASE(2) RV_CASE(3) RV_CASE(4) RV_CASE(5) RV_CASE(6)
+        }
+    }
+}
+
+static int rv_forward(const fc_conv2d_params *p, const float *x, const float *w,
+                      const float *bias, float *y, float *pooled, uint8_t *pos, int relu,
+                      int nthreads)
+{
+    const int64_t hp = p->oh + p->kh - 1, nch = (p->ow + RV_LANES - 1) / RV_LANES;
+    const int64_t xq_n = fc_pad_elems(p->c_in * hp * (nch * RV_LANES + p->kw - 1),
+                                      sizeof(float));
+    const int64_t in = p->c_in * p->h * p->w;
+    const int64_t out = pooled ? p->c_out * (p->oh / 2) * (p->ow / 2) : p->c_out * p->oh * p->ow;
+    int nt = nthreads < 1 ? 1 : nthreads;
+    if (p->n * p->c_out * p->c_in * p->kh * p->kw * p->oh * p->ow < DC_PARALLEL_MIN)
+        nt = 1;
+    nt = (int)fc_min64(nt, p->n);
+    float *xq = (float *)fc_scratch_get(nt * xq_n * (int64_t)sizeof(float));
+    if (!xq)
+        return FC_ENOMEM;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        float *mine = xq + fc_thread_num() * xq_n;
+#pragma omp for schedule(static)
+        for (int64_t img = 0; img < p->n; img++) {
+            const dc_out o = {pooled ? NULL : y + img * out, pooled ? pooled + img * out : NULL,
+                              pooled ? pos + img * out : NULL};
+            rv_image(p, x + img * in, mine, w, bias, &o, relu);
+        }
+    }
+    fc_scratch_put(xq);
+    return FC_OK;
+}
+
 /* The forward (pooled == NULL: into y) or the fused ReLU + 2x2 pool (into pooled, pos). */
 static int dc_forward(const fc_conv2d_params *p, const float *x, const float *w,
                       const float *bias, float *y, float *pooled, uint8_t *pos, int relu,
@@ -202,17 +369,25 @@ int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
                                       const float *w, const float *bias, float *pooled,
                                       uint8_t *pos, int nthreads)
 {
-    if (!dc_applies(p) || p->oh < 2 || p->ow < 2 || !fc_bias_use_avx512())
+    if (p->oh < 2 || p->ow < 2 || !fc_bias_use_avx512())
         return FC_ENOSYS;
-    return dc_forward(p, x, w, bias, NULL, pooled, pos, 1, nthreads);
+    if (dc_applies(p))
+        return dc_forward(p, x, w, bias, NULL, pooled, pos, 1, nthreads);
+    if (rv_applies(p))
+        return rv_forward(p, x, w, bias, NULL, pooled, pos, 1, nthreads);
+    return FC_ENOSYS;
 }
 
 int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
                                  const float *bias, float *y, int relu, int nthreads)
 {
-    if (!dc_applies(p) || !fc_bias_use_avx512())
+    if (!fc_bias_use_avx512())
         return FC_ENOSYS;
-    return dc_forward(p, x, w, bias, y, NULL, NULL, relu, nthreads);
+    if (dc_applies(p))
+        return dc_forward(p, x, w, bias, y, NULL, NULL, relu, nthreads);
+    if (rv_applies(p))
+        return rv_forward(p, x, w, bias, y, NULL, NULL, relu, nthreads);
+    return FC_ENOSYS;
 }
 
 /* ------------------------------------------------------------------ weight gradient */

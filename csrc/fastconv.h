@@ -101,10 +101,12 @@ void fc_conv2d_backward_bias_f64(const fc_conv2d_params *p, const double *dy, do
                                  int nthreads);
 
 /*
- * The forward of small float layers whose output channels fill 16-wide vectors (stride 1,
- * no padding or dilation, one group, c_out 16 or 32, >= 9 taps), computed directly per
- * output pixel on AVX-512F (conv_direct.c). Returns FC_ENOSYS, writing nothing, where it
- * does not apply: then use fc_conv2d_forward_f32.
+ * The forward of small float layers computed directly on AVX-512F (conv_direct.c): layers
+ * whose output channels fill 16-wide vectors (stride 1, no padding or dilation, one group,
+ * c_out 16 or 32, >= 9 taps), and layers with few output channels and short rows (stride
+ * 1, no dilation, one group, c_out <= 6, c_in*kh*kw <= 64, ow <= 32, oh >= 2, any
+ * padding). Returns FC_ENOSYS, writing nothing, where neither applies: then use
+ * fc_conv2d_forward_f32.
  */
 int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
                                  const float *bias, float *y, int relu, int nthreads);

@@ -155,3 +155,33 @@ def test_fused_relu_pool_is_bit_identical_to_separate_calls(rng, xs, ws, bias):
         g64, gpos = ops.conv2d_relu_max_pool2x2_forward(
             *(None if a is None else a.astype(np.float64) for a in (x, w, b)))
     np.testing.assert_allclose(pooled, g64, rtol=1e-5, atol=1e-4)
+
+
+# few output channels (<= 6): the row-vectorised direct forward, with padding; LeNet's
+# conv1, one and two 16-column vectors, odd rows, several input channels, 1 channel out
+ROW_CASES = [((3, 1, 28, 28), (6, 1, 5, 5), 2), ((2, 2, 9, 13), (4, 2, 3, 3), 1),
+             ((1, 3, 7, 20), (5, 3, 3, 3), 0), ((2, 1, 6, 31), (1, 1, 2, 3), (1, 2)),
+             ((1, 2, 5, 5), (3, 2, 3, 3), 2)]
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("xs,ws,pad", ROW_CASES)
+def test_row_vectorised_forward_matches_reference_and_gemm_path(monkeypatch, rng, xs, ws,
+                                                                pad, bias, relu):
+    x, w, b = _arrays(xs, ws, rng)
+    b = b if bias else None
+    y = ops.conv2d_forward(x, w, b, 1, pad, relu=relu)
+    with generic_backend():
+        ref = ops.conv2d_forward(*(None if a is None else a.astype(np.float64)
+                                   for a in (x, w, b)), 1, pad, relu=relu)
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
+    pooled, pos = ops.conv2d_relu_max_pool2x2_forward(x, w, b, 1, pad)
+    ref_pooled, ref_pos = ops.max_pool2x2_forward(ops.conv2d_forward(x, w, b, 1, pad,
+                                                                     relu=True))
+    assert pooled.tobytes() == ref_pooled.tobytes()
+    np.testing.assert_array_equal(pos, ref_pos)
+    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
+    np.testing.assert_allclose(y, ops.conv2d_forward(x, w, b, 1, pad, relu=relu),
+                               rtol=1e-5, atol=1e-4)

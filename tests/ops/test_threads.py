@@ -60,6 +60,7 @@ def _cases(dtype):
     x_direct, w_direct = r(16, 6, 14, 14), r(16, 6, 5, 5)   # LeNet conv2: direct kernels
     dy_direct = r(16, 16, 10, 10)
     x_few, dy_few = r(16, 1, 28, 28), r(16, 6, 28, 28)       # LeNet conv1: few taps
+    w_few = r(6, 1, 5, 5)
     a, bm = r(150, 90), r(90, 110)
     wl, bl = np.ascontiguousarray(bm.T), r(110)
     return [
@@ -80,6 +81,10 @@ def _cases(dtype):
                                                            dilation=(1, 2), groups=2)),
         ("conv_relu_pool2x2_direct", lambda: ops.conv2d_relu_max_pool2x2_forward(
             x_direct, w_direct, b)),
+        ("conv_relu_pool2x2_few_channels", lambda: ops.conv2d_relu_max_pool2x2_forward(
+            x_few, w_few, b[:6], 1, 2)),
+        ("conv_forward_few_channels", lambda: ops.conv2d_forward(
+            x_few, w_few, b[:6], 1, 2)),
         ("conv_backward_data", lambda: ops.conv2d_backward_data(dy, w, x.shape, padding=1)),
         ("conv_backward_data_groups", lambda: ops.conv2d_backward_data(
             dyg, wg, x.shape, stride=(2, 1), dilation=(1, 2), groups=2)),
