@@ -80,7 +80,10 @@ class Conv2dReLUMaxPool2d(Function):
     ops, ties (first maximum) and NaN (last NaN wins, blocks) included. A window with no
     tap in the plane (-inf) breaks this; it needs pool dilation > plane size, and then
     the conv output is kept and used as in the unfused ops. Plain 2x2 stride-2 pooling
-    keeps 1-byte window positions instead of int64 indices (ops.max_pool2x2_forward).
+    keeps 1-byte window positions instead of int64 indices, and runs as one native pass
+    that never writes the conv output where a fused kernel covers the layer
+    (ops.conv2d_relu_max_pool2x2_forward); its backward masks, routes and zero-fills in one
+    pass (ops.max_pool2x2_relu_backward).
     """
 
     fresh_gradients = True   # backward allocates every gradient it returns
