@@ -88,23 +88,14 @@ DC_INLINE void dc_pool_store(const fc_conv2d_params *p, const dc_out *o, __m512i
         o->pos[l * PP + at] = (uint8_t)kk[l];
 }
 
-/*
- * ROWS x R output pixels from (oy, ox0) of one image and 16-channel block: xn is the
- * image, wq the block's packed weights [ci][ky][kx][16], bq its 16 biases (or NULL).
- * R and ROWS are literals after inlining, so acc[][] lives in registers. With pooling
- * (ROWS == 2, oy and ox0 even) the column pairs become pooled pixels and a last odd
- * column is dropped (floor mode).
- */
-DC_INLINE void dc_block(const fc_conv2d_params *p, const float *xn, const float *wq,
-                        const float *bq, const dc_out *o, int64_t oy, int64_t ox0, int relu,
-                        const int ROWS, const int R)
+/* acc[r][c] += every tap's weight vector times the broadcast input under it, taps in
+   (ci, ky, kx) order: one broadcast per FMA. */
+DC_INLINE void dc_taps(const fc_conv2d_params *p, const float *xn, const float *wq,
+                       int64_t oy, int64_t ox0, __m512 acc[2][DC_MAX_COLS], const int ROWS,
+                       const int R)
 {
     const int64_t w = p->w, kh = p->kh, kw = p->kw;
-    __m512 acc[2][DC_MAX_COLS];
-    for (int r = 0; r < ROWS; r++)
-        for (int c = 0; c < R; c++)
-            acc[r][c] = _mm512_setzero_ps();
-    for (int64_t ci = 0; ci < p->c_in; ci++) {
+    for (int64_t ci = 0; ci < p->c_in; ci++)
         for (int64_t ky = 0; ky < kh; ky++) {
             const float *xr = xn + (ci * p->h + oy + ky) * w + ox0;
             const float *wr = wq + (ci * kh + ky) * kw * 16;
@@ -116,7 +107,58 @@ DC_INLINE void dc_block(const fc_conv2d_params *p, const float *xn, const float 
                                                     acc[r][c]);
             }
         }
-    }
+}
+
+/* The same sums in the same order, for a literal KW: a kernel row's KW weight vectors
+   stay in registers and each input value is broadcast once for the (up to KW) outputs
+   it feeds, so loads drop from one per FMA to about one per KW FMAs. */
+DC_INLINE void dc_taps_reuse(const fc_conv2d_params *p, const float *xn, const float *wq,
+                             int64_t oy, int64_t ox0, __m512 acc[2][DC_MAX_COLS],
+                             const int ROWS, const int R, const int KW)
+{
+    const int64_t w = p->w, kh = p->kh;
+    for (int64_t ci = 0; ci < p->c_in; ci++)
+        for (int64_t ky = 0; ky < kh; ky++) {
+            const float *xr = xn + (ci * p->h + oy + ky) * w + ox0;
+            const float *wr = wq + (ci * kh + ky) * KW * 16;
+            __m512 wv[7];
+            for (int kx = 0; kx < KW; kx++)
+                wv[kx] = _mm512_loadu_ps(wr + kx * 16);
+            /* fully unrolled, so that acc[][] stays in registers */
+#pragma GCC unroll 2
+            for (int r = 0; r < ROWS; r++)
+#pragma GCC unroll 20
+                for (int ix = 0; ix < R + KW - 1; ix++) {
+                    const __m512 xb = _mm512_set1_ps(xr[r * w + ix]);
+#pragma GCC unroll 8
+                    for (int kx = 0; kx < KW; kx++)   /* output c = ix - kx, kx increasing */
+                        if (ix - kx >= 0 && ix - kx < R)
+                            acc[r][ix - kx] = _mm512_fmadd_ps(wv[kx], xb, acc[r][ix - kx]);
+                }
+        }
+}
+
+/*
+ * ROWS x R output pixels from (oy, ox0) of one image and 16-channel block: xn is the
+ * image, wq the block's packed weights [ci][ky][kx][16], bq its 16 biases (or NULL).
+ * R and ROWS are literals after inlining, so acc[][] lives in registers. With pooling
+ * (ROWS == 2, oy and ox0 even) the column pairs become pooled pixels and a last odd
+ * column is dropped (floor mode).
+ */
+DC_INLINE void dc_block(const fc_conv2d_params *p, const float *xn, const float *wq,
+                        const float *bq, const dc_out *o, int64_t oy, int64_t ox0, int relu,
+                        const int ROWS, const int R)
+{
+    __m512 acc[2][DC_MAX_COLS];
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < R; c++)
+            acc[r][c] = _mm512_setzero_ps();
+    if (p->kw == 5)
+        dc_taps_reuse(p, xn, wq, oy, ox0, acc, ROWS, R, 5);
+    else if (p->kw == 3)
+        dc_taps_reuse(p, xn, wq, oy, ox0, acc, ROWS, R, 3);
+    else
+        dc_taps(p, xn, wq, oy, ox0, acc, ROWS, R);
     const __m512 bias = bq ? _mm512_loadu_ps(bq) : _mm512_setzero_ps();
     for (int r = 0; r < ROWS; r++)
         for (int c = 0; c < R; c++) {
