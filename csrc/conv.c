@@ -158,7 +158,7 @@ static void fc_wgrad_direct_f32(const float *xpad, int64_t xpad_img, int64_t hp,
                                 int64_t cin, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                 float *out, int64_t ldo)
 {
-    if (fc_bias_use_avx512())
+    if (fc_conv_use_avx512())
         fc_wgrad_direct_avx512_f32(xpad, xpad_img, hp, wp, dy, dy_img, nimg, m, cin, kh, kw,
                                    oh, ow, out, ldo);
     else

@@ -1,6 +1,6 @@
 /*
  * conv_avx512.h - AVX-512 pieces of the convolution kernels, compiled with function
- * target attributes (conv_bias.c, conv_direct.c) and used only when fc_bias_use_avx512().
+ * target attributes (conv_bias.c, conv_direct.c) and used only when fc_conv_use_avx512().
  *
  * fc_bias_sum_avx512_*: channel c's sum of dy (n images of C planes of P elements), in
  * exactly the order of conv_tmpl.h's portable loop: per plane 8 double lanes (element j
@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /* 1 when the CPU has AVX-512F and FASTCONV_GEMM_KERNEL does not cap the kernels below it. */
-int fc_bias_use_avx512(void);
+int fc_conv_use_avx512(void);
 double fc_bias_sum_avx512_f32(const float *dy, int64_t n, int64_t C, int64_t P, int64_t c);
 double fc_bias_sum_avx512_f64(const double *dy, int64_t n, int64_t C, int64_t P, int64_t c);
 void fc_wgrad_direct_avx512_f32(const float *xpad, int64_t xpad_img, int64_t hp, int64_t wp,

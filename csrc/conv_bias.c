@@ -18,7 +18,7 @@
 
 /* 1 when the CPU has AVX-512F and FASTCONV_GEMM_KERNEL does not cap the kernels below it
  * ("avx2" or "generic", as for the GEMM). Decided once. */
-int fc_bias_use_avx512(void)
+int fc_conv_use_avx512(void)
 {
     static volatile int cached = -1; /* benign race: every thread computes the same value */
     int v = cached;
@@ -69,7 +69,7 @@ FC_BIAS_SUM(float, f32, FC_LOAD8_F32)
 FC_BIAS_SUM(double, f64, FC_LOAD8_F64)
 
 #else
-int fc_bias_use_avx512(void) { return 0; }
+int fc_conv_use_avx512(void) { return 0; }
 double fc_bias_sum_avx512_f32(const float *dy, int64_t n, int64_t C, int64_t P, int64_t c)
 {
     (void)dy, (void)n, (void)C, (void)P, (void)c;

@@ -411,7 +411,7 @@ int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
                                       const float *w, const float *bias, float *pooled,
                                       uint8_t *pos, int nthreads)
 {
-    if (p->oh < 2 || p->ow < 2 || !fc_bias_use_avx512())
+    if (p->oh < 2 || p->ow < 2 || !fc_conv_use_avx512())
         return FC_ENOSYS;
     if (dc_applies(p))
         return dc_forward(p, x, w, bias, NULL, pooled, pos, 1, nthreads);
@@ -423,7 +423,7 @@ int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
 int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
                                  const float *bias, float *y, int relu, int nthreads)
 {
-    if (!fc_bias_use_avx512())
+    if (!fc_conv_use_avx512())
         return FC_ENOSYS;
     if (dc_applies(p))
         return dc_forward(p, x, w, bias, y, NULL, NULL, relu, nthreads);
@@ -489,7 +489,7 @@ int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float 
                                          const float *dy, float *dw, int nthreads)
 {
     if (!dc_applies(p) || p->kh != p->kw || (p->kh != 3 && p->kh != 5) ||
-        p->c_in * p->kh * p->kw * 16 > ((int64_t)1 << 26) || !fc_bias_use_avx512())
+        p->c_in * p->kh * p->kw * 16 > ((int64_t)1 << 26) || !fc_conv_use_avx512())
         return FC_ENOSYS;
     const int64_t C = p->c_out, P = p->oh * p->ow, cb_n = C / 16;
     float *dyt = (float *)fc_scratch_get(p->n * P * C * (int64_t)sizeof(float));

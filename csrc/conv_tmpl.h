@@ -933,7 +933,7 @@ void N_(fc_conv2d_backward_bias)(const fc_conv2d_params *p, const T *dy, T *db, 
         int64_t lo, hi;
         fc_split(C, fc_thread_num(), fc_num_threads(), &lo, &hi);
         for (int64_t c = lo; c < hi; c++) {
-            if (fc_bias_use_avx512()) { /* same order, four planes at a time */
+            if (fc_conv_use_avx512()) { /* same order, four planes at a time */
                 db[c] = (T)N_(fc_bias_sum_avx512)(dy, n, C, P, c);
                 continue;
             }
