@@ -442,6 +442,35 @@ int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, cons
  * KH*KW FMAs with broadcast inputs, and adds each image's sums into its totals in image
  * order. The order depends on the shapes only, never on the thread count.
  */
+/* acc[ky * KW + kx] += dy of output pixels ox < R of one row (vectors g[ox * C]) times the
+   input under tap (ky, kx) (rows xr + ky * w): pixels in increasing order for every tap,
+   as a loop over pixels would add them, but each input value broadcast once for the KW
+   pixels it meets along a kernel row. R, KH, KW are literals after inlining. */
+DC_INLINE void dc_wgrad_run(const fc_conv2d_params *p, const float *xr, const float *g,
+                            __m512 *acc, const int R, const int KH, const int KW)
+{
+    const int64_t C = p->c_out;
+    __m512 gv[DC_MAX_COLS];
+#pragma GCC unroll 12
+    for (int ox = 0; ox < R; ox++)
+        gv[ox] = _mm512_loadu_ps(g + ox * C);
+#pragma GCC unroll 5
+    for (int ky = 0; ky < KH; ky++)
+#pragma GCC unroll 16
+        for (int ix = 0; ix < R + KW - 1; ix++) {
+            const __m512 xb = _mm512_set1_ps(xr[ky * p->w + ix]);
+#pragma GCC unroll 5
+            for (int kx = 0; kx < KW; kx++)
+                if (ix - kx >= 0 && ix - kx < R)
+                    acc[ky * KW + kx] = _mm512_fmadd_ps(gv[ix - kx], xb, acc[ky * KW + kx]);
+        }
+}
+
+#define DW_CASE(R)                                                                         \
+    case R:                                                                                \
+        dc_wgrad_run(p, xr, g, acc, R, KH, KW);                                            \
+        break;
+
 DC_INLINE void dc_wgrad_task(const fc_conv2d_params *p, const float *x, const float *dyt,
                              int64_t ci, int64_t cb, float *dw, const int KH, const int KW)
 {
@@ -456,13 +485,13 @@ DC_INLINE void dc_wgrad_task(const fc_conv2d_params *p, const float *x, const fl
         for (int t = 0; t < KH * KW; t++)
             acc[t] = _mm512_setzero_ps();
         for (int64_t oy = 0; oy < p->oh; oy++)
-            for (int64_t ox = 0; ox < p->ow; ox++) {
-                const __m512 g = _mm512_loadu_ps(d + (oy * p->ow + ox) * C);
-                const float *xr = xp + oy * p->w + ox;
-                for (int ky = 0; ky < KH; ky++)
-                    for (int kx = 0; kx < KW; kx++)
-                        acc[ky * KW + kx] = _mm512_fmadd_ps(
-                            g, _mm512_set1_ps(xr[ky * p->w + kx]), acc[ky * KW + kx]);
+            for (int64_t ox0 = 0; ox0 < p->ow; ox0 += DC_MAX_COLS) {
+                const float *xr = xp + oy * p->w + ox0;
+                const float *g = d + (oy * p->ow + ox0) * C;
+                switch (fc_min64(DC_MAX_COLS, p->ow - ox0)) {
+                    DW_CASE(1) DW_CASE(2) DW_CASE(3) DW_CASE(4) DW_CASE(5) DW_CASE(6)
+                    DW_CASE(7) DW_CASE(8) DW_CASE(9) DW_CASE(10) DW_CASE(11) DW_CASE(12)
+                }
             }
         for (int t = 0; t < KH * KW; t++)
             total[t] = _mm512_add_ps(total[t], acc[t]);
