@@ -16,8 +16,9 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-CSRC = ["runtime.c", "gemm.c", "gemm_avx2.c", "gemm_avx512.c", "conv.c", "pool.c",
-        "pool_avx2.c", "relu.c", "winograd.c"]
+CSRC = ["runtime.c", "gemm.c", "gemm_avx2.c", "gemm_avx512.c", "conv.c", "conv_bias.c",
+        "conv_direct.c", "pool.c", "pool_avx2.c", "pool2x2.c", "relu.c", "optim.c",
+        "loss.c", "winograd.c"]
 
 OPENMP_PROBE = r"""
 #include <omp.h>

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_avx512.h"
 #include "fastconv.h"
 #include "fc_internal.h"
 #include "gemm_internal.h"
@@ -96,6 +97,20 @@ __attribute__((target("avx2,fma"))) static void fc_wgrad_direct_avx2_f32(
                                 _mm_cvtss_f32(s);
                         }
                 }
+}
+
+/* The few-tap direct weight gradient on the widest vectors available (conv_avx512.h). */
+static void fc_wgrad_direct_f32(const float *xpad, int64_t xpad_img, int64_t hp, int64_t wp,
+                                const float *dy, int64_t dy_img, int64_t nimg, int64_t m,
+                                int64_t cin, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
+                                float *out, int64_t ldo)
+{
+    if (fc_conv_use_avx512())
+        fc_wgrad_direct_avx512_f32(xpad, xpad_img, hp, wp, dy, dy_img, nimg, m, cin, kh, kw,
+                                   oh, ow, out, ldo);
+    else
+        fc_wgrad_direct_avx2_f32(xpad, xpad_img, hp, wp, dy, dy_img, nimg, m, cin, kh, kw,
+                                 oh, ow, out, ldo);
 }
 #else
 #define FC_CONV_HAVE_AVX 0

@@ -839,9 +839,8 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
             T *out = (ch == 0 ? dw : parts + (ch - 1) * part_size) + g * M * K + c0;
 #if FC_CONV_HAVE_AVX && FC_T_IS_FLOAT
             if (wdirect) { /* nkb == 1: c0 == 0, cn == K */
-                fc_wgrad_direct_avx2_f32(cx.xpad, xpad_img, hp, wp, cx.dy, p->c_out * P,
-                                         i1 - i0, M, cin_g, p->kh, p->kw, p->oh, p->ow, out,
-                                         K);
+                fc_wgrad_direct_f32(cx.xpad, xpad_img, hp, wp, cx.dy, p->c_out * P, i1 - i0,
+                                    M, cin_g, p->kh, p->kw, p->oh, p->ow, out, K);
                 continue;
             }
 #endif
@@ -881,6 +880,10 @@ void N_(fc_conv2d_backward_bias)(const fc_conv2d_params *p, const T *dy, T *db, 
         int64_t lo, hi;
         fc_split(C, fc_thread_num(), fc_num_threads(), &lo, &hi);
         for (int64_t c = lo; c < hi; c++) {
+            if (fc_conv_use_avx512()) { /* same order, four planes at a time */
+                db[c] = (T)N_(fc_bias_sum_avx512)(dy, n, C, P, c);
+                continue;
+            }
             double total = 0;
             for (int64_t img = 0; img < n; img++) {
                 const T *src = dy + (img * C + c) * P;

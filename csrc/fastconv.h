@@ -110,6 +110,28 @@ void fc_conv2d_backward_bias_f32(const fc_conv2d_params *p, const float *dy, flo
 void fc_conv2d_backward_bias_f64(const fc_conv2d_params *p, const double *dy, double *db,
                                  int nthreads);
 
+/*
+ * The forward of small float layers computed directly on AVX-512F (conv_direct.c): layers
+ * whose output channels fill 16-wide vectors (stride 1, no padding or dilation, one group,
+ * c_out 16 or 32, >= 9 taps), and layers with few output channels and short rows (stride
+ * 1, no dilation, one group, c_out <= 6, c_in*kh*kw <= 64, ow <= 32, oh >= 2, any
+ * padding). Returns FC_ENOSYS, writing nothing, where neither applies: then use
+ * fc_conv2d_forward_f32.
+ */
+int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
+                                 const float *bias, float *y, int relu, int nthreads);
+/* The same layers with ReLU and a 2x2 stride-2 max pool fused (output rows and columns
+ * past the last full window dropped, as floor mode does): pooled and pos as
+ * fc_max_pool2x2_forward_f32 gives them from fc_conv2d_forward_direct_f32's output with
+ * relu = 1, without writing the conv output. FC_ENOSYS where the direct kernel does not
+ * apply or the conv output is smaller than 2x2. */
+int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
+                                      const float *w, const float *bias, float *pooled,
+                                      uint8_t *pos, int nthreads);
+/* Its weight gradient, for 3x3 and 5x5 kernels (else FC_ENOSYS, writing nothing). */
+int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
+                                         const float *dy, float *dw, int nthreads);
+
 /* ---------------------------------------------------------------- max_pool2d */
 
 /*
@@ -143,6 +165,24 @@ void fc_max_pool2d_backward_f32(const fc_pool2d_params *p, const float *dy,
 void fc_max_pool2d_backward_f64(const fc_pool2d_params *p, const double *dy,
                                 const int64_t *idx, double *dx, int nthreads);
 
+/*
+ * 2x2 windows, stride 2, no padding or dilation, floor mode (oh = h / 2, ow = w / 2):
+ * y as fc_max_pool2d_forward, pos = each winner's place in its window (row * 2 + col,
+ * 0..3) instead of a flat index. The backward writes all of dx: (y > 0 ? dy : 0) + 0 at
+ * each winner (the ReLU mask of the pooled output), +0 elsewhere; a pos above 3 routes
+ * nowhere. Bit-identical to relu_backward(dy, y) then fc_max_pool2d_backward.
+ */
+void fc_max_pool2x2_forward_f32(const fc_pool2d_params *p, const float *x, float *y,
+                                uint8_t *pos, int nthreads);
+void fc_max_pool2x2_forward_f64(const fc_pool2d_params *p, const double *x, double *y,
+                                uint8_t *pos, int nthreads);
+void fc_max_pool2x2_relu_backward_f32(const fc_pool2d_params *p, const float *dy,
+                                      const float *y, const uint8_t *pos, float *dx,
+                                      int nthreads);
+void fc_max_pool2x2_relu_backward_f64(const fc_pool2d_params *p, const double *dy,
+                                      const double *y, const uint8_t *pos, double *dx,
+                                      int nthreads);
+
 /* ---------------------------------------------------------------- relu */
 
 /* y = max(x, 0) (NaN stays NaN); y may alias x. */
@@ -154,6 +194,38 @@ void fc_relu_backward_f32(int64_t size, const float *dy, const float *y, float *
                           int nthreads);
 void fc_relu_backward_f64(int64_t size, const double *dy, const double *y, double *dx,
                           int nthreads);
+
+/* ---------------------------------------------------------------- losses */
+
+/* Index of the first of n targets outside [0, classes) and not `ignore`; -1 if none. */
+int64_t fc_class_target_error(int64_t n, const int64_t *t, int64_t classes, int64_t ignore);
+
+/*
+ * Cross entropy of scores x (n x c) against targets t (validated; `ignore` rows count
+ * nothing): logp = log_softmax(x) per row (max-shifted, sum of exps in double); returns
+ * the sum over kept rows of -logp[i][t[i]] (double) and their number in *count.
+ * Backward: dx = (exp(logp) - onehot(t)) * ((grad * keep) / denom), keep = t != ignore,
+ * denom the kept count for a mean, 1 for a sum.
+ */
+double fc_cross_entropy_forward_f32(int64_t n, int64_t c, const float *x, const int64_t *t,
+                                    int64_t ignore, float *logp, int64_t *count);
+double fc_cross_entropy_forward_f64(int64_t n, int64_t c, const double *x, const int64_t *t,
+                                    int64_t ignore, double *logp, int64_t *count);
+void fc_cross_entropy_backward_f32(int64_t n, int64_t c, const float *logp, const int64_t *t,
+                                   int64_t ignore, float grad, float denom, float *dx);
+void fc_cross_entropy_backward_f64(int64_t n, int64_t c, const double *logp,
+                                   const int64_t *t, int64_t ignore, double grad,
+                                   double denom, double *dx);
+
+/* ---------------------------------------------------------------- optimizers */
+
+/* SGD step of one parameter p (size elements) with gradient g: with a momentum buffer
+ * buf, buf = g on the first step (first != 0) else buf * momentum + g, then
+ * p -= buf * lr; with buf NULL, p -= g * lr. Each operation rounded to the type. */
+void fc_sgd_update_f32(int64_t size, float *p, const float *g, float *buf, float lr,
+                       float momentum, int first);
+void fc_sgd_update_f64(int64_t size, double *p, const double *g, double *buf, double lr,
+                       double momentum, int first);
 
 #ifdef __cplusplus
 }

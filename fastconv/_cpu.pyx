@@ -5,7 +5,7 @@ Argument validation with readable messages lives in fastconv.ops; this module on
 guards the C code against buffers of the wrong dtype, layout or size (a private API
 misused must raise, never crash). Outputs are allocated by the caller (fastconv.ops).
 """
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
 cimport numpy as cnp
 import operator
 
@@ -16,6 +16,7 @@ cnp.import_array()
 cdef extern from "fastconv.h" nogil:
     int FC_OK
     int FC_ENOMEM
+    int FC_ENOSYS
     int fc_openmp_version()
     const char *fc_compiler()
     int fc_omp_max_threads()
@@ -42,6 +43,14 @@ cdef extern from "fastconv.h" nogil:
                               const float *bias, float *y, int relu, int nthreads)
     int fc_conv2d_forward_f64(const fc_conv2d_params *p, const double *x, const double *w,
                               const double *bias, double *y, int relu, int nthreads)
+    int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x,
+                                     const float *w, const float *bias, float *y, int relu,
+                                     int nthreads)
+    int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
+                                          const float *w, const float *bias, float *pooled,
+                                          uint8_t *pos, int nthreads)
+    int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
+                                             const float *dy, float *dw, int nthreads)
     int fc_conv2d_backward_data_f32(const fc_conv2d_params *p, const float *dy,
                                     const float *w, float *dx, int nthreads)
     int fc_conv2d_backward_data_f64(const fc_conv2d_params *p, const double *dy,
@@ -74,6 +83,17 @@ cdef extern from "fastconv.h" nogil:
     void fc_max_pool2d_backward_f64(const fc_pool2d_params *p, const double *dy,
                                     const int64_t *idx, double *dx, int nthreads)
 
+    void fc_max_pool2x2_forward_f32(const fc_pool2d_params *p, const float *x, float *y,
+                                    uint8_t *pos, int nthreads)
+    void fc_max_pool2x2_forward_f64(const fc_pool2d_params *p, const double *x, double *y,
+                                    uint8_t *pos, int nthreads)
+    void fc_max_pool2x2_relu_backward_f32(const fc_pool2d_params *p, const float *dy,
+                                          const float *y, const uint8_t *pos, float *dx,
+                                          int nthreads)
+    void fc_max_pool2x2_relu_backward_f64(const fc_pool2d_params *p, const double *dy,
+                                          const double *y, const uint8_t *pos, double *dx,
+                                          int nthreads)
+
     void fc_relu_forward_f32(int64_t size, const float *x, float *y, int nthreads)
     void fc_relu_forward_f64(int64_t size, const double *x, double *y, int nthreads)
     void fc_relu_backward_f32(int64_t size, const float *dy, const float *y, float *dx,
@@ -81,6 +101,24 @@ cdef extern from "fastconv.h" nogil:
     void fc_relu_backward_f64(int64_t size, const double *dy, const double *y, double *dx,
                               int nthreads)
 
+    void fc_sgd_update_f32(int64_t size, float *p, const float *g, float *buf, float lr,
+                           float momentum, int first)
+    void fc_sgd_update_f64(int64_t size, double *p, const double *g, double *buf,
+                           double lr, double momentum, int first)
+    int64_t fc_class_target_error(int64_t n, const int64_t *t, int64_t classes,
+                                  int64_t ignore)
+    double fc_cross_entropy_forward_f32(int64_t n, int64_t c, const float *x,
+                                        const int64_t *t, int64_t ignore, float *logp,
+                                        int64_t *count)
+    double fc_cross_entropy_forward_f64(int64_t n, int64_t c, const double *x,
+                                        const int64_t *t, int64_t ignore, double *logp,
+                                        int64_t *count)
+    void fc_cross_entropy_backward_f32(int64_t n, int64_t c, const float *logp,
+                                       const int64_t *t, int64_t ignore, float grad,
+                                       float denom, float *dx)
+    void fc_cross_entropy_backward_f64(int64_t n, int64_t c, const double *logp,
+                                       const int64_t *t, int64_t ignore, double grad,
+                                       double denom, double *dx)
 
 # ------------------------------------------------------------------ buffer guards
 
@@ -259,13 +297,47 @@ def conv2d_forward(tuple geom, cnp.ndarray x not None, cnp.ndarray w not None, o
         return y
     with nogil:
         if code == 0:
-            rc = fc_conv2d_forward_f32(&p, <const float*> px, <const float*> pw,
-                                       <const float*> pb, <float*> py, relu, nt)
+            # the direct kernel where it covers the layer (FC_ENOSYS: it does not)
+            rc = fc_conv2d_forward_direct_f32(&p, <const float*> px, <const float*> pw,
+                                              <const float*> pb, <float*> py, relu, nt)
+            if rc == FC_ENOSYS:
+                rc = fc_conv2d_forward_f32(&p, <const float*> px, <const float*> pw,
+                                           <const float*> pb, <float*> py, relu, nt)
         else:
             rc = fc_conv2d_forward_f64(&p, <const double*> px, <const double*> pw,
                                        <const double*> pb, <double*> py, relu, nt)
     _check_rc(rc)
     return y
+
+
+def conv2d_relu_max_pool2x2(tuple geom, cnp.ndarray x not None, cnp.ndarray w not None,
+                            object bias, cnp.ndarray pooled not None,
+                            cnp.ndarray positions not None, int nthreads=1):
+    """max_pool2x2(relu(conv2d(x, w) + bias)) in one pass where a fused kernel covers the
+    layer (float32 layers of the direct kernel): True, with pooled and positions written;
+    False (nothing written) elsewhere."""
+    cdef fc_conv2d_params p = _conv_params(geom)
+    cdef int code = _dtype_code(x)
+    if code != 0 or p.n == 0:
+        return False
+    _writable(pooled, "pooled")
+    cdef int64_t out = p.n * p.c_out * (p.oh // 2) * (p.ow // 2)
+    cdef void *px = _buf(x, code, p.n * p.c_in * p.h * p.w, "x")
+    cdef void *pw = _buf(w, code, p.c_out * (p.c_in // p.groups) * p.kh * p.kw, "weight")
+    cdef void *pp = _buf(pooled, code, out, "pooled")
+    cdef uint8_t *pq = _positions(positions, out, True)
+    cdef void *pb = NULL
+    if bias is not None:
+        pb = _buf(<cnp.ndarray?> bias, code, p.c_out, "bias")
+    cdef int rc
+    cdef int nt = _threads(nthreads)
+    with nogil:
+        rc = fc_conv2d_relu_pool2x2_direct_f32(&p, <const float*> px, <const float*> pw,
+                                               <const float*> pb, <float*> pp, pq, nt)
+    if rc == FC_ENOSYS:
+        return False
+    _check_rc(rc)
+    return True
 
 
 def conv2d_backward_data(tuple geom, cnp.ndarray dy not None, cnp.ndarray w not None,
@@ -310,8 +382,11 @@ def conv2d_backward_weight(tuple geom, cnp.ndarray x not None, cnp.ndarray dy no
         return dw
     with nogil:
         if code == 0:
-            rc = fc_conv2d_backward_weight_f32(&p, <const float*> px, <const float*> pdy,
-                                               <float*> pdw, nt)
+            rc = fc_conv2d_backward_weight_direct_f32(&p, <const float*> px,
+                                                      <const float*> pdy, <float*> pdw, nt)
+            if rc == FC_ENOSYS:
+                rc = fc_conv2d_backward_weight_f32(&p, <const float*> px,
+                                                   <const float*> pdy, <float*> pdw, nt)
         else:
             rc = fc_conv2d_backward_weight_f64(&p, <const double*> px, <const double*> pdy,
                                                <double*> pdw, nt)
@@ -417,6 +492,71 @@ def max_pool2d_backward(tuple geom, cnp.ndarray dy not None, cnp.ndarray indices
     return dx
 
 
+cdef fc_pool2d_params _pool2x2_params(tuple geom) except *:
+    """_pool_params, also checking the 2x2, stride 2, unpadded, floor-mode geometry."""
+    cdef fc_pool2d_params p = _pool_params(geom)
+    if (p.kh != 2 or p.kw != 2 or p.stride_h != 2 or p.stride_w != 2 or p.pad_h != 0
+            or p.pad_w != 0 or p.dil_h != 1 or p.dil_w != 1 or p.oh != p.h // 2
+            or p.ow != p.w // 2):
+        raise ValueError("fastconv._cpu: not a 2x2 stride-2 pool geometry %r" % (geom,))
+    return p
+
+
+cdef uint8_t *_positions(cnp.ndarray pos, int64_t size, bint write) except NULL:
+    """Data pointer of a C-contiguous uint8 array of `size` window positions."""
+    if cnp.PyArray_TYPE(pos) != cnp.NPY_UINT8 or not cnp.PyArray_IS_C_CONTIGUOUS(pos) \
+            or cnp.PyArray_SIZE(pos) != size:
+        raise ValueError("fastconv._cpu: positions must be a C-contiguous uint8 array like y")
+    if write:
+        _writable(pos, "positions")
+    return <uint8_t*> cnp.PyArray_DATA(pos)
+
+
+def max_pool2x2_forward(tuple geom, cnp.ndarray x not None, cnp.ndarray y not None,
+                        cnp.ndarray positions not None, int nthreads=1):
+    """2x2 stride-2 max pool: y = window maxima, positions = winners' places (0..3)."""
+    cdef fc_pool2d_params p = _pool2x2_params(geom)
+    cdef int code = _dtype_code(x)
+    _writable(y, "y")
+    cdef void *px = _buf(x, code, p.n * p.c * p.h * p.w, "x")
+    cdef void *py = _buf(y, code, p.n * p.c * p.oh * p.ow, "y")
+    cdef uint8_t *pp = _positions(positions, p.n * p.c * p.oh * p.ow, True)
+    cdef int nt = _threads(nthreads)
+    if p.n == 0:
+        return y
+    with nogil:
+        if code == 0:
+            fc_max_pool2x2_forward_f32(&p, <const float*> px, <float*> py, pp, nt)
+        else:
+            fc_max_pool2x2_forward_f64(&p, <const double*> px, <double*> py, pp, nt)
+    return y
+
+
+def max_pool2x2_relu_backward(tuple geom, cnp.ndarray dy not None, cnp.ndarray y not None,
+                              cnp.ndarray positions not None, cnp.ndarray dx not None,
+                              int nthreads=1):
+    """dx = (y > 0 ? dy : 0) at each window's winner, 0 elsewhere; writes all of dx."""
+    cdef fc_pool2d_params p = _pool2x2_params(geom)
+    cdef int code = _dtype_code(dy)
+    cdef int64_t out = p.n * p.c * p.oh * p.ow
+    _writable(dx, "dx")
+    cdef void *pdy = _buf(dy, code, out, "grad_output")
+    cdef void *py = _buf(y, code, out, "output")
+    cdef void *pdx = _buf(dx, code, p.n * p.c * p.h * p.w, "dx")
+    cdef const uint8_t *pp = _positions(positions, out, False)
+    cdef int nt = _threads(nthreads)
+    if p.n == 0:
+        return dx
+    with nogil:
+        if code == 0:
+            fc_max_pool2x2_relu_backward_f32(&p, <const float*> pdy, <const float*> py, pp,
+                                             <float*> pdx, nt)
+        else:
+            fc_max_pool2x2_relu_backward_f64(&p, <const double*> pdy, <const double*> py,
+                                             pp, <double*> pdx, nt)
+    return dx
+
+
 # ------------------------------------------------------------------ relu
 
 def relu_forward(cnp.ndarray x not None, cnp.ndarray y not None, int nthreads=1):
@@ -455,4 +595,94 @@ def relu_backward(cnp.ndarray dy not None, cnp.ndarray y not None, cnp.ndarray d
         else:
             fc_relu_backward_f64(size, <const double*> pdy, <const double*> py,
                                  <double*> pdx, nt)
+    return dx
+
+
+# ------------------------------------------------------------------ optimizers
+
+def sgd_update(cnp.ndarray p not None, cnp.ndarray g not None, object buf, double lr,
+               double momentum, bint first):
+    """One SGD step of parameter p in place (see fc_sgd_update); buf None: no momentum."""
+    cdef int code = _dtype_code(p)
+    cdef int64_t size = cnp.PyArray_SIZE(p)
+    _writable(p, "p")
+    cdef void *pp = _buf(p, code, size, "p")
+    cdef void *pg = _buf(g, code, size, "g")
+    cdef void *pb = NULL
+    if buf is not None:
+        _writable(<cnp.ndarray?> buf, "buf")
+        pb = _buf(<cnp.ndarray?> buf, code, size, "buf")
+    if size == 0:
+        return
+    with nogil:
+        if code == 0:
+            fc_sgd_update_f32(size, <float*> pp, <const float*> pg, <float*> pb, <float> lr,
+                              <float> momentum, first)
+        else:
+            fc_sgd_update_f64(size, <double*> pp, <const double*> pg, <double*> pb, lr,
+                              momentum, first)
+
+
+# ------------------------------------------------------------------ losses
+
+cdef const int64_t *_targets(cnp.ndarray t, int64_t n) except NULL:
+    if cnp.PyArray_TYPE(t) != cnp.NPY_INT64 or not cnp.PyArray_IS_C_CONTIGUOUS(t) \
+            or cnp.PyArray_SIZE(t) != n:
+        raise ValueError("fastconv._cpu: targets must be a C-contiguous int64 array of %d"
+                         % n)
+    return <const int64_t*> cnp.PyArray_DATA(t)
+
+
+def class_target_error(cnp.ndarray t not None, int64_t classes, int64_t ignore_index):
+    """Position of the first target outside [0, classes) and not ignore_index, or -1."""
+    cdef int64_t n = cnp.PyArray_SIZE(t)
+    if n == 0:
+        return -1
+    return fc_class_target_error(n, _targets(t, n), classes, ignore_index)
+
+
+def cross_entropy_forward(cnp.ndarray x not None, cnp.ndarray t not None,
+                          int64_t ignore_index, cnp.ndarray logp not None):
+    """logp = log_softmax(x) (x: n x c, t: n validated targets); returns (sum over kept
+    rows of -logp[i, t[i]], kept row count)."""
+    cdef int code = _dtype_code(x)
+    if cnp.PyArray_NDIM(x) != 2:
+        raise ValueError("fastconv._cpu: scores must be 2-D")
+    cdef int64_t n = x.shape[0], c = x.shape[1], count = 0
+    cdef void *px = _buf(x, code, n * c, "x")
+    _writable(logp, "logp")
+    cdef void *pl = _buf(logp, code, n * c, "logp")
+    cdef const int64_t *pt = _targets(t, n)
+    cdef double total = 0
+    if n == 0:
+        return 0.0, 0
+    if code == 0:
+        total = fc_cross_entropy_forward_f32(n, c, <const float*> px, pt, ignore_index,
+                                             <float*> pl, &count)
+    else:
+        total = fc_cross_entropy_forward_f64(n, c, <const double*> px, pt, ignore_index,
+                                             <double*> pl, &count)
+    return total, count
+
+
+def cross_entropy_backward(cnp.ndarray logp not None, cnp.ndarray t not None,
+                           int64_t ignore_index, double grad, double denom,
+                           cnp.ndarray dx not None):
+    """dx = (exp(logp) - onehot(t)) * ((grad * kept) / denom); writes into dx."""
+    cdef int code = _dtype_code(logp)
+    if cnp.PyArray_NDIM(logp) != 2:
+        raise ValueError("fastconv._cpu: logp must be 2-D")
+    cdef int64_t n = logp.shape[0], c = logp.shape[1]
+    cdef void *pl = _buf(logp, code, n * c, "logp")
+    _writable(dx, "dx")
+    cdef void *pd = _buf(dx, code, n * c, "dx")
+    cdef const int64_t *pt = _targets(t, n)
+    if n == 0:
+        return dx
+    if code == 0:
+        fc_cross_entropy_backward_f32(n, c, <const float*> pl, pt, ignore_index,
+                                      <float> grad, <float> denom, <float*> pd)
+    else:
+        fc_cross_entropy_backward_f64(n, c, <const double*> pl, pt, ignore_index, grad,
+                                      denom, <double*> pd)
     return dx

@@ -18,7 +18,7 @@ import numpy as np
 __all__ = [
     "gemm", "conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight",
     "conv2d_backward_bias", "max_pool2d_forward", "max_pool2d_backward",
-    "relu_forward", "relu_backward",
+    "max_pool2x2_forward", "max_pool2x2_relu_backward", "relu_forward", "relu_backward",
 ]
 
 
@@ -232,6 +232,30 @@ def _scatter_add(xp, target, index, values):
     else:
         import cupyx
         cupyx.scatter_add(target, index, values)
+
+
+def max_pool2x2_forward(geom, x, y, positions, nthreads=1):
+    """2x2 stride-2 max pool: y as max_pool2d_forward, positions = each winner's place
+    in its window (row * 2 + column) as uint8."""
+    xp = _xp(x)
+    w = int(geom[3])
+    idx = xp.empty(y.shape, dtype=np.int64)
+    max_pool2d_forward(geom, x, y, idx)
+    _store(positions, ((idx // w) % 2 * 2 + idx % w % 2).astype(np.uint8))
+    return y
+
+
+def max_pool2x2_relu_backward(geom, dy, y, positions, dx, nthreads=1):
+    """relu_backward(dy, y) routed to each window's winner (positions from
+    max_pool2x2_forward), 0 elsewhere; a position above 3 routes nowhere."""
+    xp = _xp(dy)
+    n, c, h, w, oh, ow = _pool_unpack(geom)[:6]
+    pos = positions.reshape(n, c, oh, ow).astype(np.int64)
+    rows = 2 * xp.arange(oh)[:, None] + pos // 2
+    cols = 2 * xp.arange(ow)[None, :] + pos % 2
+    g = xp.where((y > 0) & (pos <= 3), dy, xp.zeros((), dtype=dy.dtype)).reshape(pos.shape)
+    max_pool2d_backward(geom, g, xp.minimum(rows * w + cols, h * w - 1), dx)
+    return dx
 
 
 # ------------------------------------------------------------------ relu

@@ -79,7 +79,11 @@ class Conv2dReLUMaxPool2d(Function):
     output, before routing instead of after. Gradients are bit-identical to the unfused
     ops, ties (first maximum) and NaN (last NaN wins, blocks) included. A window with no
     tap in the plane (-inf) breaks this; it needs pool dilation > plane size, and then
-    the conv output is kept and used as in the unfused ops.
+    the conv output is kept and used as in the unfused ops. Plain 2x2 stride-2 pooling
+    keeps 1-byte window positions instead of int64 indices, and runs as one native pass
+    that never writes the conv output where a fused kernel covers the layer
+    (ops.conv2d_relu_max_pool2x2_forward); its backward masks, routes and zero-fills in one
+    pass (ops.max_pool2x2_relu_backward).
     """
 
     fresh_gradients = True   # backward allocates every gradient it returns
@@ -88,19 +92,29 @@ class Conv2dReLUMaxPool2d(Function):
     def forward(ctx, x, w, b, stride=1, padding=0, dilation=1, groups=1, *, pool):
         """pool: max_pool2d's (kernel_size, stride, padding, dilation, ceil_mode)."""
         x, ctx.unbatched = _batched(x)
-        y = ops.conv2d_forward(x, w, b, stride, padding, dilation, groups, relu=True)
-        pooled, ctx.indices = ops.max_pool2d_forward(y, *pool)
         ctx.options = (stride, padding, dilation, groups)
-        ctx.pool, ctx.conv_shape, ctx.pooled = pool, y.shape, pooled
-        pool_dilation = pool[3] if isinstance(pool[3], (tuple, list)) else (pool[3],) * 2
-        may_have_empty_windows = any(d > n for d, n in zip(pool_dilation, y.shape[2:]))
-        ctx.conv_output = y if may_have_empty_windows else None
+        conv_shape = ops.conv2d_geometry(x.shape, w.shape, *ctx.options)[1]
+        ctx.pool, ctx.conv_shape, ctx.conv_output = pool, conv_shape, None
+        if ops.max_pool2d_is_2x2(conv_shape, *pool):   # 1-byte window positions
+            ctx.pooled, ctx.positions = ops.conv2d_relu_max_pool2x2_forward(
+                x, w, b, stride, padding, dilation, groups)
+        else:
+            y = ops.conv2d_forward(x, w, b, stride, padding, dilation, groups, relu=True)
+            ctx.pooled, ctx.indices = ops.max_pool2d_forward(y, *pool)
+            ctx.positions = None
+            pool_dilation = pool[3] if isinstance(pool[3], (tuple, list)) else (pool[3],) * 2
+            if any(d > n for d, n in zip(pool_dilation, y.shape[2:])):  # empty windows
+                ctx.conv_output = y
+        pooled = ctx.pooled
         ctx.save_for_backward(x, w)
         return pooled[0] if ctx.unbatched else pooled
 
     @staticmethod
     def backward(ctx, grad):
         dy = grad[None] if ctx.unbatched else grad
+        if ctx.positions is not None:   # mask, route and zero-fill in one pass
+            dy = ops.max_pool2x2_relu_backward(dy, ctx.pooled, ctx.positions, ctx.conv_shape)
+            return _conv_backward(ctx, dy)
         route = (ctx.indices, ctx.conv_shape) + tuple(ctx.pool)
         trusted = dict(check_indices=False)   # indices made by forward: in range
         if ctx.conv_output is None:  # mask with the pooled values, then route

@@ -8,6 +8,7 @@ from typing import Optional
 
 import numpy as np
 
+from .. import _cpu
 from ..autograd import Function, Tensor
 from ..autograd.math_ops import unbroadcast
 from ._util import array_module, check_reduction, check_tensor
@@ -41,10 +42,8 @@ def _class_targets(x, target, weight, ignore_index: int):
         raise ValueError("target must have shape %s for input of shape %s, got %s"
                          % (expected, tuple(x.shape), tuple(target.shape)))
     target = xp.asarray(target).astype(np.int64, copy=False)
-    valid = target != ignore_index
-    bad = valid & ((target < 0) | (target >= classes))
-    if target.size and bool(bad.any()):
-        first = int(target[bad].reshape(-1)[0])
+    first = _first_bad_target(xp, target, classes, ignore_index)
+    if first is not None:
         raise ValueError("target contains class index %d, out of range [0, %d) for input "
                          "with %d classes" % (first, classes, classes))
     if weight is not None:
@@ -55,6 +54,27 @@ def _class_targets(x, target, weight, ignore_index: int):
             raise TypeError("weight (%s) and input (%s) must have the same dtype"
                             % (weight.dtype, x.dtype))
     return target, weight
+
+
+def _first_bad_target(xp, target, classes: int, ignore_index: int):
+    """The first target outside [0, classes) that is not ignore_index, or None."""
+    if type(target) is np.ndarray and target.flags.c_contiguous:   # one native pass
+        at = _cpu.class_target_error(target, classes, ignore_index)
+        return None if at < 0 else int(target.reshape(-1)[at])
+    bad = (target != ignore_index) & ((target < 0) | (target >= classes))
+    return int(target[bad].reshape(-1)[0]) if target.size and bool(bad.any()) else None
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _native_cross_entropy(x, target, weight, reduction: str) -> bool:
+    """True where the native kernels compute the loss: numpy (N, C) float scores,
+    C-contiguous int64 targets, no class weights, a reduced (mean or sum) loss."""
+    return (type(x) is np.ndarray and x.ndim == 2 and weight is None
+            and reduction != "none" and x.dtype in _FLOATS and x.flags.c_contiguous
+            and type(target) is np.ndarray and target.dtype == np.int64
+            and target.flags.c_contiguous)
 
 
 def _element_weights(xp, target, weight, ignore_index: int, dtype):
@@ -113,16 +133,35 @@ class CrossEntropy(Function):
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
         xp = array_module(x)
         x, target, ctx.unbatched = _batch(x, target)
+        ctx.reduction, ctx.native = reduction, None
+        if _native_cross_entropy(x, target, weight, reduction):
+            return CrossEntropy._native_forward(ctx, x, target, ignore_index)
         logp = _log_softmax(x, 1)
         safe, w = _element_weights(xp, target, weight, ignore_index, x.dtype)
         picked = _pick(xp, logp, safe)
         losses = xp.where(w != 0, -picked * w, xp.zeros((), dtype=x.dtype))
-        ctx.logp, ctx.safe, ctx.w, ctx.reduction = logp, safe, w, reduction
+        ctx.logp, ctx.safe, ctx.w = logp, safe, w
         out = _reduce(xp, losses, w, reduction)
         return out[0, ...] if ctx.unbatched and reduction == "none" else out
 
     @staticmethod
+    def _native_forward(ctx, x, target, ignore_index):
+        """One native pass: log_softmax rows kept for backward, the loss reduced."""
+        ctx.logp = np.empty_like(x)
+        total, count = _cpu.cross_entropy_forward(x, target, ignore_index, ctx.logp)
+        denom = count if ctx.reduction == "mean" else 1
+        ctx.native = (target, ignore_index, denom)
+        real = x.dtype.type
+        with np.errstate(invalid="ignore", divide="ignore"):   # all ignored: 0 / 0
+            return np.asarray(real(total) / real(denom))
+
+    @staticmethod
     def backward(ctx, grad):
+        if ctx.native is not None:
+            dx = np.empty_like(ctx.logp)
+            _cpu.cross_entropy_backward(ctx.logp, *ctx.native[:2], float(grad),
+                                        float(ctx.native[2]), dx)
+            return dx[0, ...] if ctx.unbatched else dx
         xp = array_module(ctx.logp)
         if ctx.unbatched and ctx.reduction == "none":
             grad = grad[None]

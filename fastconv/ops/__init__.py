@@ -8,15 +8,17 @@ written into preallocated `out=` buffers.
 """
 from .activation import relu_backward, relu_forward
 from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
-                   conv2d_forward, conv2d_geometry)
+                   conv2d_forward, conv2d_geometry, conv2d_relu_max_pool2x2_forward)
 from .linear import (gemm, linear_backward_data, linear_backward_weight, linear_forward,
                      matmul)
-from .pool import max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry
+from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
+                   max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
 
 __all__ = [
     "conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight",
-    "conv2d_backward_bias", "conv2d_geometry",
+    "conv2d_backward_bias", "conv2d_geometry", "conv2d_relu_max_pool2x2_forward",
     "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_geometry",
+    "max_pool2d_is_2x2", "max_pool2x2_forward", "max_pool2x2_relu_backward",
     "relu_forward", "relu_backward",
     "gemm", "matmul", "linear_forward", "linear_backward_data", "linear_backward_weight",
 ]

@@ -5,6 +5,7 @@ import numpy as np
 
 from . import _args
 from ._dispatch import backend, nthreads
+from .pool import max_pool2x2_forward
 
 Padding = Union[int, Sequence[int], str]
 
@@ -69,6 +70,31 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding: Padding = 0, dilatio
     if out is not None:
         x, weight, bias = (_args.unaliased(a, out, xp) for a in (x, weight, bias))
     return backend(xp).conv2d_forward(geom, x, weight, bias, y, bool(relu), nthreads())
+
+
+def conv2d_relu_max_pool2x2_forward(x, weight, bias=None, stride=1, padding: Padding = 0,
+                                    dilation=1, groups: int = 1):
+    """(pooled, positions) = max_pool2x2_forward(conv2d_forward(..., relu=True)): one
+    native pass that never writes the conv output where a fused kernel covers the layer
+    (float32 layers of the direct kernel), the two calls elsewhere; the same results."""
+    xp = _args.array_module(x, weight, bias)
+    x = _args.float_array(x, "input", 4)
+    weight = _args.float_array(weight, "weight", 4)
+    _args.same_dtype("input", x, "weight", weight)
+    geom, out_shape = conv2d_geometry(x.shape, weight.shape, stride, padding, dilation, groups)
+    fused = getattr(backend(xp), "conv2d_relu_max_pool2x2", None)
+    if fused is not None and bias is not None:
+        bias = _args.float_array(bias, "bias", 1)
+        _args.same_dtype("input", x, "bias", bias)
+        fused = fused if bias.shape[0] == weight.shape[0] else None   # conv2d_forward raises
+    if fused is not None and min(out_shape[2:]) >= 2:
+        pooled_shape = out_shape[:2] + (out_shape[2] // 2, out_shape[3] // 2)
+        pooled = xp.empty(pooled_shape, dtype=x.dtype)
+        positions = xp.empty(pooled_shape, dtype=np.uint8)
+        if fused(geom, x, weight, bias, pooled, positions, nthreads()):
+            return pooled, positions
+    y = conv2d_forward(x, weight, bias, stride, padding, dilation, groups, relu=True)
+    return max_pool2x2_forward(y)
 
 
 def conv2d_backward_data(grad_output, weight, input_shape: Sequence[int], stride=1,

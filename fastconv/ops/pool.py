@@ -89,3 +89,59 @@ def _expect(name: str, shape: Tuple[int, ...], expected: Tuple[int, ...]) -> Non
     if tuple(shape) != tuple(expected):
         raise ValueError("%s must have shape %s for this pooling, got %s"
                          % (name, tuple(expected), tuple(shape)))
+
+
+_PLAIN_2X2 = (2, 2, 2, 2, 0, 0, 1, 1)   # geom[6:]: kernel, stride, padding, dilation
+
+
+def max_pool2d_is_2x2(x_shape: Sequence[int], kernel_size, stride=None, padding=0,
+                      dilation=1, ceil_mode: bool = False) -> bool:
+    """True when these max_pool2d options are 2x2 windows at stride 2 with no padding
+    or dilation and floor-mode output: the geometry of max_pool2x2_forward."""
+    geom, _ = max_pool2d_geometry(x_shape, kernel_size, stride, padding, dilation,
+                                  ceil_mode)
+    return geom[6:] == _PLAIN_2X2 and geom[4:6] == (geom[2] // 2, geom[3] // 2)
+
+
+def _pool2x2_geometry(shape: Sequence[int], name: str):
+    if len(shape) != 4 or min(shape[2:]) < 2:
+        raise ValueError("%s must be 4-D (N, C, H, W) with H, W >= 2, got shape %s"
+                         % (name, tuple(shape)))
+    return max_pool2d_geometry(tuple(shape), 2)
+
+
+def max_pool2x2_forward(x, *, out=None, positions=None):
+    """(y, positions): max_pool2d(x, 2)'s values, and each winner's place in its 2x2
+    window as uint8 (row * 2 + column), a quarter of the int64 indices' traffic."""
+    xp = _args.array_module(x, out, positions)
+    x = _args.float_array(x, "input", 4)
+    geom, out_shape = _pool2x2_geometry(x.shape, "input")
+    y = _args.check_out(out, out_shape, x.dtype, xp)
+    pos = _args.check_out(positions, out_shape, np.uint8, xp, "positions")
+    backend(xp).max_pool2x2_forward(geom, x, y, pos, nthreads())
+    return y, pos
+
+
+def max_pool2x2_relu_backward(grad_output, output, positions, input_shape: Sequence[int],
+                              *, out=None):
+    """Gradient of max_pool2d(relu(x), 2) with respect to x, from the pooled output and
+    max_pool2x2_forward's positions: relu_backward(grad_output, output) routed to each
+    window's winner, 0 elsewhere (bit-identical to relu_backward + max_pool2d_backward)."""
+    xp = _args.array_module(grad_output, output, positions, out)
+    grad_output = _args.float_array(grad_output, "grad_output", 4)
+    output = _args.float_array(output, "output", 4)
+    _args.same_dtype("grad_output", grad_output, "output", output)
+    geom, out_shape = _pool2x2_geometry(input_shape, "input_shape")
+    _expect("grad_output", grad_output.shape, out_shape)
+    _expect("output", output.shape, out_shape)
+    if not hasattr(positions, "dtype") or positions.dtype != np.uint8:
+        raise TypeError("positions must be a uint8 array, got %s"
+                        % getattr(positions, "dtype", type(positions).__name__))
+    _expect("positions", positions.shape, out_shape)
+    if not positions.flags.c_contiguous:
+        positions = xp.ascontiguousarray(positions)
+    dx = _args.check_out(out, tuple(input_shape), grad_output.dtype, xp)
+    if out is not None:
+        grad_output, output = (_args.unaliased(a, out, xp) for a in (grad_output, output))
+    return backend(xp).max_pool2x2_relu_backward(geom, grad_output, output, positions, dx,
+                                                 nthreads())

@@ -1,7 +1,12 @@
 """SGD with momentum, dampening, Nesterov momentum and L2 weight decay (torch's rule)."""
 from typing import Any, Callable, Optional
 
+import numpy as np
+
+from .. import _cpu
 from .optimizer import Optimizer, ParamsT, _array_module
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class SGD(Optimizer):
@@ -37,11 +42,14 @@ class SGD(Optimizer):
             lr, momentum = group["lr"], group["momentum"]
             dampening, weight_decay = group["dampening"], group["weight_decay"]
             nesterov, maximize = group["nesterov"], group["maximize"]
+            native = _plain_rule(group)
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
                     continue
                 g = grad.data
+                if native and self._native_update(p, g, lr, momentum):
+                    continue
                 if maximize:
                     g = -g
                 if weight_decay != 0:
@@ -64,3 +72,37 @@ class SGD(Optimizer):
                 # p -= lr * g, with the product in a reused scratch array
                 p.data -= xp.multiply(g, lr, out=self._scratch(p, g))
         return loss
+
+    def _native_update(self, p, g, lr, momentum) -> bool:
+        """The plain momentum rule in one native pass over numpy arrays, rounding exactly
+        as the numpy code of step(); False (nothing done) for anything else."""
+        data = p.data
+        if (type(data) is not np.ndarray or type(g) is not np.ndarray
+                or data.dtype not in _FLOATS or g.dtype != data.dtype
+                or not (data.flags.c_contiguous and g.flags.c_contiguous)
+                or not data.flags.writeable or data.shape != g.shape):
+            return False
+        if momentum == 0:
+            _cpu.sgd_update(data, g, None, lr, 0.0, False)
+            return True
+        state = self.state.get(p)
+        if state is None:
+            state = self.state[p] = {}
+        buf = state.get("momentum_buffer")
+        first = buf is None
+        if first:
+            buf = state["momentum_buffer"] = np.empty_like(g)
+        elif (type(buf) is not np.ndarray or buf.dtype != g.dtype or buf.shape != g.shape
+              or not buf.flags.c_contiguous):
+            return False
+        _cpu.sgd_update(data, g, buf, lr, momentum, first)
+        return True
+
+
+def _plain_rule(group) -> bool:
+    """True for groups whose update is buf = momentum * buf + g; p -= lr * buf (or plain
+    p -= lr * g) with Python-number hyper-parameters, which numpy rounds in the
+    parameters' dtype: what the native update reproduces bit for bit."""
+    return (type(group["lr"]) in (float, int) and type(group["momentum"]) in (float, int)
+            and group["dampening"] == 0 and group["weight_decay"] == 0
+            and not group["nesterov"] and not group["maximize"])

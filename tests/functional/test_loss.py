@@ -147,3 +147,43 @@ def test_mse_loss_errors():
     with pytest.raises(ValueError, match="broadcast"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         F.mse_loss(leaf(np.zeros(3)), leaf(np.zeros(4)))
+
+
+def _ce_both_paths(monkeypatch, x, t, **kw):
+    """(loss, input gradient) from the native kernels and from the numpy path."""
+    from fastconv.functional import loss as loss_module
+    results = []
+    for native in (True, False):
+        if not native:
+            monkeypatch.setattr(loss_module, "_native_cross_entropy", lambda *a: False)
+        xt = fc.tensor(x, requires_grad=True)
+        with np.errstate(all="ignore"):   # the numpy path on inf and NaN rows
+            out = F.cross_entropy(xt, fc.tensor(t), **kw)
+            out.backward()
+        results.append((out.detach().numpy(), xt.grad.numpy()))
+        monkeypatch.undo()
+    return results
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("case", ["plain", "ignored", "all_ignored", "nonfinite", "unbatched"])
+def test_native_cross_entropy_matches_numpy_path(monkeypatch, dtype, reduction, case):
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal((9, 7)) * 4).astype(dtype)
+    t = rng.integers(0, 7, 9)
+    kw = dict(reduction=reduction)
+    if case in ("ignored", "all_ignored"):
+        t[::3] = 5 if case == "ignored" else t[::3]
+        t[:] = 5 if case == "all_ignored" else t
+        kw["ignore_index"] = 5
+    elif case == "nonfinite":
+        x[1, 2], x[3, :], x[4, 0], x[5, :] = np.nan, -np.inf, np.inf, 1e30
+    elif case == "unbatched":
+        x, t = x[0], t[0]
+    (ours, g_ours), (ref, g_ref) = _ce_both_paths(monkeypatch, x, t, **kw)
+    assert ours.dtype == ref.dtype == dtype and ours.shape == ref.shape == ()
+    assert g_ours.dtype == dtype and g_ours.shape == x.shape
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ours, ref, **tol)
+    np.testing.assert_allclose(g_ours, g_ref, **tol)

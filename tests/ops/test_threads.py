@@ -56,6 +56,11 @@ def _cases(dtype):
     b = r(16)
     dy = r(4, 16, 20, 18)
     dyg = r(4, 12, 9, 16)
+    y2x2, pos2x2 = ops.max_pool2x2_forward(np.maximum(x_pool, 0))
+    x_direct, w_direct = r(16, 6, 14, 14), r(16, 6, 5, 5)   # LeNet conv2: direct kernels
+    dy_direct = r(16, 16, 10, 10)
+    x_few, dy_few = r(16, 1, 28, 28), r(16, 6, 28, 28)       # LeNet conv1: few taps
+    w_few = r(6, 1, 5, 5)
     a, bm = r(150, 90), r(90, 110)
     wl, bl = np.ascontiguousarray(bm.T), r(110)
     return [
@@ -66,12 +71,27 @@ def _cases(dtype):
         ("pool2_backward", lambda: ops.max_pool2d_backward(dy2, i2, x_pool.shape, 2)),
         ("pool3_backward", lambda: ops.max_pool2d_backward(dy3, i3, x_pool.shape, 3, 2, 1,
                                                            ceil_mode=True)),
+        ("pool2x2_forward", lambda: ops.max_pool2x2_forward(x_pool)),
+        ("pool2x2_relu_backward", lambda: ops.max_pool2x2_relu_backward(
+            dy2, y2x2, pos2x2, x_pool.shape)),
         ("conv_forward", lambda: ops.conv2d_forward(x, w, b, padding=1, relu=True)),
+        ("conv_forward_direct", lambda: ops.conv2d_forward(x_direct, w_direct, b,
+                                                           relu=True)),
         ("conv_forward_groups", lambda: ops.conv2d_forward(x, wg, None, stride=(2, 1),
                                                            dilation=(1, 2), groups=2)),
+        ("conv_relu_pool2x2_direct", lambda: ops.conv2d_relu_max_pool2x2_forward(
+            x_direct, w_direct, b)),
+        ("conv_relu_pool2x2_few_channels", lambda: ops.conv2d_relu_max_pool2x2_forward(
+            x_few, w_few, b[:6], 1, 2)),
+        ("conv_forward_few_channels", lambda: ops.conv2d_forward(
+            x_few, w_few, b[:6], 1, 2)),
         ("conv_backward_data", lambda: ops.conv2d_backward_data(dy, w, x.shape, padding=1)),
         ("conv_backward_data_groups", lambda: ops.conv2d_backward_data(
             dyg, wg, x.shape, stride=(2, 1), dilation=(1, 2), groups=2)),
+        ("conv_backward_weight_direct", lambda: ops.conv2d_backward_weight(
+            x_direct, dy_direct, w_direct.shape)),
+        ("conv_backward_weight_few_taps", lambda: ops.conv2d_backward_weight(
+            x_few, dy_few, (6, 1, 5, 5), padding=2)),
         ("conv_backward_weight", lambda: ops.conv2d_backward_weight(x, dy, w.shape,
                                                                     padding=1)),
         ("conv_backward_weight_groups", lambda: ops.conv2d_backward_weight(

@@ -178,3 +178,45 @@ def test_scratch_arrays_stay_out_of_state_and_follow_a_reshaped_parameter(make):
         assert p.data.shape == shape and np.all(p.data < before)
     names = {name for s in opt.state_dict()["state"].values() for name in s}
     assert names <= {"momentum_buffer", "step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kwargs", [dict(lr=0.01, momentum=0.9), dict(lr=0.1),
+                                    dict(lr=1, momentum=0), dict(lr=0.03, momentum=0.5)])
+def test_sgd_native_update_is_bit_identical_to_numpy(monkeypatch, dtype, kwargs):
+    """The one-pass native update (plain momentum SGD on numpy arrays) rounds exactly as
+    the numpy expressions of the general path, float32 included."""
+    def run(native):
+        if not native:
+            monkeypatch.setattr(optim.SGD, "_native_update", lambda *a: False)
+        params = [nn.Parameter(fc.tensor(p.astype(dtype))) for p in START + [RNG_ODD]]
+        opt = optim.SGD(params, **kwargs)
+        rng = np.random.default_rng(3)
+        for _ in range(5):
+            for p in params:
+                p.grad = fc.tensor(rng.standard_normal(p.shape).astype(dtype))
+            opt.step()
+        monkeypatch.undo()
+        return [p.data.tobytes() for p in params], \
+            [s["momentum_buffer"].tobytes() for s in opt.state.values()]
+    assert run(True) == run(False)
+
+
+RNG_ODD = np.random.default_rng(9).standard_normal((5, 1, 3, 7))
+
+
+def test_sgd_native_update_skipped_where_numpy_rounds_differently(monkeypatch):
+    # numpy float64 scalars promote float32 products to float64, dampening and weight
+    # decay add terms: the numpy path handles those
+    from fastconv.optim import sgd
+
+    def boom(*args):
+        raise AssertionError("native update used")
+    monkeypatch.setattr(sgd._cpu, "sgd_update", boom)
+    for kwargs in (dict(lr=np.float64(0.1), momentum=0.9), dict(lr=0.1, momentum=0.5,
+                                                                 dampening=0.1),
+                   dict(lr=0.1, weight_decay=0.01), dict(lr=0.1, momentum=0.9, nesterov=True)):
+        p = nn.Parameter(fc.tensor(np.ones(3, np.float32)))
+        opt = optim.SGD([p], **kwargs)
+        p.grad = fc.tensor(np.full(3, 0.3, np.float32))
+        opt.step()

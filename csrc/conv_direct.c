@@ -1,0 +1,631 @@
+/*
+ * conv_direct.c - direct float convolution kernels for small layers (LeNet's), AVX-512F.
+ *
+ * Wide channels (conv2: 6 -> 16, 5x5, 14x14 -> 10x10): the GEMM path numbers output
+ * columns on the padded input width, so a 10-wide output read through 5x5 taps computes
+ * 136 (rounded to 160) columns per image for 100 pixels. Here each output pixel is one
+ * vector of 16 output channels: per tap, one weight vector times the broadcast input
+ * value, accumulated with FMA in tap order (ci, ky, kx) from zero, for a block of up to
+ * 2 rows x 12 pixels held in registers; then bias and ReLU as the GEMM epilogue applies
+ * them (t + bias, then max(0, t): NaN and -0 pass), and one scatter per pixel into the 16
+ * output planes. Tasks are (image, 16-channel block): no sum depends on the thread count.
+ * Covers stride 1, no padding or dilation, one group, c_out 16 or 32, >= 9 taps.
+ *
+ * Few channels (conv1: 1 -> 6, 5x5, pad 2): vectors along the output row (rv_*).
+ *
+ * Both can pool 2x2 (stride 2, floor mode) in registers after the ReLU, writing pooled
+ * values and window positions exactly as max_pool2x2_forward would, and no conv output.
+ * The weight gradient of the wide-channel layers (3x3, 5x5) and conv.c's few-tap weight
+ * gradient have AVX-512 kernels here too. Entry points return FC_ENOSYS for layers they
+ * do not cover, where the CPU lacks AVX-512F (or FASTCONV_GEMM_KERNEL caps the kernels
+ * below it), or with FASTCONV_CONV_DIRECT=0.
+ */
+#pragma STDC FP_CONTRACT OFF
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv_avx512.h"
+#include "fastconv.h"
+#include "fc_internal.h"
+
+/* Below this many multiply-adds a call runs on one thread. */
+#define DC_PARALLEL_MIN ((int64_t)1 << 17)
+#define DC_MAX_COLS 12
+
+/* FASTCONV_CONV_DIRECT=0 turns the direct kernels off (to compare them with the GEMM
+   path). Read on every call: a getenv is nothing next to a convolution. */
+static int dc_applies(const fc_conv2d_params *p)
+{
+    const char *env = getenv("FASTCONV_CONV_DIRECT");
+    return !(env && strcmp(env, "0") == 0) && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
+           p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 && p->c_out % 16 == 0 &&
+           p->c_out <= 32 && p->kh * p->kw >= 9 && p->oh == p->h - p->kh + 1 &&
+           p->ow == p->w - p->kw + 1 && p->oh * p->ow <= ((int64_t)1 << 26);
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define DC_INLINE __attribute__((target("avx512f"), always_inline)) static inline
+#define DC_AVX512 __attribute__((target("avx512f")))
+
+/* Where a block's results go: conv output planes y, or (pooled != NULL) 2x2 stride-2
+   max-pool planes and window positions; each points at the block's first channel. */
+typedef struct {
+    float *y, *pooled;
+    uint8_t *pos;
+} dc_out;
+
+/* take v over the running maximum m: v > m or v is NaN (max_pool2d's scan) */
+DC_INLINE __mmask16 dc_take(__m512 v, __m512 m)
+{
+    return _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+}
+
+/* Pooled pixel (py, px) of the 16 planes from its window's top-left a, top-right b,
+   bottom-left c, bottom-right d, as max_pool2x2_forward scans them. */
+DC_INLINE void dc_pool_store(const fc_conv2d_params *p, const dc_out *o, __m512i planes,
+                             int64_t py, int64_t px, __m512 a, __m512 b, __m512 c, __m512 d)
+{
+    const int64_t pw = p->ow / 2, at = py * pw + px, PP = (p->oh / 2) * pw;
+    __m512 m = a;
+    __m512i k = _mm512_setzero_si512();
+    __mmask16 t = dc_take(b, m);
+    m = _mm512_mask_mov_ps(m, t, b);
+    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(1));
+    t = dc_take(c, m);
+    m = _mm512_mask_mov_ps(m, t, c);
+    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(2));
+    t = dc_take(d, m);
+    m = _mm512_mask_mov_ps(m, t, d);
+    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(3));
+    _mm512_i32scatter_ps(o->pooled + at, planes, m, 4);
+    int32_t kk[16];
+    _mm512_storeu_si512(kk, k);
+    for (int l = 0; l < 16; l++)
+        o->pos[l * PP + at] = (uint8_t)kk[l];
+}
+
+/* acc[r][c] += every tap's weight vector times the broadcast input under it, taps in
+   (ci, ky, kx) order: one broadcast per FMA. */
+DC_INLINE void dc_taps(const fc_conv2d_params *p, const float *xn, const float *wq,
+                       int64_t oy, int64_t ox0, __m512 acc[2][DC_MAX_COLS], const int ROWS,
+                       const int R)
+{
+    const int64_t w = p->w, kh = p->kh, kw = p->kw;
+    for (int64_t ci = 0; ci < p->c_in; ci++)
+        for (int64_t ky = 0; ky < kh; ky++) {
+            const float *xr = xn + (ci * p->h + oy + ky) * w + ox0;
+            const float *wr = wq + (ci * kh + ky) * kw * 16;
+            for (int64_t kx = 0; kx < kw; kx++) {
+                const __m512 wv = _mm512_loadu_ps(wr + kx * 16);
+                for (int r = 0; r < ROWS; r++)
+                    for (int c = 0; c < R; c++)
+                        acc[r][c] = _mm512_fmadd_ps(wv, _mm512_set1_ps(xr[r * w + c + kx]),
+                                                    acc[r][c]);
+            }
+        }
+}
+
+/* The same sums in the same order, for a literal KW: a kernel row's KW weight vectors
+   stay in registers and each input value is broadcast once for the (up to KW) outputs
+   it feeds, so loads drop from one per FMA to about one per KW FMAs. */
+DC_INLINE void dc_taps_reuse(const fc_conv2d_params *p, const float *xn, const float *wq,
+                             int64_t oy, int64_t ox0, __m512 acc[2][DC_MAX_COLS],
+                             const int ROWS, const int R, const int KW)
+{
+    const int64_t w = p->w, kh = p->kh;
+    for (int64_t ci = 0; ci < p->c_in; ci++)
+        for (int64_t ky = 0; ky < kh; ky++) {
+            const float *xr = xn + (ci * p->h + oy + ky) * w + ox0;
+            const float *wr = wq + (ci * kh + ky) * KW * 16;
+            __m512 wv[7];
+            for (int kx = 0; kx < KW; kx++)
+                wv[kx] = _mm512_loadu_ps(wr + kx * 16);
+            /* fully unrolled, so that acc[][] stays in registers */
+#pragma GCC unroll 2
+            for (int r = 0; r < ROWS; r++)
+#pragma GCC unroll 20
+                for (int ix = 0; ix < R + KW - 1; ix++) {
+                    const __m512 xb = _mm512_set1_ps(xr[r * w + ix]);
+#pragma GCC unroll 8
+                    for (int kx = 0; kx < KW; kx++)   /* output c = ix - kx, kx increasing */
+                        if (ix - kx >= 0 && ix - kx < R)
+                            acc[r][ix - kx] = _mm512_fmadd_ps(wv[kx], xb, acc[r][ix - kx]);
+                }
+        }
+}
+
+/*
+ * ROWS x R output pixels from (oy, ox0) of one image and 16-channel block: xn is the
+ * image, wq the block's packed weights [ci][ky][kx][16], bq its 16 biases (or NULL).
+ * R and ROWS are literals after inlining, so acc[][] lives in registers. With pooling
+ * (ROWS == 2, oy and ox0 even) the column pairs become pooled pixels and a last odd
+ * column is dropped (floor mode).
+ */
+DC_INLINE void dc_block(const fc_conv2d_params *p, const float *xn, const float *wq,
+                        const float *bq, const dc_out *o, int64_t oy, int64_t ox0, int relu,
+                        const int ROWS, const int R)
+{
+    __m512 acc[2][DC_MAX_COLS];
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < R; c++)
+            acc[r][c] = _mm512_setzero_ps();
+    if (p->kw == 5)
+        dc_taps_reuse(p, xn, wq, oy, ox0, acc, ROWS, R, 5);
+    else if (p->kw == 3)
+        dc_taps_reuse(p, xn, wq, oy, ox0, acc, ROWS, R, 3);
+    else
+        dc_taps(p, xn, wq, oy, ox0, acc, ROWS, R);
+    const __m512 bias = bq ? _mm512_loadu_ps(bq) : _mm512_setzero_ps();
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < R; c++) {
+            if (bq)
+                acc[r][c] = _mm512_add_ps(acc[r][c], bias);
+            if (relu)
+                acc[r][c] = _mm512_max_ps(_mm512_setzero_ps(), acc[r][c]);
+        }
+    /* lane l goes to plane l: one scatter per pixel */
+    const int64_t plane = o->pooled ? (p->oh / 2) * (p->ow / 2) : p->oh * p->ow;
+    const __m512i planes = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int)plane));
+    if (o->pooled) {
+        for (int c = 0; c + 1 < R; c += 2)
+            dc_pool_store(p, o, planes, oy / 2, (ox0 + c) / 2, acc[0][c], acc[0][c + 1],
+                          acc[ROWS - 1][c], acc[ROWS - 1][c + 1]);
+        return;
+    }
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < R; c++)
+            _mm512_i32scatter_ps(o->y + (oy + r) * p->ow + ox0 + c, planes, acc[r][c], 4);
+}
+
+#define DC_CASE(ROWS, R)                                                                   \
+    case R:                                                                                \
+        dc_block(p, xn, wq, bq, o, oy, ox0, relu, ROWS, R);                                \
+        break;
+#define DC_SWITCH(ROWS)                                                                    \
+    switch (n) {                                                                           \
+        DC_CASE(ROWS, 1) DC_CASE(ROWS, 2) DC_CASE(ROWS, 3) DC_CASE(ROWS, 4)                \
+        DC_CASE(ROWS, 5) DC_CASE(ROWS, 6) DC_CASE(ROWS, 7) DC_CASE(ROWS, 8)                \
+        DC_CASE(ROWS, 9) DC_CASE(ROWS, 10) DC_CASE(ROWS, 11) DC_CASE(ROWS, 12)             \
+    }
+
+/* One image and channel block: rows in pairs, columns in runs of at most 12 (even, so
+   that pooling windows never straddle two runs). Pooling stops at the last full pair. */
+DC_AVX512 static void dc_image(const fc_conv2d_params *p, const float *xn, const float *wq,
+                               const float *bq, const dc_out *o, int relu)
+{
+    const int64_t rows = o->pooled ? p->oh / 2 * 2 : p->oh;
+    for (int64_t oy = 0; oy < rows; oy += 2) {
+        for (int64_t ox0 = 0; ox0 < p->ow; ox0 += DC_MAX_COLS) {
+            const int n = (int)fc_min64(DC_MAX_COLS, p->ow - ox0);
+            if (oy + 1 < rows) {
+                DC_SWITCH(2)
+            } else {
+                DC_SWITCH(1)
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ few output channels */
+
+/*
+ * Layers with few output channels (LeNet's conv1: 1 -> 6, 5x5, pad 2, 28x28) vectorise
+ * along the output row instead: 16 output columns per vector, up to 2 vectors (ow <= 32),
+ * CO x 2 rows x NCH vectors of accumulators. Each image is first copied into a zero-padded
+ * plane (any padding), so taps need no bounds checks. Sums run over taps (ci, ky, kx) in
+ * order with FMA from zero, then bias and ReLU as in dc_block.
+ */
+#define RV_MAX_CO 6
+#define RV_LANES 16
+
+static int rv_applies(const fc_conv2d_params *p)
+{
+    const char *env = getenv("FASTCONV_CONV_DIRECT");
+    return !(env && strcmp(env, "0") == 0) && p->stride_h == 1 && p->stride_w == 1 &&
+           p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 && p->c_out <= RV_MAX_CO &&
+           p->c_in * p->kh * p->kw <= 64 && p->oh >= 2 && p->ow <= 2 * RV_LANES &&
+           p->pad_h >= 0 && p->pad_w >= 0;
+}
+
+/* Two output rows (oy, oy + 1) of one image from its padded copy xq (rows of wq floats,
+   hp rows per channel): all CO channels, NCH vectors of 16 columns. */
+DC_INLINE void rv_rows(const fc_conv2d_params *p, const float *xq, int64_t hp, int64_t wq,
+                       const float *w, const float *bias, const dc_out *o, int64_t oy,
+                       int relu, const int CO, const int NCH)
+{
+    __m512 acc[RV_MAX_CO][2][2];
+    for (int c = 0; c < CO; c++)
+        for (int r = 0; r < 2; r++)
+            for (int h = 0; h < NCH; h++)
+                acc[c][r][h] = _mm512_setzero_ps();
+    const int64_t K = p->c_in * p->kh * p->kw;
+    for (int64_t ci = 0; ci < p->c_in; ci++)
+        for (int64_t ky = 0; ky < p->kh; ky++)
+            for (int64_t kx = 0; kx < p->kw; kx++) {
+                const float *xr = xq + (ci * hp + oy + ky) * wq + kx;
+                __m512 xv[2][2];
+                for (int r = 0; r < 2; r++)
+                    for (int h = 0; h < NCH; h++)
+                        xv[r][h] = _mm512_loadu_ps(xr + r * wq + h * RV_LANES);
+                const int64_t k = (ci * p->kh + ky) * p->kw + kx;
+                for (int c = 0; c < CO; c++) {
+                    const __m512 wv = _mm512_set1_ps(w[c * K + k]);
+                    for (int r = 0; r < 2; r++)
+                        for (int h = 0; h < NCH; h++)
+                            acc[c][r][h] = _mm512_fmadd_ps(wv, xv[r][h], acc[c][r][h]);
+                }
+            }
+    for (int c = 0; c < CO; c++)
+        for (int r = 0; r < 2; r++)
+            for (int h = 0; h < NCH; h++) {
+                if (bias)
+                    acc[c][r][h] = _mm512_add_ps(acc[c][r][h], _mm512_set1_ps(bias[c]));
+                if (relu)
+                    acc[c][r][h] = _mm512_max_ps(_mm512_setzero_ps(), acc[c][r][h]);
+            }
+    const int64_t ow = p->ow;
+    if (!o->pooled) {
+        for (int c = 0; c < CO; c++)
+            for (int r = 0; r < 2; r++)
+                for (int h = 0; h < NCH; h++) {
+                    const int64_t left = ow - h * RV_LANES;
+                    const __mmask16 mk = (__mmask16)(left >= RV_LANES ? 0xFFFF
+                                                                      : (1u << left) - 1);
+                    _mm512_mask_storeu_ps(o->y + (c * p->oh + oy + r) * ow + h * RV_LANES, mk,
+                                          acc[c][r][h]);
+                }
+        return;
+    }
+    /* 2x2 windows: even and odd columns of both rows, as in pool2x2.c */
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                         28, 30);
+    const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+    const int64_t ph = p->oh / 2, pw = ow / 2;
+    const __mmask16 mo = (__mmask16)((1u << pw) - 1);
+    for (int c = 0; c < CO; c++) {
+        const __m512 t0 = acc[c][0][0], b0 = acc[c][1][0];
+        const __m512 t1 = NCH > 1 ? acc[c][0][NCH - 1] : _mm512_setzero_ps();
+        const __m512 b1 = NCH > 1 ? acc[c][1][NCH - 1] : _mm512_setzero_ps();
+        const __m512 wb = _mm512_permutex2var_ps(t0, od, t1);
+        const __m512 wc = _mm512_permutex2var_ps(b0, ev, b1);
+        const __m512 wd = _mm512_permutex2var_ps(b0, od, b1);
+        __m512 m = _mm512_permutex2var_ps(t0, ev, t1);
+        __m512i k = _mm512_setzero_si512();
+        __mmask16 t = dc_take(wb, m);
+        m = _mm512_mask_mov_ps(m, t, wb);
+        k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(1));
+        t = dc_take(wc, m);
+        m = _mm512_mask_mov_ps(m, t, wc);
+        k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(2));
+        t = dc_take(wd, m);
+        m = _mm512_mask_mov_ps(m, t, wd);
+        k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(3));
+        const int64_t at = (c * ph + oy / 2) * pw;
+        _mm512_mask_storeu_ps(o->pooled + at, mo, m);
+        _mm512_mask_cvtepi32_storeu_epi8(o->pos + at, mo, k);
+    }
+}
+
+#define RV_CASE(CO)                                                                        \
+    case CO:                                                                               \
+        if (nch == 1)                                                                      \
+            rv_rows(p, xq, hp, wq, w, bias, o, oy, relu, CO, 1);                           \
+        else                                                                               \
+            rv_rows(p, xq, hp, wq, w, bias, o, oy, relu, CO, 2);                           \
+        break;
+
+/* One image: its padded copy into xq, then row pairs (an odd last row is computed again
+   with the row above it, writing the same values; pooling stops at the last pair). */
+DC_AVX512 static void rv_image(const fc_conv2d_params *p, const float *xn, float *xq,
+                               const float *w, const float *bias, const dc_out *o, int relu)
+{
+    const int64_t hp = p->oh + p->kh - 1, nch = (p->ow + RV_LANES - 1) / RV_LANES;
+    const int64_t wq = nch * RV_LANES + p->kw - 1;
+    memset(xq, 0, (size_t)(p->c_in * hp * wq) * sizeof(float));
+    for (int64_t ci = 0; ci < p->c_in; ci++)
+        for (int64_t r = 0; r < p->h; r++) {
+            const int64_t qr = r + p->pad_h;
+            const int64_t c0 = p->pad_w, n = fc_min64(p->w, wq - c0);
+            if (qr < hp && n > 0)
+                memcpy(xq + (ci * hp + qr) * wq + c0, xn + (ci * p->h + r) * p->w,
+                       (size_t)n * sizeof(float));
+        }
+    const int64_t rows = o->pooled ? p->oh / 2 * 2 : p->oh;
+    for (int64_t y0 = 0; y0 < rows; y0 += 2) {
+        const int64_t oy = y0 + 1 < rows ? y0 : rows - 2;
+        switch (p->c_out) {
+            RV_CASE(1) RV_CASE(2) RV_CASE(3) RV_CASE(4) RV_CASE(5) RV_CASE(6)
+        }
+    }
+}
+
+static int rv_forward(const fc_conv2d_params *p, const float *x, const float *w,
+                      const float *bias, float *y, float *pooled, uint8_t *pos, int relu,
+                      int nthreads)
+{
+    const int64_t hp = p->oh + p->kh - 1, nch = (p->ow + RV_LANES - 1) / RV_LANES;
+    const int64_t xq_n = fc_pad_elems(p->c_in * hp * (nch * RV_LANES + p->kw - 1),
+                                      sizeof(float));
+    const int64_t in = p->c_in * p->h * p->w;
+    const int64_t out = pooled ? p->c_out * (p->oh / 2) * (p->ow / 2) : p->c_out * p->oh * p->ow;
+    int nt = nthreads < 1 ? 1 : nthreads;
+    if (p->n * p->c_out * p->c_in * p->kh * p->kw * p->oh * p->ow < DC_PARALLEL_MIN)
+        nt = 1;
+    nt = (int)fc_min64(nt, p->n);
+    float *xq = (float *)fc_scratch_get(nt * xq_n * (int64_t)sizeof(float));
+    if (!xq)
+        return FC_ENOMEM;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        float *mine = xq + fc_thread_num() * xq_n;
+#pragma omp for schedule(static)
+        for (int64_t img = 0; img < p->n; img++) {
+            const dc_out o = {pooled ? NULL : y + img * out, pooled ? pooled + img * out : NULL,
+                              pooled ? pos + img * out : NULL};
+            rv_image(p, x + img * in, mine, w, bias, &o, relu);
+        }
+    }
+    fc_scratch_put(xq);
+    return FC_OK;
+}
+
+/* The forward (pooled == NULL: into y) or the fused ReLU + 2x2 pool (into pooled, pos). */
+static int dc_forward(const fc_conv2d_params *p, const float *x, const float *w,
+                      const float *bias, float *y, float *pooled, uint8_t *pos, int relu,
+                      int nthreads)
+{
+    const int64_t cb_n = p->c_out / 16, K = p->c_in * p->kh * p->kw;
+    const int64_t P = pooled ? (p->oh / 2) * (p->ow / 2) : p->oh * p->ow;
+    float *wq = (float *)fc_scratch_get(p->c_out * K * (int64_t)sizeof(float));
+    if (!wq)
+        return FC_ENOMEM;
+    /* wq[cb][k][l] = w[cb * 16 + l][k], k = (ci, ky, kx) */
+    for (int64_t cb = 0; cb < cb_n; cb++)
+        for (int64_t k = 0; k < K; k++)
+            for (int64_t l = 0; l < 16; l++)
+                wq[(cb * K + k) * 16 + l] = w[(cb * 16 + l) * K + k];
+    const int64_t tasks = p->n * cb_n;
+    int nt = nthreads < 1 ? 1 : nthreads;
+    if (p->n * p->c_out * K * p->oh * p->ow < DC_PARALLEL_MIN)
+        nt = 1;
+    (void)nt;
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+    for (int64_t t = 0; t < tasks; t++) {
+        const int64_t img = t / cb_n, cb = t % cb_n, first = (img * p->c_out + cb * 16) * P;
+        const dc_out o = {pooled ? NULL : y + first, pooled ? pooled + first : NULL,
+                          pooled ? pos + first : NULL};
+        dc_image(p, x + img * p->c_in * p->h * p->w, wq + cb * K * 16,
+                 bias ? bias + cb * 16 : NULL, &o, relu);
+    }
+    fc_scratch_put(wq);
+    return FC_OK;
+}
+
+int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
+                                      const float *w, const float *bias, float *pooled,
+                                      uint8_t *pos, int nthreads)
+{
+    if (p->oh < 2 || p->ow < 2 || !fc_conv_use_avx512())
+        return FC_ENOSYS;
+    if (dc_applies(p))
+        return dc_forward(p, x, w, bias, NULL, pooled, pos, 1, nthreads);
+    if (rv_applies(p))
+        return rv_forward(p, x, w, bias, NULL, pooled, pos, 1, nthreads);
+    return FC_ENOSYS;
+}
+
+int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
+                                 const float *bias, float *y, int relu, int nthreads)
+{
+    if (!fc_conv_use_avx512())
+        return FC_ENOSYS;
+    if (dc_applies(p))
+        return dc_forward(p, x, w, bias, y, NULL, NULL, relu, nthreads);
+    if (rv_applies(p))
+        return rv_forward(p, x, w, bias, y, NULL, NULL, relu, nthreads);
+    return FC_ENOSYS;
+}
+
+/* ------------------------------------------------------------------ weight gradient */
+
+/*
+ * dW[co][ci][ky][kx] = sum over images and output pixels of dy[co][pixel] times the input
+ * under tap (ky, kx). dy is first transposed to [image][pixel][c_out] (one vector of 16
+ * output channels per pixel); a task (input channel, 16-channel block) then keeps the
+ * KH*KW tap accumulators of one image in registers, one dy load per pixel feeding
+ * KH*KW FMAs with broadcast inputs, and adds each image's sums into its totals in image
+ * order. The order depends on the shapes only, never on the thread count.
+ */
+/* acc[ky * KW + kx] += dy of output pixels ox < R of one row (vectors g[ox * C]) times the
+   input under tap (ky, kx) (rows xr + ky * w): pixels in increasing order for every tap,
+   as a loop over pixels would add them, but each input value broadcast once for the KW
+   pixels it meets along a kernel row. R, KH, KW are literals after inlining. */
+DC_INLINE void dc_wgrad_run(const fc_conv2d_params *p, const float *xr, const float *g,
+                            __m512 *acc, const int R, const int KH, const int KW)
+{
+    const int64_t C = p->c_out;
+    __m512 gv[DC_MAX_COLS];
+#pragma GCC unroll 12
+    for (int ox = 0; ox < R; ox++)
+        gv[ox] = _mm512_loadu_ps(g + ox * C);
+#pragma GCC unroll 5
+    for (int ky = 0; ky < KH; ky++)
+#pragma GCC unroll 16
+        for (int ix = 0; ix < R + KW - 1; ix++) {
+            const __m512 xb = _mm512_set1_ps(xr[ky * p->w + ix]);
+#pragma GCC unroll 5
+            for (int kx = 0; kx < KW; kx++)
+                if (ix - kx >= 0 && ix - kx < R)
+                    acc[ky * KW + kx] = _mm512_fmadd_ps(gv[ix - kx], xb, acc[ky * KW + kx]);
+        }
+}
+
+#define DW_CASE(R)                                                                         \
+    case R:                                                                                \
+        dc_wgrad_run(p, xr, g, acc, R, KH, KW);                                            \
+        break;
+
+DC_INLINE void dc_wgrad_task(const fc_conv2d_params *p, const float *x, const float *dyt,
+                             int64_t ci, int64_t cb, float *dw, const int KH, const int KW)
+{
+    const int64_t P = p->oh * p->ow, plane = p->h * p->w, C = p->c_out;
+    __m512 total[25];
+    for (int t = 0; t < KH * KW; t++)
+        total[t] = _mm512_setzero_ps();
+    for (int64_t img = 0; img < p->n; img++) {
+        const float *xp = x + (img * p->c_in + ci) * plane;
+        const float *d = dyt + img * P * C + cb * 16;
+        __m512 acc[25];
+        for (int t = 0; t < KH * KW; t++)
+            acc[t] = _mm512_setzero_ps();
+        for (int64_t oy = 0; oy < p->oh; oy++)
+            for (int64_t ox0 = 0; ox0 < p->ow; ox0 += DC_MAX_COLS) {
+                const float *xr = xp + oy * p->w + ox0;
+                const float *g = d + (oy * p->ow + ox0) * C;
+                switch (fc_min64(DC_MAX_COLS, p->ow - ox0)) {
+                    DW_CASE(1) DW_CASE(2) DW_CASE(3) DW_CASE(4) DW_CASE(5) DW_CASE(6)
+                    DW_CASE(7) DW_CASE(8) DW_CASE(9) DW_CASE(10) DW_CASE(11) DW_CASE(12)
+                }
+            }
+        for (int t = 0; t < KH * KW; t++)
+            total[t] = _mm512_add_ps(total[t], acc[t]);
+    }
+    /* lane l of tap t is dW[cb * 16 + l][ci][t] */
+    const int64_t K = p->c_in * KH * KW;
+    const __m512i rows = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int)K));
+    for (int t = 0; t < KH * KW; t++)
+        _mm512_i32scatter_ps(dw + cb * 16 * K + ci * KH * KW + t, rows, total[t], 4);
+}
+
+DC_AVX512 static void dc_wgrad_task_any(const fc_conv2d_params *p, const float *x,
+                                        const float *dyt, int64_t ci, int64_t cb, float *dw)
+{
+    if (p->kh == 5)
+        dc_wgrad_task(p, x, dyt, ci, cb, dw, 5, 5);
+    else
+        dc_wgrad_task(p, x, dyt, ci, cb, dw, 3, 3);
+}
+
+int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
+                                         const float *dy, float *dw, int nthreads)
+{
+    if (!dc_applies(p) || p->kh != p->kw || (p->kh != 3 && p->kh != 5) ||
+        p->c_in * p->kh * p->kw * 16 > ((int64_t)1 << 26) || !fc_conv_use_avx512())
+        return FC_ENOSYS;
+    const int64_t C = p->c_out, P = p->oh * p->ow, cb_n = C / 16;
+    float *dyt = (float *)fc_scratch_get(p->n * P * C * (int64_t)sizeof(float));
+    if (!dyt)
+        return FC_ENOMEM;
+    int nt = nthreads < 1 ? 1 : nthreads;
+    if (p->n * C * p->c_in * p->kh * p->kw * P < DC_PARALLEL_MIN)
+        nt = 1;
+    (void)nt;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        /* dyt[img][pixel][co] = dy[img][co][pixel] (a copy: no rounding) */
+#pragma omp for schedule(static)
+        for (int64_t img = 0; img < p->n; img++)
+            for (int64_t co = 0; co < C; co++)
+                for (int64_t j = 0; j < P; j++)
+                    dyt[(img * P + j) * C + co] = dy[(img * C + co) * P + j];
+#pragma omp for schedule(static)
+        for (int64_t t = 0; t < p->c_in * cb_n; t++)
+            dc_wgrad_task_any(p, x, dyt, t / cb_n, t % cb_n, dw);
+    }
+    fc_scratch_put(dyt);
+    return FC_OK;
+}
+
+/* ------------------------------------------------------------------ few-tap wgrad */
+
+#define DW_CB 3
+#define DW_XB 5
+
+/* conv.c's direct weight gradient for few taps in 16 lanes (see conv_avx512.h): blocks of
+   DW_CB channels x DW_XB taps along kx; channels and taps past the end of a block repeat
+   the last valid one and are dropped. Masked loads read nothing past column ow + kw - 2. */
+DC_AVX512 void fc_wgrad_direct_avx512_f32(const float *xpad, int64_t xpad_img, int64_t hp,
+                                          int64_t wp, const float *dy, int64_t dy_img,
+                                          int64_t nimg, int64_t m, int64_t cin, int64_t kh,
+                                          int64_t kw, int64_t oh, int64_t ow, float *out,
+                                          int64_t ldo)
+{
+    const int64_t nv = (ow + 15) / 16, rem = ow - (nv - 1) * 16, P = oh * ow, plane = hp * wp;
+    const __mmask16 tail = (__mmask16)((1u << rem) - 1);
+    for (int64_t co0 = 0; co0 < m; co0 += DW_CB)
+        for (int64_t ci = 0; ci < cin; ci++)
+            for (int64_t ky = 0; ky < kh; ky++)
+                for (int64_t kx0 = 0; kx0 < kw; kx0 += DW_XB) {
+                    int64_t co[DW_CB], kx[DW_XB];
+                    for (int c = 0; c < DW_CB; c++)
+                        co[c] = fc_min64(co0 + c, m - 1);
+                    for (int u = 0; u < DW_XB; u++)
+                        kx[u] = fc_min64(kx0 + u, kw - 1);
+                    __m512 acc[DW_CB][DW_XB];
+                    for (int c = 0; c < DW_CB; c++)
+                        for (int u = 0; u < DW_XB; u++)
+                            acc[c][u] = _mm512_setzero_ps();
+                    for (int64_t img = 0; img < nimg; img++) {
+                        const float *d = dy + img * dy_img;
+                        const float *xr = xpad + img * xpad_img + ci * plane + ky * wp;
+                        for (int64_t oy = 0; oy < oh; oy++, xr += wp)
+                            for (int64_t v = 0; v < nv; v++) {
+                                const int64_t o = v * 16, at = oy * ow + o;
+                                const __mmask16 mk = v + 1 < nv ? (__mmask16)0xFFFF : tail;
+                                __m512 dv[DW_CB];
+                                for (int c = 0; c < DW_CB; c++)
+                                    dv[c] = _mm512_maskz_loadu_ps(mk, d + co[c] * P + at);
+                                for (int u = 0; u < DW_XB; u++) {
+                                    const __m512 xv = _mm512_maskz_loadu_ps(mk, xr + o + kx[u]);
+                                    for (int c = 0; c < DW_CB; c++)
+                                        acc[c][u] = _mm512_fmadd_ps(dv[c], xv, acc[c][u]);
+                                }
+                            }
+                    }
+                    for (int c = 0; c < DW_CB && co0 + c < m; c++)
+                        for (int u = 0; u < DW_XB && kx0 + u < kw; u++)
+                            out[(co0 + c) * ldo + (ci * kh + ky) * kw + kx0 + u] =
+                                _mm512_reduce_add_ps(acc[c][u]);
+                }
+}
+
+#else
+int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
+                                      const float *w, const float *bias, float *pooled,
+                                      uint8_t *pos, int nthreads)
+{
+    (void)p, (void)x, (void)w, (void)bias, (void)pooled, (void)pos, (void)nthreads;
+    return FC_ENOSYS;
+}
+
+void fc_wgrad_direct_avx512_f32(const float *xpad, int64_t xpad_img, int64_t hp, int64_t wp,
+                                const float *dy, int64_t dy_img, int64_t nimg, int64_t m,
+                                int64_t cin, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
+                                float *out, int64_t ldo)
+{
+    (void)xpad, (void)xpad_img, (void)hp, (void)wp, (void)dy, (void)dy_img, (void)nimg;
+    (void)m, (void)cin, (void)kh, (void)kw, (void)oh, (void)ow, (void)out, (void)ldo;
+}
+
+int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
+                                         const float *dy, float *dw, int nthreads)
+{
+    (void)p, (void)x, (void)dy, (void)dw, (void)nthreads;
+    return FC_ENOSYS;
+}
+
+int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
+                                 const float *bias, float *y, int relu, int nthreads)
+{
+    (void)p, (void)x, (void)w, (void)bias, (void)y, (void)relu, (void)nthreads;
+    return FC_ENOSYS;
+}
+#endif

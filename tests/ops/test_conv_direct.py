@@ -1,0 +1,187 @@
+"""The direct float32 kernels (conv_direct.c: c_out 16 or 32, stride 1, no padding; the
+forward, and the weight gradient of 3x3 and 5x5 kernels) against the float64 generic
+reference and against the GEMM path (FASTCONV_CONV_DIRECT=0); and the few-tap direct
+weight gradient (AVX-512 and AVX2) against the reference."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from fastconv import ops
+
+from ._helpers import generic_backend
+
+# LeNet's conv2; odd output rows and rows longer than one 12-pixel block; a 3x4 kernel
+# on a 1-row output; 32 channels; taps below the 3x3 minimum (GEMM path, same answers)
+CASES = [((3, 6, 14, 14), (16, 6, 5, 5)), ((2, 3, 9, 30), (32, 3, 3, 3)),
+         ((1, 2, 3, 17), (16, 2, 3, 4)), ((2, 1, 7, 13), (32, 1, 3, 5)),
+         ((2, 4, 6, 6), (16, 4, 2, 2))]
+
+
+def _arrays(xs, ws, rng):
+    x = rng.standard_normal(xs).astype(np.float32)
+    x.reshape(-1)[::17] = np.nan
+    return x, rng.standard_normal(ws).astype(np.float32), \
+        rng.standard_normal(ws[0]).astype(np.float32)
+
+
+def _reference(x, w, b, relu):
+    with generic_backend():
+        return ops.conv2d_forward(*(None if a is None else a.astype(np.float64)
+                                    for a in (x, w, b)), relu=relu)
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("xs,ws", CASES)
+def test_matches_float64_reference_and_gemm_path(monkeypatch, rng, xs, ws, bias, relu):
+    x, w, b = _arrays(xs, ws, rng)
+    b = b if bias else None
+    y = ops.conv2d_forward(x, w, b, relu=relu)
+    ref = _reference(x, w, b, relu)
+    assert y.dtype == np.float32 and y.shape == ref.shape
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
+    if relu:
+        assert (y[~np.isnan(y)] >= 0).all()
+    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
+    gemm = ops.conv2d_forward(x, w, b, relu=relu)
+    np.testing.assert_allclose(y, gemm, rtol=1e-5, atol=1e-4)
+
+
+def test_zero_sums_with_negative_zero_bias_match_the_gemm_path(monkeypatch):
+    # all-zero products plus a -0 bias, through the ReLU: the same bytes as the GEMM path
+    x = np.zeros((1, 1, 5, 5), np.float32)
+    w = np.ones((16, 1, 3, 3), np.float32)
+    b = np.full(16, -0.0, np.float32)
+    y = ops.conv2d_forward(x, w, b, relu=True)
+    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
+    assert y.tobytes() == ops.conv2d_forward(x, w, b, relu=True).tobytes()
+
+
+# 5x5 and 3x3 (direct), 32 channels, odd sizes, one image; 3x4 and 2x2 use the GEMM path
+WGRAD_CASES = CASES + [((1, 3, 7, 9), (32, 3, 5, 5)), ((5, 2, 5, 4), (16, 2, 3, 3))]
+
+
+@pytest.mark.parametrize("xs,ws", WGRAD_CASES)
+def test_weight_gradient_matches_float64_reference_and_gemm_path(monkeypatch, rng, xs, ws):
+    x = rng.standard_normal(xs).astype(np.float32)
+    out_shape = (xs[0], ws[0], xs[2] - ws[2] + 1, xs[3] - ws[3] + 1)
+    dy = rng.standard_normal(out_shape).astype(np.float32)
+    dw = ops.conv2d_backward_weight(x, dy, ws)
+    with generic_backend():
+        ref = ops.conv2d_backward_weight(x.astype(np.float64), dy.astype(np.float64), ws)
+    assert dw.dtype == np.float32 and dw.shape == ws
+    np.testing.assert_allclose(dw, ref, rtol=1e-5, atol=1e-4)
+    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
+    np.testing.assert_allclose(dw, ops.conv2d_backward_weight(x, dy, ws), rtol=1e-5,
+                               atol=1e-4)
+
+
+def test_weight_gradient_propagates_nan(rng):
+    x = rng.standard_normal((2, 2, 6, 6)).astype(np.float32)
+    x[1, 0, 2, 3] = np.nan
+    dw = ops.conv2d_backward_weight(x, np.ones((2, 16, 4, 4), np.float32), (16, 2, 3, 3))
+    assert np.isnan(dw[:, 0]).all() and not np.isnan(dw[:, 1]).any()
+
+
+# Few taps (K = c_in * kh * kw <= 32, ow >= 8): conv.c's direct weight gradient, on
+# AVX-512 here (16 lanes, blocks of 3 channels x 5 taps) or AVX2 (FASTCONV_GEMM_KERNEL=avx2):
+# LeNet's conv1, widths around the 16-lane tail, channel and tap counts that leave
+# partial blocks
+FEW_TAP_CASES = [((3, 1, 28, 28), (6, 1, 5, 5), 2), ((2, 1, 9, 17), (4, 1, 3, 3), 1),
+                 ((2, 2, 12, 33), (7, 2, 3, 3), 0), ((1, 1, 10, 12), (1, 1, 3, 7), 1),
+                 ((2, 3, 16, 24), (5, 3, 3, 3), 1)]
+
+
+def _few_tap_errors():
+    """Largest relative error of each few-tap case against the float64 reference."""
+    rng = np.random.default_rng(4)
+    errors = []
+    for xs, ws, pad in FEW_TAP_CASES:
+        x = rng.standard_normal(xs).astype(np.float32)
+        oh, ow = xs[2] + 2 * pad - ws[2] + 1, xs[3] + 2 * pad - ws[3] + 1
+        dy = rng.standard_normal((xs[0], ws[0], oh, ow)).astype(np.float32)
+        dw = ops.conv2d_backward_weight(x, dy, ws, 1, pad)
+        with generic_backend():
+            ref = ops.conv2d_backward_weight(x.astype(np.float64), dy.astype(np.float64),
+                                             ws, 1, pad)
+        errors.append(float(np.abs(dw - ref).max() / np.abs(ref).max()))
+    return errors
+
+
+_FEW_TAP_SCRIPT = r"""
+import json
+from tests.ops.test_conv_direct import _few_tap_errors
+print(json.dumps(_few_tap_errors()))
+"""
+
+
+@pytest.mark.parametrize("kernel", [None, "avx2"])
+def test_few_tap_weight_gradient_matches_float64_reference(kernel):
+    if kernel is None:
+        errors = _few_tap_errors()
+    else:
+        env = dict(os.environ, FASTCONV_GEMM_KERNEL=kernel)
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+        out = subprocess.run([sys.executable, "-c", _FEW_TAP_SCRIPT], env=env, cwd=root,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        errors = json.loads(out.stdout.strip().splitlines()[-1])
+    assert max(errors) < 1e-5, errors
+
+
+# the fused ReLU + 2x2 pool of the direct forward: odd conv output rows and columns
+# (floor mode drops them), a column run split 12 + 1, a 2x2 conv output
+POOL_CASES = CASES[:2] + [((1, 2, 5, 17), (16, 2, 3, 4)), ((2, 4, 8, 15), (16, 4, 3, 3)),
+                          ((1, 2, 4, 4), (32, 2, 3, 3)), ((2, 3, 11, 30), (16, 3, 3, 3))]
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("xs,ws", POOL_CASES)
+def test_fused_relu_pool_is_bit_identical_to_separate_calls(rng, xs, ws, bias):
+    x, w, b = _arrays(xs, ws, rng)
+    b = b if bias else None
+    pooled, pos = ops.conv2d_relu_max_pool2x2_forward(x, w, b)
+    ref, ref_pos = ops.max_pool2x2_forward(ops.conv2d_forward(x, w, b, relu=True))
+    assert pooled.dtype == np.float32 and pos.dtype == np.uint8
+    assert pooled.tobytes() == ref.tobytes()
+    np.testing.assert_array_equal(pos, ref_pos)
+    with generic_backend():   # no fused kernel there: the two calls, in float64
+        g64, gpos = ops.conv2d_relu_max_pool2x2_forward(
+            *(None if a is None else a.astype(np.float64) for a in (x, w, b)))
+    np.testing.assert_allclose(pooled, g64, rtol=1e-5, atol=1e-4)
+
+
+# few output channels (<= 6): the row-vectorised direct forward, with padding; LeNet's
+# conv1, one and two 16-column vectors, odd rows, several input channels, 1 channel out
+ROW_CASES = [((3, 1, 28, 28), (6, 1, 5, 5), 2), ((2, 2, 9, 13), (4, 2, 3, 3), 1),
+             ((1, 3, 7, 20), (5, 3, 3, 3), 0), ((2, 1, 6, 31), (1, 1, 2, 3), (1, 2)),
+             ((1, 2, 5, 5), (3, 2, 3, 3), 2)]
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("xs,ws,pad", ROW_CASES)
+def test_row_vectorised_forward_matches_reference_and_gemm_path(monkeypatch, rng, xs, ws,
+                                                                pad, bias, relu):
+    x, w, b = _arrays(xs, ws, rng)
+    b = b if bias else None
+    y = ops.conv2d_forward(x, w, b, 1, pad, relu=relu)
+    with generic_backend():
+        ref = ops.conv2d_forward(*(None if a is None else a.astype(np.float64)
+                                   for a in (x, w, b)), 1, pad, relu=relu)
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
+    pooled, pos = ops.conv2d_relu_max_pool2x2_forward(x, w, b, 1, pad)
+    ref_pooled, ref_pos = ops.max_pool2x2_forward(ops.conv2d_forward(x, w, b, 1, pad,
+                                                                     relu=True))
+    assert pooled.tobytes() == ref_pooled.tobytes()
+    np.testing.assert_array_equal(pos, ref_pos)
+    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
+    np.testing.assert_allclose(y, ops.conv2d_forward(x, w, b, 1, pad, relu=relu),
+                               rtol=1e-5, atol=1e-4)
