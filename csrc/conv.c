@@ -142,7 +142,7 @@ int fc_conv2d_uses_winograd(const fc_conv2d_params *p, int pass)
         const fc_conv2d_params q = fc_conv_rotated_params(p);
         return fc_winograd_applies(&q);
     }
-    return fc_winograd_applies(p);
+    return pass == 2 ? fc_winograd_applies_weight(p) : fc_winograd_applies(p);
 }
 
 #define FC_NAME2(name, sfx) name##_##sfx

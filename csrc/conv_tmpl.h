@@ -758,7 +758,7 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
 {
     if (p->n <= 0)
         return FC_OK;
-    if (fc_winograd_applies(p))
+    if (fc_winograd_applies_weight(p))
         return N_(fc_winograd_backward_weight)(p, x, dy, dw, nthreads);
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
     const GKR *kr = N_(fc_gemm_select)(M);

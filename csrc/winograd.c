@@ -58,6 +58,9 @@
 #define FC_WINO_MIN_CHANNELS 32
 #define FC_WINO_MAX_CHANNELS_SUM 256
 #define FC_WINO_MIN_OUT 8
+/* The weight gradient's GEMMs reduce over tiles; on planes below 16x16 its transforms
+ * cost more than the multiply-adds they save (measured: 8x8 slower, 16x16 faster). */
+#define FC_WINO_WGRAD_MIN_OUT 16
 /* Bytes of a block's V and M together (the L2 share they may take). */
 #define FC_WINO_BLOCK_BYTES ((int64_t)1 << 20)
 /* Most weight-gradient chunks (each holds a 16 x C_out x C_in partial). */
@@ -83,6 +86,12 @@ int fc_winograd_applies(const fc_conv2d_params *p)
            /* 'same'-like padding only (larger pads only waste tiles on zeros) */
            p->pad_h >= 0 && p->pad_h <= 2 && p->pad_w >= 0 && p->pad_w <= 2 &&
            p->oh <= p->h + 2 && p->ow <= p->w + 2;
+}
+
+int fc_winograd_applies_weight(const fc_conv2d_params *p)
+{
+    return fc_winograd_applies(p) && p->oh >= FC_WINO_WGRAD_MIN_OUT &&
+           p->ow >= FC_WINO_WGRAD_MIN_OUT;
 }
 
 /* Tiles of one geometry. */

@@ -19,6 +19,8 @@
 /* 1 when a forward convolution of this geometry runs on Winograd (3x3, stride 1, no
  * dilation, one group, enough channels and outputs to repay the transforms). */
 int fc_winograd_applies(const fc_conv2d_params *p);
+/* The same for the weight gradient (which needs larger planes to gain). */
+int fc_winograd_applies_weight(const fc_conv2d_params *p);
 
 /* y = conv(x, w) + bias (+ ReLU) for a geometry where fc_conv2d_winograd(p) holds. */
 int fc_winograd_forward_f32(const fc_conv2d_params *p, const float *x, const float *w,

@@ -20,12 +20,12 @@ from .test_conv import (Geom, _make, assert_close, ref_backward_data, ref_backwa
 
 # (n, c_in, c_out, h, w, (kh, kw), stride, padding, dilation, groups)
 CASES = [
-    (2, 32, 32, 8, 8, (3, 3), 1, 1, 1, 1),
-    (3, 33, 37, 9, 11, (3, 3), 1, 1, 1, 1),         # odd sizes and channel counts
-    (2, 40, 36, 13, 10, (3, 3), 1, 0, 1, 1),        # no padding: data gradient pads 2
-    (2, 48, 32, 11, 13, (3, 3), 1, 2, 1, 1),        # padding 2: data gradient pads 0
-    (1, 32, 65, 10, 12, (3, 3), 1, (1, 0), 1, 1),   # different paddings per axis
-    (2, 36, 34, 9, 10, (3, 3), 1, "same", 1, 1),
+    (2, 32, 32, 16, 16, (3, 3), 1, 1, 1, 1),
+    (2, 33, 37, 17, 19, (3, 3), 1, 1, 1, 1),        # odd sizes and channel counts
+    (2, 40, 36, 18, 19, (3, 3), 1, 0, 1, 1),        # no padding: data gradient pads 2
+    (1, 48, 32, 17, 19, (3, 3), 1, 2, 1, 1),        # padding 2: data gradient pads 0
+    (1, 32, 65, 16, 18, (3, 3), 1, (1, 0), 1, 1),   # different paddings per axis
+    (2, 36, 34, 17, 16, (3, 3), 1, "same", 1, 1),
     (4, 48, 40, 30, 29, (3, 3), 1, 1, 1, 1),        # several blocks and chunks
 ]
 IDS = ["-".join(str(v) for v in c) for c in CASES]
@@ -61,6 +61,23 @@ def test_winograd_values(case, dtype):
                  ref_backward_weight(x, dy, gm), dtype)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_small_planes_keep_the_weight_gradient_on_gemm(dtype):
+    """Outputs of 8x8 to 15x15: forward and data gradient on Winograd, weight gradient on
+    implicit GEMM; all three still right."""
+    case = (2, 32, 36, 9, 11, (3, 3), 1, 1, 1, 1)
+    x, w, b, dy, gm, kw = _make(case, dtype, seed=5)
+    assert _cpu.conv2d_uses_winograd(_geom(gm), "forward")
+    assert _cpu.conv2d_uses_winograd(_geom(gm), "data")
+    assert not _cpu.conv2d_uses_winograd(_geom(gm), "weight")
+    assert_close(ops.conv2d_forward(x, w, b, relu=True, **kw),
+                 np.maximum(ref_forward(x, w, b, gm), 0), dtype)
+    assert_close(ops.conv2d_backward_data(dy, w, x.shape, **kw),
+                 ref_backward_data(dy, w, gm), dtype)
+    assert_close(ops.conv2d_backward_weight(x, dy, w.shape, **kw),
+                 ref_backward_weight(x, dy, gm), dtype)
+
+
 @pytest.mark.parametrize("case", CASES[:3], ids=IDS[:3])
 def test_winograd_matches_gemm_path(case, gemm_path):
     x, w, b, dy, gm, kw = _make(case, np.float64, seed=3)
@@ -85,6 +102,8 @@ def test_winograd_dispatch_rule():
         return _cpu.conv2d_uses_winograd(geom, "forward")
 
     assert uses(32, 32, 8)
+    geom = (2, 32, 8, 8, 32, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1)
+    assert not _cpu.conv2d_uses_winograd(geom, "weight")  # weight gradient: from 16x16
     assert uses(128, 128, 16)
     assert not uses(16, 32, 8)         # too few input channels
     assert not uses(32, 16, 8)         # too few output channels
