@@ -23,6 +23,26 @@
 
 /* ------------------------------------------------------------------ im2col pieces */
 
+/* dst[t] = src[t] for t < n: short runs (one output row) copied inline, long ones by
+ * memcpy (a call per row of a 14-pixel output costs more than the copy). */
+static inline void N_(copy_run)(T *dst, const T *src, int64_t n)
+{
+    int64_t t = 0;
+    if (n >= 64) {
+        memcpy(dst, src, (size_t)n * sizeof(T));
+        return;
+    }
+#if defined(__SSE2__) && FC_T_IS_FLOAT
+    for (; t + 4 <= n; t += 4)
+        _mm_storeu_ps(dst + t, _mm_loadu_ps(src + t));
+#elif defined(__SSE2__)
+    for (; t + 2 <= n; t += 2)
+        _mm_storeu_pd(dst + t, _mm_loadu_pd(src + t));
+#endif
+    for (; t < n; t++)
+        dst[t] = src[t];
+}
+
 /*
  * out[t*os] = x_plane[iy, ix] for the output pixels (oy, ox0 + t), t < len, of tap
  * (ky, kx): iy = oy*sh - ph + ky*dh, ix = (ox0+t)*sw - pw + kx*dw; taps outside the
@@ -549,8 +569,11 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
         T *xpad = mywork + N_(fc_gemm_work_size)(kr, jb);
         T *cbuf = xpad + fc_pad_elems(xpad_n, sizeof(T));
         int64_t lo, hi, built = -1; /* (image, group) held in xpad */
-        fc_split(napack, tid, nthr, &lo, &hi);
-        for (int64_t u = lo; u < hi; u++) {
+        /* the packed weights: threads split them by MR panels */
+        const int64_t npan = fc_ceil_div(M, kr->mr);
+        fc_split(napack * npan, tid, nthr, &lo, &hi);
+        for (int64_t v = lo; v < hi; v++) {
+            const int64_t u = v / npan, i0 = (v % npan) * kr->mr;
             const int64_t g = napack != G ? u / nblk : u;
             int64_t kb = 0, kn = K;
             if (napack != G) {
@@ -562,7 +585,8 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
             }
             OPD wa = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K + kb, .rs = K,
                       .cs = 1};
-            N_(fc_gemm_prepack_a)(kr, M, kn, &wa, wpack + u * wpack_g);
+            N_(fc_gemm_prepack_a_rows)(kr, M, kn, i0, fc_min64(kr->mr, M - i0), &wa,
+                                       wpack + u * wpack_g);
         }
 #pragma omp barrier
         /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
@@ -607,8 +631,8 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
                     const int64_t len = fc_min64(j0 + jn - j, wp - ox);
                     const int64_t keep = fc_min64(len, p->ow - ox);
                     for (int64_t i = 0; keep > 0 && i < M; i++)
-                        memcpy(yg + i * P + oy * p->ow + ox, cbuf + i * jb + (j - j0),
-                               (size_t)keep * sizeof(T));
+                        N_(copy_run)(yg + i * P + oy * p->ow + ox, cbuf + i * jb + (j - j0),
+                                     keep);
                     j += len;
                 }
             } else if (pointwise) {
@@ -677,14 +701,20 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
         const int64_t tid = fc_thread_num();
         T *dcol = scratch + tid * (dcol_size + wsize), *mywork = dcol + dcol_size;
         {
+            /* threads split the packing by MR panels */
+            const int64_t npan = fc_ceil_div(cb * khw, kr->mr);
             int64_t lo, hi;
-            fc_split(G * nblk_c, tid, fc_num_threads(), &lo, &hi);
-            for (int64_t u = lo; u < hi; u++) {
+            fc_split(G * nblk_c * npan, tid, fc_num_threads(), &lo, &hi);
+            for (int64_t v = lo; v < hi; v++) {
+                const int64_t u = v / npan, i0 = (v % npan) * kr->mr;
                 const int64_t g = u / nblk_c, c0 = (u % nblk_c) * cb;
-                const int64_t c1 = fc_min64(c0 + cb, cin_g);
+                const int64_t rows = (fc_min64(c0 + cb, cin_g) - c0) * khw;
+                if (i0 >= rows)
+                    continue;
                 OPD wa = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K + c0 * khw,
                           .rs = 1, .cs = K};
-                N_(fc_gemm_prepack_a)(kr, (c1 - c0) * khw, M, &wa, wpack + u * wpack_b);
+                N_(fc_gemm_prepack_a_rows)(kr, rows, M, i0, fc_min64(kr->mr, rows - i0), &wa,
+                                           wpack + u * wpack_b);
             }
         }
 #pragma omp barrier
