@@ -24,6 +24,26 @@
 
 /* ------------------------------------------------------------------ im2col pieces */
 
+/* dst[t] = src[t] for t < n: short runs (one output row) copied inline, long ones by
+ * memcpy (a call per row of a 14-pixel output costs more than the copy). */
+static inline void N_(copy_run)(T *dst, const T *src, int64_t n)
+{
+    int64_t t = 0;
+    if (n >= 64) {
+        memcpy(dst, src, (size_t)n * sizeof(T));
+        return;
+    }
+#if defined(__SSE2__) && FC_T_IS_FLOAT
+    for (; t + 4 <= n; t += 4)
+        _mm_storeu_ps(dst + t, _mm_loadu_ps(src + t));
+#elif defined(__SSE2__)
+    for (; t + 2 <= n; t += 2)
+        _mm_storeu_pd(dst + t, _mm_loadu_pd(src + t));
+#endif
+    for (; t < n; t++)
+        dst[t] = src[t];
+}
+
 /*
  * out[t*os] = x_plane[iy, ix] for the output pixels (oy, ox0 + t), t < len, of tap
  * (ky, kx): iy = oy*sh - ph + ky*dh, ix = (ox0+t)*sw - pw + kx*dw; taps outside the
@@ -498,8 +518,11 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
         T *xpad = mywork + N_(fc_gemm_work_size)(kr, jb);
         T *cbuf = xpad + fc_pad_elems(xpad_n, sizeof(T));
         int64_t lo, hi, built = -1; /* (image, group) held in xpad */
-        fc_split(napack, tid, nthr, &lo, &hi);
-        for (int64_t u = lo; u < hi; u++) {
+        /* the packed weights: threads split them by MR panels */
+        const int64_t npan = fc_ceil_div(M, kr->mr);
+        fc_split(napack * npan, tid, nthr, &lo, &hi);
+        for (int64_t v = lo; v < hi; v++) {
+            const int64_t u = v / npan, i0 = (v % npan) * kr->mr;
             const int64_t g = napack != G ? u / nblk : u;
             int64_t kb = 0, kn = K;
             if (napack != G) {
@@ -511,7 +534,8 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
             }
             OPD wa = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K + kb, .rs = K,
                       .cs = 1};
-            N_(fc_gemm_prepack_a)(kr, M, kn, &wa, wpack + u * wpack_g);
+            N_(fc_gemm_prepack_a_rows)(kr, M, kn, i0, fc_min64(kr->mr, M - i0), &wa,
+                                       wpack + u * wpack_g);
         }
 #pragma omp barrier
         /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
@@ -556,8 +580,8 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
                     const int64_t len = fc_min64(j0 + jn - j, wp - ox);
                     const int64_t keep = fc_min64(len, p->ow - ox);
                     for (int64_t i = 0; keep > 0 && i < M; i++)
-                        memcpy(yg + i * P + oy * p->ow + ox, cbuf + i * jb + (j - j0),
-                               (size_t)keep * sizeof(T));
+                        N_(copy_run)(yg + i * P + oy * p->ow + ox, cbuf + i * jb + (j - j0),
+                                     keep);
                     j += len;
                 }
             } else if (pointwise) {
@@ -591,6 +615,40 @@ int N_(fc_conv2d_forward)(const fc_conv2d_params *p, const T *x, const T *w, con
 /* Pixels per col2im block; fixed (not thread dependent) since it orders the sums. */
 #define FC_COL2IM_BLOCK 512
 
+/* One col2im run: dcol row columns [s, s + len) add into plane elements d + t*stride_w. */
+typedef struct {
+    int64_t s, d, len;
+} N_(col2im_run);
+
+/* Most runs of one tap in a block of pb output pixels (one per output row it meets). */
+static inline int64_t N_(col2im_max_runs)(const fc_conv2d_params *p, int64_t pb)
+{
+    return fc_min64(pb, pb / p->ow + 2);
+}
+
+/* The runs of tap (ky, kx) over output pixels [j0, j0 + jn): one per output row, clipped
+ * to the pixels whose input lies inside the plane. Returns how many. */
+static int64_t N_(col2im_runs)(const fc_conv2d_params *p, int64_t ky, int64_t kx, int64_t j0,
+                               int64_t jn, N_(col2im_run) *runs)
+{
+    const int64_t sw = p->stride_w, ixb = kx * p->dil_w - p->pad_w;
+    const int64_t iyb = ky * p->dil_h - p->pad_h;
+    const int64_t oxa = ixb >= 0 ? 0 : fc_ceil_div(-ixb, sw);
+    const int64_t oxe = fc_min64(p->ow, p->w - ixb > 0 ? fc_ceil_div(p->w - ixb, sw) : 0);
+    int64_t n = 0, jl = 0, oy = j0 / p->ow, ox = j0 % p->ow;
+    while (jl < jn) {
+        const int64_t len = fc_min64(jn - jl, p->ow - ox);
+        const int64_t iy = oy * p->stride_h + iyb;
+        const int64_t u0 = fc_max64(ox, oxa), u1 = fc_min64(ox + len, oxe);
+        if (iy >= 0 && iy < p->h && u1 > u0)
+            runs[n++] = (N_(col2im_run)){jl - ox + u0, iy * p->w + ixb + u0 * sw, u1 - u0};
+        jl += len;
+        ox = 0;
+        oy++;
+    }
+    return n;
+}
+
 /*
  * Stride > 1: per task (image, group, block of input channels), for each fixed block of
  * output pixels, dcol = W_g^T[rows of those channels] @ dy_g[:, block], then scatter-add
@@ -617,25 +675,44 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
     /* W_g^T of each (group, channel block) packed once per call, not once per task */
     const int64_t nblk_c = fc_ceil_div(cin_g, cb);
     const int64_t wpack_b = fc_pad_elems(N_(fc_gemm_packed_a_size)(kr, cb * khw, M), sizeof(T));
-    T *scratch = (T *)fc_scratch_get((G * nblk_c * wpack_b + nt * (dcol_size + wsize)) *
-                                     (int64_t)sizeof(T));
+    /* the col2im runs of every (pixel block, tap), shared by all tasks */
+    const int64_t nblk_p = fc_ceil_div(P, pb), maxruns = N_(col2im_max_runs)(p, pb);
+    const int64_t runs_size = fc_pad_elems(
+        fc_ceil_div(nblk_p * khw * (maxruns + 1) * (int64_t)sizeof(N_(col2im_run)),
+                    (int64_t)sizeof(T)),
+        sizeof(T));
+    T *scratch = (T *)fc_scratch_get(
+        (G * nblk_c * wpack_b + nt * (dcol_size + wsize) + runs_size) * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
     T *wpack = scratch + nt * (dcol_size + wsize);
+    N_(col2im_run) *runs = (N_(col2im_run) *)(wpack + G * nblk_c * wpack_b);
+    int64_t *nruns = (int64_t *)(runs + nblk_p * khw * maxruns);
+    for (int64_t b = 0; b < nblk_p; b++)
+        for (int64_t tap = 0; tap < khw; tap++)
+            nruns[b * khw + tap] =
+                N_(col2im_runs)(p, tap / p->kw, tap % p->kw, b * pb, fc_min64(pb, P - b * pb),
+                                runs + (b * khw + tap) * maxruns);
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
         const int64_t tid = fc_thread_num();
         T *dcol = scratch + tid * (dcol_size + wsize), *mywork = dcol + dcol_size;
         {
+            /* threads split the packing by MR panels */
+            const int64_t npan = fc_ceil_div(cb * khw, kr->mr);
             int64_t lo, hi;
-            fc_split(G * nblk_c, tid, fc_num_threads(), &lo, &hi);
-            for (int64_t u = lo; u < hi; u++) {
+            fc_split(G * nblk_c * npan, tid, fc_num_threads(), &lo, &hi);
+            for (int64_t v = lo; v < hi; v++) {
+                const int64_t u = v / npan, i0 = (v % npan) * kr->mr;
                 const int64_t g = u / nblk_c, c0 = (u % nblk_c) * cb;
-                const int64_t c1 = fc_min64(c0 + cb, cin_g);
+                const int64_t rows = (fc_min64(c0 + cb, cin_g) - c0) * khw;
+                if (i0 >= rows)
+                    continue;
                 OPD wa = {.pack = N_(fc_pack_a_strided), .ptr = w + g * M * K + c0 * khw,
                           .rs = 1, .cs = K};
-                N_(fc_gemm_prepack_a)(kr, (c1 - c0) * khw, M, &wa, wpack + u * wpack_b);
+                N_(fc_gemm_prepack_a_rows)(kr, rows, M, i0, fc_min64(kr->mr, rows - i0), &wa,
+                                           wpack + u * wpack_b);
             }
         }
 #pragma omp barrier
@@ -654,35 +731,24 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
                          .ptr = dy + (img * p->c_out + g * M) * P + j0, .rs = P, .cs = 1};
                 N_(fc_gemm_serial)(kr, rows, jn, M, (T)1, &A, &B, (T)0, dcol, jn, NULL, 0,
                                    mywork);
-                /* col2im: row (ci, ky, kx) of dcol adds into plane ci; the columns a
-                 * tap keeps (oxa <= ox < oxe) depend on kx only, so they are found once
-                 * per row (same additions, in the same order, as per-run bounds) */
+                /* col2im: row (ci, tap) of dcol adds into plane ci along the tap's runs */
+                const int64_t b = j0 / pb;
                 for (int64_t row = 0; row < rows; row++) {
-                    const int64_t ci = row / khw, ky = (row % khw) / p->kw, kx = row % p->kw;
-                    T *plane = dxc + ci * hw;
+                    T *plane = dxc + (row / khw) * hw;
                     const T *src = dcol + row * jn;
-                    const int64_t sw = p->stride_w, ixb = kx * p->dil_w - p->pad_w;
-                    const int64_t iyb = ky * p->dil_h - p->pad_h;
-                    const int64_t oxa = ixb >= 0 ? 0 : fc_ceil_div(-ixb, sw);
-                    const int64_t oxe = fc_min64(p->ow, p->w - ixb > 0 ? fc_ceil_div(p->w - ixb, sw)
-                                                                       : 0);
-                    int64_t jl = 0, oy = j0 / p->ow, ox = j0 % p->ow;
-                    while (jl < jn) {
-                        const int64_t len = fc_min64(jn - jl, p->ow - ox);
-                        const int64_t iy = oy * p->stride_h + iyb;
-                        if (iy >= 0 && iy < p->h) {
-                            const int64_t u0 = fc_max64(ox, oxa), u1 = fc_min64(ox + len, oxe);
-                            const int64_t db = iy * p->w + ixb, sb = jl - ox;
-                            if (sw == 2)
-                                for (int64_t u = u0; u < u1; u++)
-                                    plane[db + 2 * u] += src[sb + u];
-                            else
-                                for (int64_t u = u0; u < u1; u++)
-                                    plane[db + u * sw] += src[sb + u];
-                        }
-                        jl += len;
-                        ox = 0;
-                        oy++;
+                    const int64_t tap = row % khw, sw = p->stride_w;
+                    const N_(col2im_run) *r = runs + (b * khw + tap) * maxruns;
+                    const int64_t nr = nruns[b * khw + tap];
+                    for (int64_t q = 0; q < nr; q++) {
+                        T *d = plane + r[q].d;
+                        const T *sr = src + r[q].s;
+                        const int64_t len = r[q].len; /* a local: the adds cannot change it */
+                        if (sw == 2)
+                            for (int64_t u = 0; u < len; u++)
+                                d[2 * u] += sr[u];
+                        else
+                            for (int64_t u = 0; u < len; u++)
+                                d[u * sw] += sr[u];
                     }
                 }
             }

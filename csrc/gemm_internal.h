@@ -95,6 +95,11 @@
      * operand.packed: for each KC block, for each MR panel, kc x mr values. */        \
     void fc_gemm_prepack_a_##SFX(const fc_gemm_kernel_##SFX *kr, int64_t m, int64_t k,  \
                                  const fc_operand_##SFX *a, T *dst);                    \
+    /* The MR panels of rows [i0, i0 + mn) of fc_gemm_prepack_a's result (i0 a multiple \
+     * of MR), written in place: threads may pack disjoint row ranges of one A. */      \
+    void fc_gemm_prepack_a_rows_##SFX(const fc_gemm_kernel_##SFX *kr, int64_t m,         \
+                                      int64_t k, int64_t i0, int64_t mn,                 \
+                                      const fc_operand_##SFX *a, T *dst);                \
     /* Elements of the scratch fc_gemm_serial needs for n columns. */                   \
     int64_t fc_gemm_work_size_##SFX(const fc_gemm_kernel_##SFX *kr, int64_t n);         \
                                                                                         \

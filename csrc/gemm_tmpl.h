@@ -166,15 +166,21 @@ int64_t N_(fc_gemm_packed_a_size)(const GKR *kr, int64_t m, int64_t k)
     return fc_round_up(m, kr->mr) * k;
 }
 
-void N_(fc_gemm_prepack_a)(const GKR *kr, int64_t m, int64_t k,
-                           const OPD *a, T *dst)
+void N_(fc_gemm_prepack_a_rows)(const GKR *kr, int64_t m, int64_t k, int64_t i0, int64_t mn,
+                                const OPD *a, T *dst)
 {
     const int64_t mpad = fc_round_up(m, kr->mr);
     const int64_t kcb = N_(kc_block)(kr, k);
     for (int64_t pc = 0; pc < k; pc += kcb) {
         const int64_t kc = fc_min64(kcb, k - pc);
-        a->pack(a, 0, m, pc, kc, kr->mr, dst + pc * mpad);
+        a->pack(a, i0, mn, pc, kc, kr->mr, dst + pc * mpad + i0 * kc);
     }
+}
+
+void N_(fc_gemm_prepack_a)(const GKR *kr, int64_t m, int64_t k,
+                           const OPD *a, T *dst)
+{
+    N_(fc_gemm_prepack_a_rows)(kr, m, k, 0, m, a, dst);
 }
 
 int64_t N_(fc_gemm_work_size)(const GKR *kr, int64_t n)

@@ -1,5 +1,5 @@
 """Strided convolutions on the phase-split forward path and the strided weight-gradient
-packer: values against the float64 references of test_conv, and 1 vs 2 threads bitwise.
+packer: values against the float64 references of test_conv, and 1, 2 and 3 threads bitwise.
 
 Shapes are wider than test_conv's so that runs cross micro-tile and panel edges, the
 stride-2 vector gather runs, and strides 2-4 with dilation, padding and groups each
@@ -42,15 +42,29 @@ def test_strided_values(case, dtype):
                  ref_backward_weight(x, dy, gm), dtype)
 
 
+# Large enough to run on several threads; odd channel counts leave the weights' last MR
+# panel partial (threads split the packing by panels) and groups give several packed
+# weights per call.
+THREAD_CASES = [
+    (8, 16, 24, 30, 30, (3, 3), 2, 1, 1, 1),
+    (4, 10, 14, 21, 19, (3, 3), 2, 1, 1, 2),
+    (3, 9, 26, 25, 23, (3, 3), 3, (1, 2), 1, 1),
+    (2, 12, 30, 28, 27, (5, 5), 2, 2, 1, 3),
+]
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_strided_threads_bitwise(dtype, threads_back):
-    case = (8, 16, 24, 30, 30, (3, 3), 2, 1, 1, 1)
+@pytest.mark.parametrize("case", THREAD_CASES, ids=["-".join(str(v) for v in c)
+                                                    for c in THREAD_CASES])
+def test_strided_threads_bitwise(case, dtype, threads_back):
     x, w, b, dy, gm, kw = _make(case, dtype, seed=1)
     out = []
-    for nt in (1, 2):
+    for nt in (1, 2, 3):
         fastconv.set_num_threads(nt)
         out.append((ops.conv2d_forward(x, w, b, **kw),
                     ops.conv2d_backward_data(dy, w, x.shape, **kw),
                     ops.conv2d_backward_weight(x, dy, w.shape, **kw)))
-    for a, c in zip(out[0], out[1]):
-        np.testing.assert_array_equal(a, c)
+    for other in out[1:]:
+        for a, c in zip(out[0], other):
+            np.testing.assert_array_equal(a, c)
+    assert_close(out[0][1], ref_backward_data(dy, w, gm), dtype)
