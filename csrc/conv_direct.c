@@ -48,6 +48,8 @@ static int dc_applies(const fc_conv2d_params *p)
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #include <immintrin.h>
 
+#include "max4_avx512.h"
+
 #define DC_INLINE __attribute__((target("avx512f"), always_inline)) static inline
 #define DC_AVX512 __attribute__((target("avx512f")))
 
@@ -58,29 +60,14 @@ typedef struct {
     uint8_t *pos;
 } dc_out;
 
-/* take v over the running maximum m: v > m or v is NaN (max_pool2d's scan) */
-DC_INLINE __mmask16 dc_take(__m512 v, __m512 m)
-{
-    return _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-}
-
 /* Pooled pixel (py, px) of the 16 planes from its window's top-left a, top-right b,
    bottom-left c, bottom-right d, as max_pool2x2_forward scans them. */
 DC_INLINE void dc_pool_store(const fc_conv2d_params *p, const dc_out *o, __m512i planes,
                              int64_t py, int64_t px, __m512 a, __m512 b, __m512 c, __m512 d)
 {
     const int64_t pw = p->ow / 2, at = py * pw + px, PP = (p->oh / 2) * pw;
-    __m512 m = a;
-    __m512i k = _mm512_setzero_si512();
-    __mmask16 t = dc_take(b, m);
-    m = _mm512_mask_mov_ps(m, t, b);
-    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(1));
-    t = dc_take(c, m);
-    m = _mm512_mask_mov_ps(m, t, c);
-    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(2));
-    t = dc_take(d, m);
-    m = _mm512_mask_mov_ps(m, t, d);
-    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(3));
+    __m512i k;
+    const __m512 m = fc_max4_avx512(a, b, c, d, &k);
     _mm512_i32scatter_ps(o->pooled + at, planes, m, 4);
     int32_t kk[16];
     _mm512_storeu_si512(kk, k);
@@ -292,20 +279,10 @@ DC_INLINE void rv_rows(const fc_conv2d_params *p, const float *xq, int64_t hp, i
         const __m512 t0 = acc[c][0][0], b0 = acc[c][1][0];
         const __m512 t1 = NCH > 1 ? acc[c][0][NCH - 1] : _mm512_setzero_ps();
         const __m512 b1 = NCH > 1 ? acc[c][1][NCH - 1] : _mm512_setzero_ps();
-        const __m512 wb = _mm512_permutex2var_ps(t0, od, t1);
-        const __m512 wc = _mm512_permutex2var_ps(b0, ev, b1);
-        const __m512 wd = _mm512_permutex2var_ps(b0, od, b1);
-        __m512 m = _mm512_permutex2var_ps(t0, ev, t1);
-        __m512i k = _mm512_setzero_si512();
-        __mmask16 t = dc_take(wb, m);
-        m = _mm512_mask_mov_ps(m, t, wb);
-        k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(1));
-        t = dc_take(wc, m);
-        m = _mm512_mask_mov_ps(m, t, wc);
-        k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(2));
-        t = dc_take(wd, m);
-        m = _mm512_mask_mov_ps(m, t, wd);
-        k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(3));
+        __m512i k;
+        const __m512 m = fc_max4_avx512(
+            _mm512_permutex2var_ps(t0, ev, t1), _mm512_permutex2var_ps(t0, od, t1),
+            _mm512_permutex2var_ps(b0, ev, b1), _mm512_permutex2var_ps(b0, od, b1), &k);
         const int64_t at = (c * ph + oy / 2) * pw;
         _mm512_mask_storeu_ps(o->pooled + at, mo, m);
         _mm512_mask_cvtepi32_storeu_epi8(o->pos + at, mo, k);

@@ -40,6 +40,8 @@
 #define P2_HAVE_AVX512 1
 #include <immintrin.h>
 
+#include "max4_avx512.h"
+
 #define P2_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
 
 /* 1 when the float kernels use AVX-512: the CPU has F, BW and VL and
@@ -66,12 +68,6 @@ static inline void p2_masks(int64_t n, __mmask16 *out, __mmask16 *lo, __mmask16 
     *hi = (__mmask16)(n > 8 ? (1u << (2 * n - 16)) - 1 : 0);
 }
 
-/* take v over the running maximum m: v > m or v is NaN (the scalar scan's test) */
-P2_AVX512 static inline __mmask16 p2_take(__m512 v, __m512 m)
-{
-    return _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-}
-
 /* One plane, 16 outputs of a row at a time: even and odd columns of both rows picked
    out of two vectors with one permute each, then the scalar scan's selects. */
 P2_AVX512 static void p2_fwd_plane_avx512(const fc_pool2d_params *p, const float *xp,
@@ -90,20 +86,10 @@ P2_AVX512 static void p2_fwd_plane_avx512(const fc_pool2d_params *p, const float
             const __m512 t1 = _mm512_maskz_loadu_ps(mh, top + 2 * ox + 16);
             const __m512 b0 = _mm512_maskz_loadu_ps(ml, bot + 2 * ox);
             const __m512 b1 = _mm512_maskz_loadu_ps(mh, bot + 2 * ox + 16);
-            const __m512 b = _mm512_permutex2var_ps(t0, od, t1);
-            const __m512 c = _mm512_permutex2var_ps(b0, ev, b1);
-            const __m512 d = _mm512_permutex2var_ps(b0, od, b1);
-            __m512 m = _mm512_permutex2var_ps(t0, ev, t1);
-            __m512i k = _mm512_setzero_si512();
-            __mmask16 t = p2_take(b, m);
-            m = _mm512_mask_mov_ps(m, t, b);
-            k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(1));
-            t = p2_take(c, m);
-            m = _mm512_mask_mov_ps(m, t, c);
-            k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(2));
-            t = p2_take(d, m);
-            m = _mm512_mask_mov_ps(m, t, d);
-            k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(3));
+            __m512i k;
+            const __m512 m = fc_max4_avx512(
+                _mm512_permutex2var_ps(t0, ev, t1), _mm512_permutex2var_ps(t0, od, t1),
+                _mm512_permutex2var_ps(b0, ev, b1), _mm512_permutex2var_ps(b0, od, b1), &k);
             _mm512_mask_storeu_ps(yp + oy * ow + ox, mo, m);
             _mm512_mask_cvtepi32_storeu_epi8(pp + oy * ow + ox, mo, k);
         }
