@@ -6,10 +6,12 @@
  * 136 (rounded to 160) columns per image for 100 pixels. Here each output pixel is one
  * vector of 16 output channels: per tap, one weight vector times the broadcast input
  * value, accumulated with FMA in tap order (ci, ky, kx) from zero, for a block of up to
- * 2 rows x 12 pixels held in registers; then bias and ReLU as the GEMM epilogue applies
- * them (t + bias, then max(0, t): NaN and -0 pass), and one scatter per pixel into the 16
- * output planes. Tasks are (image, 16-channel block): no sum depends on the thread count.
- * Covers stride 1, no padding or dilation, one group, c_out 16 or 32, >= 9 taps.
+ * 2 rows x 12 or 4 rows x 7 pixels held in registers; then bias and ReLU as the GEMM
+ * epilogue applies them (t + bias, then max(0, t): NaN and -0 pass), into a tile of pixel
+ * vectors written out plane by plane. Tasks are (image, 16-channel block): no sum depends
+ * on the thread count. Covers stride 1 or 2, zero padding below the kernel size (taps read
+ * a per-thread zero-padded copy of the image), no dilation, one group, c_out a multiple
+ * of 16, >= 9 taps; dc_applies picks the layers where it is faster than the GEMM path.
  *
  * Few channels (conv1: 1 -> 6, 5x5, pad 2): vectors along the output row (rv_*).
  *
@@ -33,16 +35,45 @@
 /* Below this many multiply-adds a call runs on one thread. */
 #define DC_PARALLEL_MIN ((int64_t)1 << 17)
 #define DC_MAX_COLS 12
+#define DC_MAX_ROWS 4
+#define DC_SHORT_RUN 7   /* runs this short go 4 rows at a time (28 sums) */
 
 /* FASTCONV_CONV_DIRECT=0 turns the direct kernels off (to compare them with the GEMM
    path). Read on every call: a getenv is nothing next to a convolution. */
+static int dc_enabled(void)
+{
+    const char *env = getenv("FASTCONV_CONV_DIRECT");
+    return !(env && strcmp(env, "0") == 0);
+}
+
+/* Layers the wide-channel forward computes: stride 1 or 2 (the same both ways), zero
+   padding below the kernel size, no dilation, one group, c_out a multiple of 16. */
+static int dc_covers(const fc_conv2d_params *p)
+{
+    return dc_enabled() && p->stride_h == p->stride_w && (p->stride_h == 1 ||
+           p->stride_h == 2) && p->pad_h >= 0 && p->pad_h < p->kh && p->pad_w >= 0 &&
+           p->pad_w < p->kw && p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 &&
+           p->c_out % 16 == 0 && p->oh >= 1 && p->ow >= 1 && p->kh * p->kw >= 9 &&
+           p->oh * p->ow <= ((int64_t)1 << 26);
+}
+
+/* The unpadded stride-1 layers with 16 or 32 output channels (LeNet's conv2): the fused
+   pool and the weight gradient cover these only. */
+static int dc_plain(const fc_conv2d_params *p)
+{
+    return dc_covers(p) && p->stride_h == 1 && p->pad_h == 0 && p->pad_w == 0 &&
+           p->c_out <= 32 && p->oh == p->h - p->kh + 1 && p->ow == p->w - p->kw + 1;
+}
+
+/* The forward runs directly where that measured faster than the GEMM path: the plain
+   layers and stride 2 (ResNet's 128 -> 256, 3x3, s2 on 28x28: 1.1-1.4x). Padded stride-1
+   layers measured slower (the GEMM path reads their rows without waste);
+   FASTCONV_CONV_DIRECT=force runs them directly all the same (tests, benchmarks). */
 static int dc_applies(const fc_conv2d_params *p)
 {
     const char *env = getenv("FASTCONV_CONV_DIRECT");
-    return !(env && strcmp(env, "0") == 0) && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
-           p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 && p->c_out % 16 == 0 &&
-           p->c_out <= 32 && p->kh * p->kw >= 9 && p->oh == p->h - p->kh + 1 &&
-           p->ow == p->w - p->kw + 1 && p->oh * p->ow <= ((int64_t)1 << 26);
+    const int force = env && strcmp(env, "force") == 0;
+    return dc_plain(p) || (dc_covers(p) && (p->stride_h == 2 || force));
 }
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
@@ -53,11 +84,13 @@ static int dc_applies(const fc_conv2d_params *p)
 #define DC_INLINE __attribute__((target("avx512f"), always_inline)) static inline
 #define DC_AVX512 __attribute__((target("avx512f")))
 
-/* Where a block's results go: conv output planes y, or (pooled != NULL) 2x2 stride-2
-   max-pool planes and window positions; each points at the block's first channel. */
+/* Where a block's results go: conv output planes y (rv_*) or pixel vectors
+   tile[pixel][16] (dc_*, then dc_tile_out), or (pooled != NULL) 2x2 stride-2 max-pool
+   planes and window positions; each points at the block's first channel. */
 typedef struct {
     float *y, *pooled;
     uint8_t *pos;
+    float *tile;
 } dc_out;
 
 /* Pooled pixel (py, px) of the 16 planes from its window's top-left a, top-right b,
@@ -75,77 +108,89 @@ DC_INLINE void dc_pool_store(const fc_conv2d_params *p, const dc_out *o, __m512i
         o->pos[l * PP + at] = (uint8_t)kk[l];
 }
 
+/* The input a block reads: channel planes of ps floats, rows of rs floats, already
+   padded (tap (ky, kx) of output pixel (oy, ox) is row oy * S + ky, column ox * S + kx). */
+typedef struct {
+    const float *x;
+    int64_t rs, ps;
+} dc_in;
+
 /* acc[r][c] += every tap's weight vector times the broadcast input under it, taps in
    (ci, ky, kx) order: one broadcast per FMA. */
-DC_INLINE void dc_taps(const fc_conv2d_params *p, const float *xn, const float *wq,
-                       int64_t oy, int64_t ox0, __m512 acc[2][DC_MAX_COLS], const int ROWS,
+DC_INLINE void dc_taps(const fc_conv2d_params *p, const dc_in *in, const float *wq,
+                       int64_t oy, int64_t ox0, __m512 acc[DC_MAX_ROWS][DC_MAX_COLS], const int ROWS,
                        const int R)
 {
-    const int64_t w = p->w, kh = p->kh, kw = p->kw;
+    const int64_t rs = in->rs, kh = p->kh, kw = p->kw, S = p->stride_h;
     for (int64_t ci = 0; ci < p->c_in; ci++)
         for (int64_t ky = 0; ky < kh; ky++) {
-            const float *xr = xn + (ci * p->h + oy + ky) * w + ox0;
+            const float *xr = in->x + ci * in->ps + (oy * S + ky) * rs + ox0 * S;
             const float *wr = wq + (ci * kh + ky) * kw * 16;
             for (int64_t kx = 0; kx < kw; kx++) {
                 const __m512 wv = _mm512_loadu_ps(wr + kx * 16);
                 for (int r = 0; r < ROWS; r++)
                     for (int c = 0; c < R; c++)
-                        acc[r][c] = _mm512_fmadd_ps(wv, _mm512_set1_ps(xr[r * w + c + kx]),
-                                                    acc[r][c]);
+                        acc[r][c] = _mm512_fmadd_ps(
+                            wv, _mm512_set1_ps(xr[r * S * rs + c * S + kx]), acc[r][c]);
             }
         }
 }
 
-/* The same sums in the same order, for a literal KW: a kernel row's KW weight vectors
-   stay in registers and each input value is broadcast once for the (up to KW) outputs
-   it feeds, so loads drop from one per FMA to about one per KW FMAs. */
-DC_INLINE void dc_taps_reuse(const fc_conv2d_params *p, const float *xn, const float *wq,
-                             int64_t oy, int64_t ox0, __m512 acc[2][DC_MAX_COLS],
-                             const int ROWS, const int R, const int KW)
+/* The same sums in the same order, for a literal KW and stride S: a kernel row's KW
+   weight vectors stay in registers and each input value is broadcast once for the
+   outputs it feeds (c * S + kx == ix), so loads drop from one per FMA to about one per
+   KW / S FMAs. */
+DC_INLINE void dc_taps_reuse(const fc_conv2d_params *p, const dc_in *in, const float *wq,
+                             int64_t oy, int64_t ox0, __m512 acc[DC_MAX_ROWS][DC_MAX_COLS],
+                             const int ROWS, const int R, const int KW, const int S)
 {
-    const int64_t w = p->w, kh = p->kh;
+    const int64_t rs = in->rs, kh = p->kh;
     for (int64_t ci = 0; ci < p->c_in; ci++)
         for (int64_t ky = 0; ky < kh; ky++) {
-            const float *xr = xn + (ci * p->h + oy + ky) * w + ox0;
+            const float *xr = in->x + ci * in->ps + (oy * S + ky) * rs + ox0 * S;
             const float *wr = wq + (ci * kh + ky) * KW * 16;
             __m512 wv[7];
             for (int kx = 0; kx < KW; kx++)
                 wv[kx] = _mm512_loadu_ps(wr + kx * 16);
             /* fully unrolled, so that acc[][] stays in registers */
-#pragma GCC unroll 2
+#pragma GCC unroll 4
             for (int r = 0; r < ROWS; r++)
-#pragma GCC unroll 20
-                for (int ix = 0; ix < R + KW - 1; ix++) {
-                    const __m512 xb = _mm512_set1_ps(xr[r * w + ix]);
+#pragma GCC unroll 32
+                for (int ix = 0; ix < S * (R - 1) + KW; ix++) {
+                    const __m512 xb = _mm512_set1_ps(xr[r * S * rs + ix]);
 #pragma GCC unroll 8
-                    for (int kx = 0; kx < KW; kx++)   /* output c = ix - kx, kx increasing */
-                        if (ix - kx >= 0 && ix - kx < R)
-                            acc[r][ix - kx] = _mm512_fmadd_ps(wv[kx], xb, acc[r][ix - kx]);
+                    for (int kx = 0; kx < KW; kx++) {  /* output c, kx increasing */
+                        const int d = ix - kx, c = d / S;
+                        if (d >= 0 && d % S == 0 && c < R)
+                            acc[r][c] = _mm512_fmadd_ps(wv[kx], xb, acc[r][c]);
+                    }
                 }
         }
 }
 
 /*
- * ROWS x R output pixels from (oy, ox0) of one image and 16-channel block: xn is the
+ * ROWS x R output pixels from (oy, ox0) of one image and 16-channel block: in is the
  * image, wq the block's packed weights [ci][ky][kx][16], bq its 16 biases (or NULL).
  * R and ROWS are literals after inlining, so acc[][] lives in registers. With pooling
  * (ROWS == 2, oy and ox0 even) the column pairs become pooled pixels and a last odd
  * column is dropped (floor mode).
  */
-DC_INLINE void dc_block(const fc_conv2d_params *p, const float *xn, const float *wq,
+DC_INLINE void dc_block(const fc_conv2d_params *p, const dc_in *in, const float *wq,
                         const float *bq, const dc_out *o, int64_t oy, int64_t ox0, int relu,
                         const int ROWS, const int R)
 {
-    __m512 acc[2][DC_MAX_COLS];
+    __m512 acc[DC_MAX_ROWS][DC_MAX_COLS];
     for (int r = 0; r < ROWS; r++)
         for (int c = 0; c < R; c++)
             acc[r][c] = _mm512_setzero_ps();
-    if (p->kw == 5)
-        dc_taps_reuse(p, xn, wq, oy, ox0, acc, ROWS, R, 5);
-    else if (p->kw == 3)
-        dc_taps_reuse(p, xn, wq, oy, ox0, acc, ROWS, R, 3);
+    if (p->kw == 5 && p->stride_w == 1)
+        dc_taps_reuse(p, in, wq, oy, ox0, acc, ROWS, R, 5, 1);
+    else if (p->kw == 3 && p->stride_w == 1)
+        dc_taps_reuse(p, in, wq, oy, ox0, acc, ROWS, R, 3, 1);
+    else if (p->kw == 3 && p->stride_w == 2)
+        dc_taps_reuse(p, in, wq, oy, ox0, acc, ROWS, R, 3, 2);
     else
-        dc_taps(p, xn, wq, oy, ox0, acc, ROWS, R);
+        dc_taps(p, in, wq, oy, ox0, acc, ROWS, R);
     const __m512 bias = bq ? _mm512_loadu_ps(bq) : _mm512_setzero_ps();
     for (int r = 0; r < ROWS; r++)
         for (int c = 0; c < R; c++) {
@@ -154,12 +199,11 @@ DC_INLINE void dc_block(const fc_conv2d_params *p, const float *xn, const float 
             if (relu)
                 acc[r][c] = _mm512_max_ps(_mm512_setzero_ps(), acc[r][c]);
         }
-    /* lane l goes to plane l: one scatter per pixel */
-    const int64_t plane = o->pooled ? (p->oh / 2) * (p->ow / 2) : p->oh * p->ow;
-    const __m512i planes = _mm512_mullo_epi32(
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-        _mm512_set1_epi32((int)plane));
     if (o->pooled) {
+        /* lane l goes to plane l: one scatter per pooled pixel */
+        const __m512i planes = _mm512_mullo_epi32(
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            _mm512_set1_epi32((int)((p->oh / 2) * (p->ow / 2))));
         for (int c = 0; c + 1 < R; c += 2)
             dc_pool_store(p, o, planes, oy / 2, (ox0 + c) / 2, acc[0][c], acc[0][c + 1],
                           acc[ROWS - 1][c], acc[ROWS - 1][c + 1]);
@@ -167,12 +211,29 @@ DC_INLINE void dc_block(const fc_conv2d_params *p, const float *xn, const float 
     }
     for (int r = 0; r < ROWS; r++)
         for (int c = 0; c < R; c++)
-            _mm512_i32scatter_ps(o->y + (oy + r) * p->ow + ox0 + c, planes, acc[r][c], 4);
+            _mm512_storeu_ps(o->tile + ((oy + r) * p->ow + ox0 + c) * 16, acc[r][c]);
+}
+
+/* y[l][pixel] = tile[pixel][l] for the 16 planes of a block: each plane written in order
+   (a scatter per pixel into 16 planes a page apart thrashes the cache). */
+DC_AVX512 static void dc_tile_out(const fc_conv2d_params *p, const float *tile, float *y)
+{
+    const int64_t P = p->oh * p->ow;
+    const __m512i idx = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32(16));
+    for (int64_t l = 0; l < 16; l++)
+        for (int64_t j = 0; j < P; j += 16) {
+            const __mmask16 mk = (__mmask16)(P - j >= 16 ? 0xFFFF : (1u << (P - j)) - 1);
+            const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mk, idx,
+                                                      tile + j * 16 + l, 4);
+            _mm512_mask_storeu_ps(y + l * P + j, mk, v);
+        }
 }
 
 #define DC_CASE(ROWS, R)                                                                   \
     case R:                                                                                \
-        dc_block(p, xn, wq, bq, o, oy, ox0, relu, ROWS, R);                                \
+        dc_block(p, in, wq, bq, o, oy, ox0, relu, ROWS, R);                                \
         break;
 #define DC_SWITCH(ROWS)                                                                    \
     switch (n) {                                                                           \
@@ -180,23 +241,81 @@ DC_INLINE void dc_block(const fc_conv2d_params *p, const float *xn, const float 
         DC_CASE(ROWS, 5) DC_CASE(ROWS, 6) DC_CASE(ROWS, 7) DC_CASE(ROWS, 8)                \
         DC_CASE(ROWS, 9) DC_CASE(ROWS, 10) DC_CASE(ROWS, 11) DC_CASE(ROWS, 12)             \
     }
+#define DC_SWITCH_SHORT(ROWS)                                                              \
+    switch (n) {                                                                           \
+        DC_CASE(ROWS, 1) DC_CASE(ROWS, 2) DC_CASE(ROWS, 3) DC_CASE(ROWS, 4)                \
+        DC_CASE(ROWS, 5) DC_CASE(ROWS, 6) DC_CASE(ROWS, 7)                                 \
+    }
 
-/* One image and channel block: rows in pairs, columns in runs of at most 12 (even, so
-   that pooling windows never straddle two runs). Pooling stops at the last full pair. */
-DC_AVX512 static void dc_image(const fc_conv2d_params *p, const float *xn, const float *wq,
+/* Columns per run: the output row in equal runs of at most 12 (even ones when pooling, so
+   that pooling windows never straddle two runs). */
+static int64_t dc_run_cols(const fc_conv2d_params *p, int pooled)
+{
+    if (pooled)
+        return DC_MAX_COLS;
+    const int64_t runs = fc_ceil_div(p->ow, DC_MAX_COLS);
+    return fc_ceil_div(p->ow, runs);
+}
+
+/* One image and channel block: columns in runs (dc_run_cols), rows 4 at a time for short
+   runs (not when pooling), else in pairs. Pooling stops at the last full pair. */
+DC_AVX512 static void dc_image(const fc_conv2d_params *p, const dc_in *in, const float *wq,
                                const float *bq, const dc_out *o, int relu)
 {
     const int64_t rows = o->pooled ? p->oh / 2 * 2 : p->oh;
-    for (int64_t oy = 0; oy < rows; oy += 2) {
-        for (int64_t ox0 = 0; ox0 < p->ow; ox0 += DC_MAX_COLS) {
-            const int n = (int)fc_min64(DC_MAX_COLS, p->ow - ox0);
-            if (oy + 1 < rows) {
+    const int64_t run = dc_run_cols(p, o->pooled != NULL);
+    const int64_t step = !o->pooled && run <= DC_SHORT_RUN ? 4 : 2;
+    for (int64_t oy = 0; oy < rows; oy += step) {
+        const int64_t nr = fc_min64(step, rows - oy);
+        for (int64_t ox0 = 0; ox0 < p->ow; ox0 += run) {
+            const int n = (int)fc_min64(run, p->ow - ox0);
+            if (nr == 4) {
+                DC_SWITCH_SHORT(4)
+            } else if (nr == 3) {
+                DC_SWITCH_SHORT(3)
+            } else if (nr == 2) {
                 DC_SWITCH(2)
             } else {
                 DC_SWITCH(1)
             }
         }
     }
+}
+
+/* Padded rows and columns the taps read: (oh - 1) * S + kh by (ow - 1) * S + kw. */
+static int64_t dc_padded_h(const fc_conv2d_params *p)
+{
+    return (p->oh - 1) * p->stride_h + p->kh;
+}
+
+static int64_t dc_padded_w(const fc_conv2d_params *p)
+{
+    return (p->ow - 1) * p->stride_w + p->kw;
+}
+
+/* Whether the taps read outside the input (then they read a zero-padded copy). */
+static int dc_needs_copy(const fc_conv2d_params *p)
+{
+    return p->pad_h > 0 || p->pad_w > 0 || dc_padded_h(p) > p->h || dc_padded_w(p) > p->w;
+}
+
+/* xq = image xn in a zero-padded frame of dc_padded_h x dc_padded_w per channel. */
+static void dc_pad_image(const fc_conv2d_params *p, const float *xn, float *xq)
+{
+    const int64_t hp = dc_padded_h(p), wp = dc_padded_w(p);
+    const int64_t c0 = p->pad_w, n = fc_max64(0, fc_min64(p->w, wp - c0));
+    for (int64_t ci = 0; ci < p->c_in; ci++)
+        for (int64_t r = 0; r < hp; r++) {
+            float *q = xq + (ci * hp + r) * wp;
+            const int64_t iy = r - p->pad_h;
+            if (iy < 0 || iy >= p->h || n == 0) {
+                memset(q, 0, (size_t)wp * sizeof(float));
+                continue;
+            }
+            memset(q, 0, (size_t)c0 * sizeof(float));
+            memcpy(q + c0, xn + (ci * p->h + iy) * p->w, (size_t)n * sizeof(float));
+            memset(q + c0 + n, 0, (size_t)(wp - c0 - n) * sizeof(float));
+        }
 }
 
 /* ------------------------------------------------------------------ few output channels */
@@ -213,8 +332,7 @@ DC_AVX512 static void dc_image(const fc_conv2d_params *p, const float *xn, const
 
 static int rv_applies(const fc_conv2d_params *p)
 {
-    const char *env = getenv("FASTCONV_CONV_DIRECT");
-    return !(env && strcmp(env, "0") == 0) && p->stride_h == 1 && p->stride_w == 1 &&
+    return dc_enabled() && p->stride_h == 1 && p->stride_w == 1 &&
            p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 && p->c_out <= RV_MAX_CO &&
            p->c_in * p->kh * p->kw <= 64 && p->oh >= 2 && p->ow <= 2 * RV_LANES &&
            p->pad_h >= 0 && p->pad_w >= 0;
@@ -352,33 +470,63 @@ static int rv_forward(const fc_conv2d_params *p, const float *x, const float *w,
     return FC_OK;
 }
 
-/* The forward (pooled == NULL: into y) or the fused ReLU + 2x2 pool (into pooled, pos). */
+/* wq[cb][k][l] = w[cb * 16 + l][k], k = (ci, ky, kx): blocks of 16 channels in turn,
+   shared among the threads of the enclosing parallel region. */
+static void dc_pack_weights(const fc_conv2d_params *p, const float *w, float *wq)
+{
+    const int64_t K = p->c_in * p->kh * p->kw;
+#pragma omp for schedule(static)
+    for (int64_t co = 0; co < p->c_out; co++)
+        for (int64_t k = 0; k < K; k++)
+            wq[((co / 16) * K + k) * 16 + co % 16] = w[co * K + k];
+}
+
+/* The forward (pooled == NULL: into y) or the fused ReLU + 2x2 pool (into pooled, pos).
+   Tasks (image, channel block); where the taps read padding, each thread keeps a padded
+   copy of the image its task reads, made again when the image changes. Each thread's
+   tile holds one task's output pixels. */
 static int dc_forward(const fc_conv2d_params *p, const float *x, const float *w,
                       const float *bias, float *y, float *pooled, uint8_t *pos, int relu,
                       int nthreads)
 {
     const int64_t cb_n = p->c_out / 16, K = p->c_in * p->kh * p->kw;
     const int64_t P = pooled ? (p->oh / 2) * (p->ow / 2) : p->oh * p->ow;
-    float *wq = (float *)fc_scratch_get(p->c_out * K * (int64_t)sizeof(float));
-    if (!wq)
-        return FC_ENOMEM;
-    /* wq[cb][k][l] = w[cb * 16 + l][k], k = (ci, ky, kx) */
-    for (int64_t cb = 0; cb < cb_n; cb++)
-        for (int64_t k = 0; k < K; k++)
-            for (int64_t l = 0; l < 16; l++)
-                wq[(cb * K + k) * 16 + l] = w[(cb * 16 + l) * K + k];
+    const int copy = dc_needs_copy(p);
+    const int64_t wq_n = fc_pad_elems(p->c_out * K, sizeof(float));
+    const int64_t xq_n = (copy ? fc_pad_elems(p->c_in * dc_padded_h(p) * dc_padded_w(p),
+                                              sizeof(float)) : 0) +
+                         (pooled ? 0 : fc_pad_elems(p->oh * p->ow * 16, sizeof(float)));
     const int64_t tasks = p->n * cb_n;
     int nt = nthreads < 1 ? 1 : nthreads;
     if (p->n * p->c_out * K * p->oh * p->ow < DC_PARALLEL_MIN)
         nt = 1;
-    (void)nt;
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-    for (int64_t t = 0; t < tasks; t++) {
-        const int64_t img = t / cb_n, cb = t % cb_n, first = (img * p->c_out + cb * 16) * P;
-        const dc_out o = {pooled ? NULL : y + first, pooled ? pooled + first : NULL,
-                          pooled ? pos + first : NULL};
-        dc_image(p, x + img * p->c_in * p->h * p->w, wq + cb * K * 16,
-                 bias ? bias + cb * 16 : NULL, &o, relu);
+    nt = (int)fc_max64(1, fc_min64(nt, tasks));
+    float *wq = (float *)fc_scratch_get((wq_n + nt * xq_n) * (int64_t)sizeof(float));
+    if (!wq)
+        return FC_ENOMEM;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        dc_pack_weights(p, w, wq);
+        float *xq = wq + wq_n + fc_thread_num() * xq_n;
+        float *tile = copy ? xq + fc_pad_elems(p->c_in * dc_padded_h(p) * dc_padded_w(p),
+                                               sizeof(float)) : xq;
+        int64_t padded = -1;   /* the image in xq */
+        dc_in in = {NULL, copy ? dc_padded_w(p) : p->w,
+                    copy ? dc_padded_h(p) * dc_padded_w(p) : p->h * p->w};
+#pragma omp for schedule(static)
+        for (int64_t t = 0; t < tasks; t++) {
+            const int64_t img = t / cb_n, cb = t % cb_n, first = (img * p->c_out + cb * 16) * P;
+            const float *xn = x + img * p->c_in * p->h * p->w;
+            if (copy && padded != img)
+                dc_pad_image(p, xn, xq);
+            padded = img;
+            in.x = copy ? xq : xn;
+            const dc_out o = {NULL, pooled ? pooled + first : NULL, pooled ? pos + first : NULL,
+                              tile};
+            dc_image(p, &in, wq + cb * K * 16, bias ? bias + cb * 16 : NULL, &o, relu);
+            if (!pooled)
+                dc_tile_out(p, tile, y + first);
+        }
     }
     fc_scratch_put(wq);
     return FC_OK;
@@ -390,7 +538,7 @@ int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
 {
     if (p->oh < 2 || p->ow < 2 || !fc_conv_use_avx512())
         return FC_ENOSYS;
-    if (dc_applies(p))
+    if (dc_plain(p))
         return dc_forward(p, x, w, bias, NULL, pooled, pos, 1, nthreads);
     if (rv_applies(p))
         return rv_forward(p, x, w, bias, NULL, pooled, pos, 1, nthreads);
@@ -494,7 +642,7 @@ DC_AVX512 static void dc_wgrad_task_any(const fc_conv2d_params *p, const float *
 int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
                                          const float *dy, float *dw, int nthreads)
 {
-    if (!dc_applies(p) || p->kh != p->kw || (p->kh != 3 && p->kh != 5) ||
+    if (!dc_plain(p) || p->kh != p->kw || (p->kh != 3 && p->kh != 5) ||
         p->c_in * p->kh * p->kw * 16 > ((int64_t)1 << 26) || !fc_conv_use_avx512())
         return FC_ENOSYS;
     const int64_t C = p->c_out, P = p->oh * p->ow, cb_n = C / 16;

@@ -1,7 +1,8 @@
-"""The direct float32 kernels (conv_direct.c: c_out 16 or 32, stride 1, no padding; the
-forward, and the weight gradient of 3x3 and 5x5 kernels) against the float64 generic
-reference and against the GEMM path (FASTCONV_CONV_DIRECT=0); and the few-tap direct
-weight gradient (AVX-512 and AVX2) against the reference."""
+"""The direct float32 kernels (conv_direct.c: the forward with c_out a multiple of 16,
+stride 1 or 2, zero padding; the weight gradient of unpadded stride-1 3x3 and 5x5 kernels
+with c_out 16 or 32) against the float64 generic reference and against the GEMM path
+(FASTCONV_CONV_DIRECT=0); and the few-tap direct weight gradient (AVX-512 and AVX2)
+against the reference."""
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+import fastconv
 from fastconv import ops
 
 from ._helpers import generic_backend
@@ -28,10 +30,10 @@ def _arrays(xs, ws, rng):
         rng.standard_normal(ws[0]).astype(np.float32)
 
 
-def _reference(x, w, b, relu):
+def _reference(x, w, b, relu, stride=1, padding=0):
     with generic_backend():
         return ops.conv2d_forward(*(None if a is None else a.astype(np.float64)
-                                    for a in (x, w, b)), relu=relu)
+                                    for a in (x, w, b)), stride, padding, relu=relu)
 
 
 @pytest.mark.parametrize("relu", [False, True])
@@ -185,3 +187,91 @@ def test_row_vectorised_forward_matches_reference_and_gemm_path(monkeypatch, rng
     monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
     np.testing.assert_allclose(y, ops.conv2d_forward(x, w, b, 1, pad, relu=relu),
                                rtol=1e-5, atol=1e-4)
+
+
+# stride 2 (the direct kernel by default) and padded stride 1 (FASTCONV_CONV_DIRECT=force:
+# the GEMM path is faster there): odd sizes, pad 1 and 2, rows-only padding, asymmetric
+# 'same' padding of an even kernel, 5x5 (the generic tap loop), c_out 16 to 256, short
+# column runs (4 rows at a time), no padding with an unread last column, a 1x1 output
+PAD_CASES = [((2, 5, 9, 13), (16, 5, 3, 3), 2, 1), ((1, 4, 11, 7), (32, 4, 3, 3), 2, 2),
+             ((2, 3, 10, 12), (48, 3, 5, 5), 2, 2), ((2, 6, 13, 17), (256, 6, 3, 3), 2, 1),
+             ((1, 2, 12, 30), (16, 2, 3, 3), 2, 0), ((2, 3, 9, 9), (16, 3, 3, 3), 2, (2, 0)),
+             ((1, 2, 3, 3), (32, 2, 3, 3), 2, 1), ((2, 5, 9, 13), (16, 5, 3, 3), 1, 1),
+             ((1, 4, 11, 7), (32, 4, 5, 5), 1, 2), ((1, 3, 8, 10), (16, 3, 4, 4), 1, "same"),
+             ((2, 3, 29, 27), (48, 3, 3, 3), 1, (0, 1))]
+
+
+def _forced(monkeypatch, stride):
+    """Run the direct kernel for padded stride-1 layers too (the default for stride 2)."""
+    if stride == 1:
+        monkeypatch.setenv("FASTCONV_CONV_DIRECT", "force")
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("xs,ws,stride,pad", PAD_CASES)
+def test_padded_and_strided_forward_matches_reference_and_gemm_path(monkeypatch, rng, xs, ws,
+                                                                   stride, pad, bias, relu):
+    x, w, b = _arrays(xs, ws, rng)
+    b = b if bias else None
+    _forced(monkeypatch, stride)
+    y = ops.conv2d_forward(x, w, b, stride, pad, relu=relu)
+    ref = _reference(x, w, b, relu, stride, pad)
+    assert y.dtype == np.float32 and y.shape == ref.shape
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
+    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
+    gemm = ops.conv2d_forward(x, w, b, stride, pad, relu=relu)
+    np.testing.assert_allclose(y, gemm, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("xs,ws,stride,pad", [PAD_CASES[3], PAD_CASES[7]])
+def test_padded_and_strided_forward_is_bit_identical_for_1_2_3_threads(
+        monkeypatch, restore_threads, xs, ws, stride, pad):
+    # 5 images: tasks (image, channel block) split unevenly, so a thread's padded copy
+    # changes image mid-run
+    x, w, b = _arrays((5,) + xs[1:], ws, np.random.default_rng(3))
+    _forced(monkeypatch, stride)
+    outs = []
+    for nt in (1, 2, 3):
+        fastconv.set_num_threads(nt)
+        outs.append(ops.conv2d_forward(x, w, b, stride, pad, relu=True).tobytes())
+    assert outs[0] == outs[1] == outs[2]
+
+
+def test_stride_2_runs_directly_and_stride_1_padding_does_not(monkeypatch, rng):
+    # the direct kernel and the GEMM path round differently on these sums (no NaN here)
+    x, w, b = (rng.standard_normal(s).astype(np.float32)
+               for s in ((2, 64, 9, 9), (32, 64, 3, 3), (32,)))
+    for stride, direct in ((2, True), (1, False)):
+        y = ops.conv2d_forward(x, w, b, stride, 1).tobytes()
+        monkeypatch.setenv("FASTCONV_CONV_DIRECT", "force")
+        forced = ops.conv2d_forward(x, w, b, stride, 1).tobytes()
+        monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
+        gemm = ops.conv2d_forward(x, w, b, stride, 1).tobytes()
+        monkeypatch.delenv("FASTCONV_CONV_DIRECT")
+        assert forced != gemm
+        assert y == (forced if direct else gemm)
+
+
+# not covered (FC_ENOSYS, then the GEMM path): stride 3, unequal strides, c_out not a
+# multiple of 16, padding as large as the kernel, dilation, groups, fewer than 9 taps
+ENOSYS_CASES = [((1, 3, 11, 11), (16, 3, 3, 3), dict(stride=3, padding=1)),
+                ((1, 3, 11, 11), (16, 3, 3, 3), dict(stride=(2, 1), padding=1)),
+                ((1, 3, 11, 11), (24, 3, 3, 3), dict(stride=2, padding=1)),
+                ((1, 3, 11, 11), (16, 3, 3, 3), dict(stride=2, padding=3)),
+                ((1, 3, 11, 11), (16, 3, 3, 3), dict(stride=2, padding=1, dilation=2)),
+                ((1, 4, 11, 11), (32, 2, 3, 3), dict(stride=2, padding=1, groups=2)),
+                ((1, 3, 11, 11), (16, 3, 2, 2), dict(stride=2, padding=1))]
+
+
+@pytest.mark.parametrize("xs,ws,kw", ENOSYS_CASES)
+def test_layers_not_covered_fall_back_to_the_gemm_path(monkeypatch, rng, xs, ws, kw):
+    x, w, b = _arrays(xs, ws, rng)
+    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "force")
+    y = ops.conv2d_forward(x, w, b, relu=True, **kw)
+    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
+    assert y.tobytes() == ops.conv2d_forward(x, w, b, relu=True, **kw).tobytes()
+    with generic_backend():
+        ref = ops.conv2d_forward(*(a.astype(np.float64) for a in (x, w, b)), relu=True, **kw)
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)

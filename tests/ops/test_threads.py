@@ -59,6 +59,7 @@ def _cases(dtype):
     y2x2, pos2x2 = ops.max_pool2x2_forward(np.maximum(x_pool, 0))
     x_direct, w_direct = r(16, 6, 14, 14), r(16, 6, 5, 5)   # LeNet conv2: direct kernels
     dy_direct = r(16, 16, 10, 10)
+    x_s2, w_s2 = r(5, 12, 17, 15), r(48, 12, 3, 3)         # stride 2, pad 1: direct
     x_few, dy_few = r(16, 1, 28, 28), r(16, 6, 28, 28)       # LeNet conv1: few taps
     w_few = r(6, 1, 5, 5)
     a, bm = r(150, 90), r(90, 110)
@@ -77,6 +78,7 @@ def _cases(dtype):
         ("conv_forward", lambda: ops.conv2d_forward(x, w, b, padding=1, relu=True)),
         ("conv_forward_direct", lambda: ops.conv2d_forward(x_direct, w_direct, b,
                                                            relu=True)),
+        ("conv_forward_direct_s2", lambda: ops.conv2d_forward(x_s2, w_s2, None, 2, 1)),
         ("conv_forward_groups", lambda: ops.conv2d_forward(x, wg, None, stride=(2, 1),
                                                            dilation=(1, 2), groups=2)),
         ("conv_relu_pool2x2_direct", lambda: ops.conv2d_relu_max_pool2x2_forward(
