@@ -1,14 +1,13 @@
 """conv2d_backward_bias: the AVX-512 channel sums (four planes at a time) give exactly
 the portable loop's result, and match a float64 reference sum."""
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from fastconv import ops
+
+from ._helpers import run_script
 
 # batch not a multiple of 4, planes with and without a tail of P % 8, one-pixel planes
 SHAPES = [(1, 1, 1, 1), (3, 2, 5, 5), (4, 6, 28, 28), (7, 16, 10, 10), (9, 3, 4, 2),
@@ -43,16 +42,8 @@ print(json.dumps([ops.conv2d_backward_bias(_dy(s, d)).tobytes().hex()
 
 
 def _sums_with(kernel):
-    env = dict(os.environ)
-    env.pop("FASTCONV_GEMM_KERNEL", None)
-    if kernel:
-        env["FASTCONV_GEMM_KERNEL"] = kernel
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, "-c", _SCRIPT], env=env, cwd=root,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    out = run_script(_SCRIPT, timeout=120, FASTCONV_GEMM_KERNEL=kernel or None)
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def test_vector_and_portable_sums_are_bit_identical():

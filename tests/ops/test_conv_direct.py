@@ -4,9 +4,6 @@ with c_out 16 or 32) against the float64 generic reference and against the GEMM 
 (FASTCONV_CONV_DIRECT=0); and the few-tap direct weight gradient (AVX-512 and AVX2)
 against the reference."""
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,7 +11,7 @@ import pytest
 import fastconv
 from fastconv import ops
 
-from ._helpers import generic_backend
+from ._helpers import generic_backend, run_script
 
 # LeNet's conv2; odd output rows and rows longer than one 12-pixel block; a 3x4 kernel
 # on a 1-row output; 32 channels; taps below the 3x3 minimum (GEMM path, same answers)
@@ -127,13 +124,8 @@ def test_few_tap_weight_gradient_matches_float64_reference(kernel):
     if kernel is None:
         errors = _few_tap_errors()
     else:
-        env = dict(os.environ, FASTCONV_GEMM_KERNEL=kernel)
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-        out = subprocess.run([sys.executable, "-c", _FEW_TAP_SCRIPT], env=env, cwd=root,
-                             capture_output=True, text=True, timeout=120)
-        assert out.returncode == 0, out.stderr
-        errors = json.loads(out.stdout.strip().splitlines()[-1])
+        out = run_script(_FEW_TAP_SCRIPT, timeout=120, FASTCONV_GEMM_KERNEL=kernel)
+        errors = json.loads(out.strip().splitlines()[-1])
     assert max(errors) < 1e-5, errors
 
 

@@ -4,8 +4,6 @@ The reference is numpy's float64 matmul; tolerances are relative to the size of 
 products (|a| @ |b|), so they hold for any k.
 """
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,6 +11,8 @@ import pytest
 import fastconv
 from fastconv import ops
 from fastconv import _cpu, _threads
+
+from ._helpers import run_script
 
 # ------------------------------------------------------------------ helpers
 
@@ -239,13 +239,8 @@ def test_other_kernels_via_env(choice, prefix):
     =avx2 the AVX2 one on an AVX-512 machine."""
     if choice == "avx2" and not _cpu.cpu_has_avx2_fma():
         pytest.skip("CPU without AVX2/FMA")
-    env = dict(os.environ, FASTCONV_GEMM_KERNEL=choice)
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, "-c", _KERNEL_SCRIPT, prefix], env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert "ok" in out.stdout
+    assert "ok" in run_script(_KERNEL_SCRIPT, prefix, timeout=120,
+                              FASTCONV_GEMM_KERNEL=choice)
 
 
 # ------------------------------------------------------------------ bad input

@@ -1,14 +1,11 @@
 """fastconv.ops.max_pool2d_* (native kernels) against the generic backend and PyTorch."""
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from fastconv import ops
 
-from ._helpers import generic_backend
+from ._helpers import generic_backend, run_script
 
 CASES = [
     ((2, 3, 8, 8), dict(kernel_size=2)),                               # 2x2/s2 fast path
@@ -183,10 +180,4 @@ print("ok")
 def test_portable_interior_loops_via_env():
     """FASTCONV_POOL_KERNEL=generic forces the portable interior-window loops (the path
     of CPUs without AVX2); they must match the generic backend exactly too."""
-    env = dict(os.environ, FASTCONV_POOL_KERNEL="generic")
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, "-c", _PORTABLE_SCRIPT], env=env, cwd=root,
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert "ok" in out.stdout
+    assert "ok" in run_script(_PORTABLE_SCRIPT, FASTCONV_POOL_KERNEL="generic")

@@ -1,16 +1,13 @@
 """fastconv.ops.max_pool2x2_*: the fused pool's 1-byte-position kernels, against the
 unfused ops (max_pool2d, relu_backward) bit for bit, the float64 generic backend, and the
 portable loops (FASTCONV_POOL_KERNEL=generic)."""
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from fastconv import ops
 
-from ._helpers import generic_backend
+from ._helpers import generic_backend, run_script
 from .test_pool import DTYPES, VALUES, _input
 
 # odd sizes (a row or column outside every window), 1-wide rows, rows of several
@@ -146,10 +143,4 @@ print("ok")
 
 def test_portable_loops_via_env():
     """FASTCONV_POOL_KERNEL=generic forces the portable loops (CPUs without AVX-512)."""
-    env = dict(os.environ, FASTCONV_POOL_KERNEL="generic")
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, "-c", _PORTABLE_SCRIPT], env=env, cwd=root,
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert "ok" in out.stdout
+    assert "ok" in run_script(_PORTABLE_SCRIPT, FASTCONV_POOL_KERNEL="generic")
