@@ -53,7 +53,7 @@ FC_AVX2 static inline __m256 epi_ps(__m256 t, const float *c, const fc_epilogue_
 }
 
 FC_AVX2 static void ukernel_6x16_f32(int64_t k, const float *a, const float *b,
-                                     const int64_t *boff, float *c, int64_t ldc,
+                                     const int64_t *boff, int64_t bs, float *c, int64_t ldc,
                                      const fc_epilogue_f32 *e)
 {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
@@ -65,7 +65,7 @@ FC_AVX2 static void ukernel_6x16_f32(int64_t k, const float *a, const float *b,
 
 #define S_STEP(P)                                                                  \
     do {                                                                           \
-        const float *br = b + boff[P];                                             \
+        const float *br = boff ? b + boff[P] : b + (P) * bs;                       \
         __m256 b0 = _mm256_loadu_ps(br), b1 = _mm256_loadu_ps(br + 8);             \
         __m256 av;                                                                 \
         av = _mm256_broadcast_ss(a + (P) * 6 + 0);                                 \
@@ -94,12 +94,18 @@ FC_AVX2 static void ukernel_6x16_f32(int64_t k, const float *a, const float *b,
         S_STEP(2);
         S_STEP(3);
         a += 24;
-        boff += 4;
+        if (boff)
+            boff += 4;
+        else
+            b += 4 * bs;
     }
     for (; p < k; p++) {
         S_STEP(0);
         a += 6;
-        boff++;
+        if (boff)
+            boff++;
+        else
+            b += bs;
     }
 #undef S_STEP
 
@@ -133,7 +139,7 @@ FC_AVX2 static inline __m256d epi_pd(__m256d t, const double *c, const fc_epilog
 }
 
 FC_AVX2 static void ukernel_6x8_f64(int64_t k, const double *a, const double *b,
-                                    const int64_t *boff, double *c, int64_t ldc,
+                                    const int64_t *boff, int64_t bs, double *c, int64_t ldc,
                                     const fc_epilogue_f64 *e)
 {
     __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd();
@@ -145,7 +151,7 @@ FC_AVX2 static void ukernel_6x8_f64(int64_t k, const double *a, const double *b,
 
 #define D_STEP(P)                                                                  \
     do {                                                                           \
-        const double *br = b + boff[P];                                            \
+        const double *br = boff ? b + boff[P] : b + (P) * bs;                      \
         __m256d b0 = _mm256_loadu_pd(br), b1 = _mm256_loadu_pd(br + 4);           \
         __m256d av;                                                                \
         av = _mm256_broadcast_sd(a + (P) * 6 + 0);                                 \
@@ -173,12 +179,18 @@ FC_AVX2 static void ukernel_6x8_f64(int64_t k, const double *a, const double *b,
         D_STEP(2);
         D_STEP(3);
         a += 24;
-        boff += 4;
+        if (boff)
+            boff += 4;
+        else
+            b += 4 * bs;
     }
     for (; p < k; p++) {
         D_STEP(0);
         a += 6;
-        boff++;
+        if (boff)
+            boff++;
+        else
+            b += bs;
     }
 #undef D_STEP
 

@@ -68,8 +68,8 @@ FC_AVX512 static inline __m512d epi512_pd(__m512d t, const double *c,
  */
 #define FC_UKERNEL_512(NAME, X_MR, T, VT, W, SET0, LOAD, BCAST, FMA, EPI, SET1, STORE,     \
                        EPITYPE)                                                              \
-    FC_AVX512 static void NAME(int64_t k, const T *a, const T *b, const int64_t *boff, T *c,  \
-                               int64_t ldc, const EPITYPE *e)                                 \
+    FC_AVX512 static void NAME(int64_t k, const T *a, const T *b, const int64_t *boff,        \
+                               int64_t bs, T *c, int64_t ldc, const EPITYPE *e)               \
     {                                                                                         \
         VT acc0[X_MR], acc1[X_MR];                                                            \
         _Pragma("GCC unroll 16") for (int i = 0; i < X_MR; i++)                               \
@@ -79,8 +79,9 @@ FC_AVX512 static inline __m512d epi512_pd(__m512d t, const double *c,
             _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);                           \
             _mm_prefetch((const char *)(c + i * ldc + 2 * (W) - 1), _MM_HINT_T0);             \
         }                                                                                     \
-        for (int64_t p = 0; p < k; p++) {                                                     \
-            const T *br = b + boff[p];                                                        \
+        /* one k step: row br of the B panel times the next MR values of A */                 \
+        _Pragma("GCC unroll 4") for (int64_t p = 0; p < k; p++) {                             \
+            const T *br = boff ? b + boff[p] : b + p * bs;                                    \
             const VT b0 = LOAD(br), b1 = LOAD(br + (W));                                      \
             _Pragma("GCC unroll 16") for (int i = 0; i < X_MR; i++)                           \
             {                                                                                 \

@@ -41,10 +41,11 @@
     } fc_epilogue_##SFX;                                                                \
                                                                                         \
     /* c[0:mr, 0:nr] (row stride ldc) = epilogue(sum_p a[p*mr + i] * b[boff[p] + j]):  \
-     * row p of the B panel starts at b + boff[p] (p*nr for a packed panel; any       \
-     * readable address for B read in place, see fc_operand.rows). */                  \
+     * row p of the B panel starts at b + boff[p] (any readable address for B read in \
+     * place, see fc_operand.rows), or with boff NULL at b + p*bs (a packed panel, or \
+     * evenly spaced rows: no table load and address dependency per step). */         \
     typedef void (*fc_ukernel_##SFX)(int64_t k, const T *a, const T *b,                 \
-                                     const int64_t *boff, T *c, int64_t ldc,            \
+                                     const int64_t *boff, int64_t bs, T *c, int64_t ldc, \
                                      const fc_epilogue_##SFX *e);                       \
                                                                                         \
     typedef struct {                                                                    \

@@ -29,7 +29,7 @@ static inline T N_(epi_one)(T t, const T *c, const EPI *e, int64_t row)
 
 /* Portable GEN_MR x GEN_NR micro-kernel in plain C (the compiler may vectorise it). */
 static void N_(ukernel_generic)(int64_t k, const T *a, const T *b, const int64_t *boff,
-                                T *c, int64_t ldc, const EPI *e)
+                                int64_t bs, T *c, int64_t ldc, const EPI *e)
 {
     T acc[GEN_MR][GEN_NR];
     for (int i = 0; i < GEN_MR; i++)
@@ -39,7 +39,7 @@ static void N_(ukernel_generic)(int64_t k, const T *a, const T *b, const int64_t
         for (int i = 0; i < GEN_MR; i++) {
             T ai = a[p * GEN_MR + i];
             for (int j = 0; j < GEN_NR; j++)
-                acc[i][j] = acc[i][j] + ai * b[boff[p] + j];
+                acc[i][j] = acc[i][j] + ai * b[(boff ? boff[p] : p * bs) + j];
         }
     }
     for (int i = 0; i < GEN_MR; i++)
@@ -192,10 +192,11 @@ int64_t N_(fc_gemm_work_size)(const GKR *kr, int64_t n)
 /* ------------------------------------------------------------------ serial driver */
 
 /* The macro-kernel: all MR x NR tiles of one (mc x kc) A block times one kc x nc B block,
- * whose row p of column panel jr/NR starts at b + jr*bstep + boff[p]. */
+ * whose row p of column panel jr/NR starts at b + jr*bstep + boff[p] (boff NULL:
+ * + p*bs). */
 static void N_(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc, int64_t kc, const T *ap,
-                             const T *b, int64_t bstep, const int64_t *boff, T *c,
-                             int64_t ldc, const EPI *e)
+                             const T *b, int64_t bstep, const int64_t *boff, int64_t bs,
+                             T *c, int64_t ldc, const EPI *e)
 {
     const int64_t MR = kr->mr, NR = kr->nr;
     T tmp[FC_MR_MAX * FC_NR_MAX] __attribute__((aligned(FC_ALIGN)));
@@ -211,9 +212,9 @@ static void N_(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc, int64_t kc, 
             if (e->bias)
                 et.bias = e->bias + ir;
             if (mr == MR && nr == NR) {
-                kr->ukernel(kc, apan, bpan, boff, ct, ldc, &et);
+                kr->ukernel(kc, apan, bpan, boff, bs, ct, ldc, &et);
             } else {
-                kr->ukernel(kc, apan, bpan, boff, tmp, NR, &plain);
+                kr->ukernel(kc, apan, bpan, boff, bs, tmp, NR, &plain);
                 for (int64_t i = 0; i < mr; i++)
                     for (int64_t j = 0; j < nr; j++)
                         ct[i * ldc + j] = N_(epi_one)(tmp[i * NR + j], &ct[i * ldc + j],
@@ -247,14 +248,21 @@ void N_(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
             const int64_t kc = fc_min64(kcb, k - pc);
             const int last = (pc + kc == k);
             const T *bb;
-            int64_t bstep;
+            const int64_t *bo = NULL; /* row offsets, or NULL: rows bs apart */
+            int64_t bstep, bs = kr->nr;
             if (b->rows) { /* B read in place */
                 bb = b->rows(b, jc, pc, kc, boff);
                 bstep = 1;
-            } else {
+                bs = kc > 1 ? boff[1] - boff[0] : 0;
+                int64_t p = 2;
+                while (p < kc && boff[p] - boff[p - 1] == bs)
+                    p++;
+                if (p >= kc) /* evenly spaced rows (1x1 input, Winograd planes) */
+                    bb += boff[0];
+                else
+                    bo = boff;
+            } else { /* packed panels: rows NR apart */
                 b->pack(b, jc, nc, pc, kc, kr->nr, bpack);
-                for (int64_t p = 0; p < kc; p++)
-                    boff[p] = p * kr->nr;
                 bb = bpack;
                 bstep = kc;
             }
@@ -271,7 +279,7 @@ void N_(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
                 EPI ei = e;
                 if (e.bias)
                     ei.bias = e.bias + ic;
-                N_(macro_kernel)(kr, mc, nc, kc, ap, bb, bstep, boff, c + ic * ldc + jc, ldc,
+                N_(macro_kernel)(kr, mc, nc, kc, ap, bb, bstep, bo, bs, c + ic * ldc + jc, ldc,
                                  &ei);
             }
         }
