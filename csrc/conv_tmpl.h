@@ -13,7 +13,8 @@
  *   data grad    stride 1:  forward conv of dy with rotated, channel-swapped weights
  *                stride>1:  dcol[K, P] = W_g^T @ dy_g, then col2im scatter-add
  *   weight grad  dW_g[M, K] = sum over images of dy_g[M, P] @ col(x)^T[P, K]
- *                (image chunks reduced in a fixed order)
+ *                (image chunks reduced in a fixed order); col(x) panels gathered from
+ *                the padded input, split into phase planes at stride > 1
  * with M = C_out/groups, K = C_in/groups*KH*KW, P = OH*OW. Work is split into tasks
  * whose results never depend on the thread count (see each function). Scratch comes
  * from fc_scratch_get (one block reused between calls).
@@ -42,6 +43,22 @@ static inline void N_(copy_run)(T *dst, const T *src, int64_t n)
 #endif
     for (; t < n; t++)
         dst[t] = src[t];
+}
+
+/* dst[t] = src[t * 2] for t < n (stride-2 taps along a row). */
+static inline void N_(copy_stride2)(T *dst, const T *src, int64_t n)
+{
+    int64_t t = 0;
+#if defined(__SSE2__) && FC_T_IS_FLOAT
+    /* 4 outputs from 8 loaded values; the 8th (src[2t + 7]) is read only while output
+     * t + 4 exists, so it stays inside the run's last tap */
+    for (; t + 5 <= n; t += 4) {
+        const __m128 v0 = _mm_loadu_ps(src + 2 * t), v1 = _mm_loadu_ps(src + 2 * t + 4);
+        _mm_storeu_ps(dst + t, _mm_shuffle_ps(v0, v1, _MM_SHUFFLE(2, 0, 2, 0)));
+    }
+#endif
+    for (; t < n; t++)
+        dst[t] = src[2 * t];
 }
 
 /*
@@ -73,18 +90,7 @@ static inline void N_(gather_run)(const fc_conv2d_params *p, const T *plane, int
         if (os == 1 && sw == 1) {
             memcpy(out + lo, src, (size_t)(hi - lo) * sizeof(T));
         } else if (os == 1 && sw == 2) {
-            t = lo;
-#if defined(__SSE2__) && FC_T_IS_FLOAT
-            /* 4 outputs from 8 loaded values; the 8th (src[2u + 7]) is read only while
-             * output t + 4 exists, so it stays inside the run's last tap */
-            for (; t + 5 <= hi; t += 4) {
-                const T *s = src + (t - lo) * 2;
-                const __m128 v0 = _mm_loadu_ps(s), v1 = _mm_loadu_ps(s + 4);
-                _mm_storeu_ps(out + t, _mm_shuffle_ps(v0, v1, _MM_SHUFFLE(2, 0, 2, 0)));
-            }
-#endif
-            for (; t < hi; t++)
-                out[t] = src[(t - lo) * 2];
+            N_(copy_stride2)(out + lo, src, hi - lo);
         } else
             for (t = lo; t < hi; t++)
                 out[t * os] = src[(t - lo) * sw];
@@ -145,8 +151,8 @@ typedef struct {
     const fc_conv2d_params *p;
     const T *x;      /* first input channel of the group in the chunk's first image */
     const T *dy;     /* first output channel of the group in the chunk's first image */
-    const T *xpad;   /* stride 1: the same channel in the padded copy of x, */
-    int64_t xpad_img, hp, wp; /* its image stride and plane size */
+    const T *xpad;   /* the same channel in the padded (phase-split) copy of x, */
+    int64_t xpad_img, hp, wp; /* its image stride and (phase) plane size */
 } N_(wgrad_ctx);
 
 /* Pixels gathered per lane before a transpose (pack_b_wgrad's row buffer). */
@@ -193,8 +199,9 @@ static void N_(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, 
     }
 }
 
-/* Stride 1: the same B gathered from the padded input, with no bounds checks: each run
- * of pixels on one output row is a block of rows transposed into the panel. */
+/* The same B gathered from the padded input (stride 1) or its phase planes (stride > 1,
+ * see use_phased), with no bounds checks: each run of pixels on one output row is then
+ * a block of contiguous rows, transposed into the panel. */
 static void N_(pack_b_wgrad_padded)(const OPD *op, int64_t x0, int64_t xn, int64_t k0,
                                     int64_t kn, int64_t r, T *dst)
 {
@@ -206,8 +213,10 @@ static void N_(pack_b_wgrad_padded)(const OPD *op, int64_t x0, int64_t xn, int64
         const int64_t lanes = fc_min64(r, xn - q0);
         for (int64_t l = 0; l < lanes; l++) {
             const int64_t kk = op->off + x0 + q0 + l;
-            const int64_t ci = kk / khw, ky = (kk % khw) / p->kw, kx = kk % p->kw;
-            off[l] = ci * plane + ky * p->dil_h * cx->wp + kx * p->dil_w;
+            const int64_t ci = kk / khw, ty = (kk % khw) / p->kw * p->dil_h,
+                          tx = kk % p->kw * p->dil_w, sh = p->stride_h, sw = p->stride_w;
+            off[l] = ((ci * sh + ty % sh) * sw + tx % sw) * plane + (ty / sh) * cx->wp +
+                     tx / sw;
         }
         int64_t done = 0, img = k0 / P, pix = k0 % P;
         while (done < kn) {
@@ -367,8 +376,11 @@ static void N_(build_phased)(const fc_conv2d_params *p, const T *x, int64_t chan
                         continue;
                     const T *src = x + (c * p->h + iy) * p->w;
                     T *d = dst + r * wq;
-                    for (int64_t u = s0; u < s1; u++)
-                        d[u] = src[ix0 + u * sw];
+                    if (sw == 2)
+                        N_(copy_stride2)(d + s0, src + ix0 + s0 * 2, s1 - s0);
+                    else
+                        for (int64_t u = s0; u < s1; u++)
+                            d[u] = src[ix0 + u * sw];
                 }
             }
 }
@@ -860,14 +872,18 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
     const int64_t ntasks = nch * G * nkb;
     nt = fc_min64(nt, ntasks);
 
-    /* stride 1: zero-padded copy of every image, gathered without bounds checks */
-    const int padded = N_(use_padded)(p);
-    const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
-    /* no padding: the padded plane is x's own plane (hp == h, wp == w), read in place */
-    const int direct = padded && hp == p->h && wp == p->w;
-    const int64_t xpad_img = padded ? (direct ? p->c_in * hw
-                                              : fc_pad_elems(p->c_in * hp * wp, sizeof(T)))
-                                    : 0;
+    /* zero-padded copy of every image (split into phase planes at stride > 1),
+       gathered without bounds checks */
+    const int padded = N_(use_phased)(p);
+    const int64_t phases = p->stride_h * p->stride_w;
+    const int64_t hp = p->oh + (p->kh - 1) * p->dil_h / p->stride_h,
+                  wp = p->ow + (p->kw - 1) * p->dil_w / p->stride_w;
+    /* stride 1 without padding: the padded plane is x's own plane, read in place */
+    const int direct = padded && phases == 1 && hp == p->h && wp == p->w;
+    const int64_t xpad_img =
+        padded ? (direct ? p->c_in * hw
+                         : fc_pad_elems(p->c_in * phases * hp * wp, sizeof(T)))
+               : 0;
     const int64_t xpad_alloc = (padded && !direct) ? p->n * xpad_img : 0;
 
     const int64_t part_size = fc_pad_elems(dwsize, sizeof(T));
@@ -887,9 +903,14 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
         if (padded && !direct) {
             T *xp = work + nt * wsize;
             fc_split(p->n, tid, nthr, &lo, &hi);
-            for (int64_t img = lo; img < hi; img++)
-                N_(build_padded)(p, x + img * p->c_in * hw, p->c_in, hp, wp, xpad_img,
-                                 xp + img * xpad_img);
+            for (int64_t img = lo; img < hi; img++) {
+                if (phases == 1)
+                    N_(build_padded)(p, x + img * p->c_in * hw, p->c_in, hp, wp, xpad_img,
+                                     xp + img * xpad_img);
+                else
+                    N_(build_phased)(p, x + img * p->c_in * hw, p->c_in, hp, wp, xpad_img,
+                                     xp + img * xpad_img);
+            }
 #pragma omp barrier
         }
         /* dynamic: a thread delayed by the OS does not hold back the others' tasks */
@@ -901,7 +922,8 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
             const int64_t c0 = b * kb, cn = fc_min64(kb, K - c0);
             N_(wgrad_ctx) cx = {p, x + (i0 * p->c_in + g * cin_g) * hw,
                                 dy + (i0 * p->c_out + g * M) * P,
-                                xpad + i0 * xpad_img + g * cin_g * hp * wp, xpad_img, hp, wp};
+                                xpad + i0 * xpad_img + g * cin_g * phases * hp * wp, xpad_img,
+                                hp, wp};
             T *out = (ch == 0 ? dw : parts + (ch - 1) * part_size) + g * M * K + c0;
 #if FC_CONV_HAVE_AVX && FC_T_IS_FLOAT
             if (wdirect) { /* nkb == 1: c0 == 0, cn == K */

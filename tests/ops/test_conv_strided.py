@@ -1,9 +1,11 @@
-"""Strided convolutions on the phase-split forward path and the strided weight-gradient
-packer: values against the float64 references of test_conv, and 1, 2 and 3 threads bitwise.
+"""Strided convolutions on the phase-split paths (the forward reads the phase planes in
+place, the weight gradient gathers its panels from them): values against the float64
+references of test_conv, and 1, 2 and 3 threads bitwise.
 
 Shapes are wider than test_conv's so that runs cross micro-tile and panel edges, the
 stride-2 vector gather runs, and strides 2-4 with dilation, padding and groups each
-pick a different phase plane per tap. Stride 5 falls back to im2col.
+pick a different phase plane per tap. Stride 5 falls back to im2col (and to the
+bounds-checked weight-gradient packer).
 """
 import numpy as np
 import pytest
