@@ -120,7 +120,8 @@ extern const fc_gemm_kernel_f32 fc_gemm_kernel_avx2_f32;
 extern const fc_gemm_kernel_f64 fc_gemm_kernel_avx2_f64;
 /* AVX-512F kernels (gemm_avx512.c), tallest tile first; only called when the CPU
  * supports AVX-512F. */
-extern const fc_gemm_kernel_f32 fc_gemm_kernels_avx512_f32[3];
-extern const fc_gemm_kernel_f64 fc_gemm_kernels_avx512_f64[3];
+#define FC_AVX512_VARIANTS 4
+extern const fc_gemm_kernel_f32 fc_gemm_kernels_avx512_f32[FC_AVX512_VARIANTS];
+extern const fc_gemm_kernel_f64 fc_gemm_kernels_avx512_f64[FC_AVX512_VARIANTS];
 
 #endif /* FC_GEMM_INTERNAL_H */

@@ -59,11 +59,11 @@ const GKR *N_(fc_gemm_select)(int64_t m)
     switch (fc_gemm_level()) {
     case 2: {
         /* fewest padded rows, weighing the taller tiles' better register reuse */
-        static const double eff[3] = {1.0, 0.96, 0.92};
+        static const double eff[FC_AVX512_VARIANTS] = {1.04, 1.0, 0.96, 0.92};
         const GKR *ks = N_(fc_gemm_kernels_avx512);
         int best = 0;
         double best_cost = 0;
-        for (int v = 0; v < 3; v++) {
+        for (int v = 0; v < FC_AVX512_VARIANTS; v++) {
             double cost = (double)fc_round_up(m > 0 ? m : 1, ks[v].mr) / eff[v];
             if (v == 0 || cost < best_cost) {
                 best = v;
