@@ -257,7 +257,7 @@ void N_(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
                 int64_t p = 2;
                 while (p < kc && boff[p] - boff[p - 1] == bs)
                     p++;
-                if (p >= kc) /* evenly spaced rows (1x1 input, Winograd planes) */
+                if (p >= kc) /* evenly spaced rows (Winograd's transformed planes) */
                     bb += boff[0];
                 else
                     bo = boff;
