@@ -1,8 +1,8 @@
 """The direct float32 kernels (conv_direct.c: the forward with c_out a multiple of 16,
-stride 1 or 2, zero padding; the weight gradient of unpadded stride-1 3x3 and 5x5 kernels
-with c_out 16 or 32) against the float64 generic reference and against the GEMM path
-(FASTCONV_CONV_DIRECT=0); and the few-tap direct weight gradient (AVX-512 and AVX2)
-against the reference."""
+stride 1 or 2, zero padding, and its channel-blocked stride-2 3x3 variant; the weight
+gradient of unpadded stride-1 3x3 and 5x5 kernels with c_out 16 or 32) against the
+float64 generic reference and against the GEMM path (FASTCONV_CONV_DIRECT=0); and the
+few-tap direct weight gradient (AVX-512 and AVX2) against the reference."""
 import json
 
 import numpy as np
@@ -246,6 +246,62 @@ def test_stride_2_runs_directly_and_stride_1_padding_does_not(monkeypatch, rng):
         monkeypatch.delenv("FASTCONV_CONV_DIRECT")
         assert forced != gemm
         assert y == (forced if direct else gemm)
+
+
+# stride-2 3x3 with c_in a multiple of 16 and c_out of 32 (the channel-blocked kernel):
+# c_out 32 to 256, 1 to 3 input blocks, rows split in runs (17 and 15 wide), pad 0 to 2,
+# rows-only padding, a 2x2 output
+BLOCKED_CASES = [((2, 16, 9, 13), (32, 16, 3, 3), 1), ((1, 32, 11, 31), (64, 32, 3, 3), 2),
+                 ((2, 16, 29, 29), (256, 16, 3, 3), 1), ((1, 16, 3, 3), (32, 16, 3, 3), 1),
+                 ((2, 48, 10, 8), (32, 48, 3, 3), 0), ((1, 16, 9, 9), (64, 16, 3, 3), (2, 0))]
+
+
+def _blocked_arrays(xs, ws, rng):
+    """_arrays with one NaN per image, in a corner (one in 17 inputs would reach every
+    output through 144 or more taps)."""
+    x, w, b = _arrays(xs, ws, rng)
+    x[np.isnan(x)] = 1.0
+    x[:, -1, 0, 0] = np.nan
+    return x, w, b
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("xs,ws,pad", BLOCKED_CASES)
+def test_blocked_stride_2_forward_matches_reference_and_gemm_path(monkeypatch, rng, xs, ws,
+                                                                  pad, bias, relu):
+    x, w, b = _blocked_arrays(xs, ws, rng)
+    b = b if bias else None
+    y = ops.conv2d_forward(x, w, b, 2, pad, relu=relu)
+    ref = _reference(x, w, b, relu, 2, pad)
+    assert y.dtype == np.float32 and y.shape == ref.shape
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
+    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
+    gemm = ops.conv2d_forward(x, w, b, 2, pad, relu=relu)
+    np.testing.assert_allclose(y, gemm, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("xs,ws,pad", BLOCKED_CASES)
+def test_blocked_forward_sums_as_the_16_channel_kernel(rng, xs, ws, pad):
+    # 16 more output channels (not a multiple of 32) take the 16-channel kernel: the
+    # first channels come out with the same bytes
+    x, w, b = _blocked_arrays(xs, (ws[0] + 16,) + ws[1:], rng)
+    y = ops.conv2d_forward(x, w[:ws[0]], b[:ws[0]], 2, pad, relu=True)
+    wide = ops.conv2d_forward(x, w, b, 2, pad, relu=True)
+    assert y.tobytes() == np.ascontiguousarray(wide[:, :ws[0]]).tobytes()
+
+
+@pytest.mark.parametrize("xs,ws,pad", [BLOCKED_CASES[1], BLOCKED_CASES[2]])
+def test_blocked_forward_is_bit_identical_for_1_2_3_threads(restore_threads, xs, ws, pad):
+    # 5 images: tasks (image, 32-channel block) split unevenly, so a thread's frame
+    # changes image mid-run
+    x, w, b = _blocked_arrays((5,) + xs[1:], ws, np.random.default_rng(3))
+    outs = []
+    for nt in (1, 2, 3):
+        fastconv.set_num_threads(nt)
+        outs.append(ops.conv2d_forward(x, w, b, 2, pad, relu=True).tobytes())
+    assert outs[0] == outs[1] == outs[2]
 
 
 # not covered (FC_ENOSYS, then the GEMM path): stride 3, unequal strides, c_out not a
