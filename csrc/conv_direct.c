@@ -21,7 +21,8 @@
  *
  * Both can pool 2x2 (stride 2, floor mode) in registers after the ReLU, writing pooled
  * values and window positions exactly as max_pool2x2_forward would, and no conv output.
- * The weight gradient of the wide-channel layers (3x3, 5x5) and conv.c's few-tap weight
+ * The weight gradient of the wide-channel layers (3x3, 5x5), that of the stride-2 3x3
+ * layers with c_in a multiple of 16 (channel-blocked, dwb_*) and conv.c's few-tap weight
  * gradient have AVX-512 kernels here too. Entry points return FC_ENOSYS for layers they
  * do not cover, where the CPU lacks AVX-512F (or FASTCONV_GEMM_KERNEL caps the kernels
  * below it), or with FASTCONV_CONV_DIRECT=0.
@@ -839,9 +840,190 @@ DC_AVX512 static void dc_wgrad_task_any(const fc_conv2d_params *p, const float *
         dc_wgrad_task(p, x, dyt, ci, cb, dw, 3, 3);
 }
 
+/*
+ * Stride-2 3x3 layers with c_in a multiple of 16 (ResNet's 128 -> 256 downsampling), any
+ * c_out: x in db_pack_image's channel-blocked frame, dy transposed to blocks of 14 output
+ * channels [pixel][16] (2 lanes unused). A tile is 14 output channels x 2 units, a unit
+ * being one tap of one 16-channel input block (lanes = input channels): per output pixel,
+ * 2 vector loads of x and 14 broadcasts of dy feed 28 FMAs (0.57 loads per FMA, the
+ * input vectors of a tile in L1 across the channel blocks). Each tile's sums run over
+ * images in order and pixels in order, continuing from the previous image's sums (kept in
+ * sum[unit][c_out][16]); threads split the tiles, so no sum depends on the thread count.
+ */
+#define DWB_H 14   /* 2 x 14 sums, 2 input vectors and a broadcast: 31 registers */
+#define DWB_GROUP_BYTES ((int64_t)1 << 20)   /* images packed between two barriers */
+
+/* Layers the blocked weight gradient computes. */
+static int dwb_applies(const fc_conv2d_params *p)
+{
+    return dc_enabled() && p->stride_h == 2 && p->stride_w == 2 && p->kh == 3 &&
+           p->kw == 3 && p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 &&
+           p->pad_h >= 0 && p->pad_h < 3 && p->pad_w >= 0 && p->pad_w < 3 &&
+           p->c_in % 16 == 0 && p->c_out >= 1 && p->oh >= 1 && p->ow >= 1;
+}
+
+/* acc[v][c] (sum of unit v, output channel c of the block) += over the image's output
+   pixels of x (frame xu + v * du at the pixel's tap) times dy (g[pixel][16]), continuing
+   from sum (or from zero when first). H and V are literals after inlining. */
+DC_INLINE void dwb_tile(const fc_conv2d_params *p, const float *xu, int64_t du,
+                        const float *g, float *sum, int64_t ls, int first, const int H,
+                        const int V)
+{
+    const int64_t rs = dc_padded_w(p) * 16;
+    __m512 acc[2][DWB_H];
+#pragma GCC unroll 2
+    for (int v = 0; v < V; v++)
+#pragma GCC unroll 14
+        for (int c = 0; c < H; c++)
+            acc[v][c] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(sum + v * ls + c * 16);
+    for (int64_t oy = 0; oy < p->oh; oy++) {
+        const float *xr = xu + 2 * oy * rs;
+        for (int64_t ox = 0; ox < p->ow; ox++, g += 16) {
+            const __m512 a = _mm512_loadu_ps(xr + ox * 32);
+            const __m512 b = V == 2 ? _mm512_loadu_ps(xr + du + ox * 32) : a;
+#pragma GCC unroll 14
+            for (int c = 0; c < H; c++) {
+                const __m512 d = _mm512_set1_ps(g[c]);
+                acc[0][c] = _mm512_fmadd_ps(a, d, acc[0][c]);
+                if (V == 2)
+                    acc[1][c] = _mm512_fmadd_ps(b, d, acc[1][c]);
+            }
+        }
+    }
+#pragma GCC unroll 2
+    for (int v = 0; v < V; v++)
+#pragma GCC unroll 14
+        for (int c = 0; c < H; c++)
+            _mm512_storeu_ps(sum + v * ls + c * 16, acc[v][c]);
+}
+
+#define DWB_CASE(H)                                                                        \
+    case H:                                                                                \
+        if (v == 2)                                                                        \
+            dwb_tile(p, xu, du, g, s, ls, first, H, 2);                                    \
+        else                                                                               \
+            dwb_tile(p, xu, du, g, s, ls, first, H, 1);                                    \
+        break;
+
+/* Where unit u (tap u % 9 of input block u / 9) reads frame xb for output pixel (0, 0). */
+static const float *dwb_unit(const fc_conv2d_params *p, const float *xb, int64_t u)
+{
+    const int64_t wp = dc_padded_w(p), t = u % 9;
+    return xb + (u / 9 * dc_padded_h(p) * wp + t / 3 * wp + t % 3) * 16;
+}
+
+/* Tile (unit pair, 14-channel block) of one image: xb its frame, dyt its dy blocks. */
+DC_AVX512 static void dwb_task(const fc_conv2d_params *p, const float *xb, const float *dyt,
+                               float *sum, int64_t pair, int64_t cob, int first)
+{
+    const int64_t C = p->c_out, P = p->oh * p->ow, U = p->c_in / 16 * 9, ls = C * 16;
+    const int64_t u = 2 * pair, v = fc_min64(2, U - u), h = fc_min64(DWB_H, C - cob * DWB_H);
+    const float *xu = dwb_unit(p, xb, u);
+    const int64_t du = v == 2 ? dwb_unit(p, xb, u + 1) - xu : 0;
+    const float *g = dyt + cob * P * 16;
+    float *s = sum + (u * C + cob * DWB_H) * 16;
+    switch (h) {
+        DWB_CASE(1) DWB_CASE(2) DWB_CASE(3) DWB_CASE(4) DWB_CASE(5) DWB_CASE(6) DWB_CASE(7)
+        DWB_CASE(8) DWB_CASE(9) DWB_CASE(10) DWB_CASE(11) DWB_CASE(12) DWB_CASE(13)
+        DWB_CASE(14)
+    }
+}
+
+/* dyt[cob][pixel][c] = dy[cob * 14 + c][pixel] of one image for c < 14 (the last block
+   shorter; lanes past it zero): 16 pixels at a time, transposed in registers. */
+DC_AVX512 static void dwb_pack_dy(const fc_conv2d_params *p, const float *dyn, float *dyt)
+{
+    const int64_t C = p->c_out, P = p->oh * p->ow;
+    for (int64_t c0 = 0; c0 < C; c0 += DWB_H) {
+        const int64_t h = fc_min64(DWB_H, C - c0);
+        float *q = dyt + c0 / DWB_H * P * 16;
+        for (int64_t j = 0; j < P; j += 16) {
+            const int64_t m = fc_min64(16, P - j);
+            const __mmask16 mk = (__mmask16)(m == 16 ? 0xFFFF : (1u << m) - 1);
+            __m512 rows[16];
+            for (int c = 0; c < 16; c++)
+                rows[c] = c < h ? _mm512_maskz_loadu_ps(mk, dyn + (c0 + c) * P + j)
+                                : _mm512_setzero_ps();
+            db_transpose16(rows, q + j * 16, m);
+        }
+    }
+}
+
+/* dw[co][ci][ky][kx] = lane ci % 16 of sum[unit (ci / 16, ky, kx)][co], for the output
+   channels co of [lo, hi): the 9 taps x 16 lanes of an input block transposed in
+   registers, then 16 runs of 9 taps written in order. */
+DC_AVX512 static void dwb_store(const fc_conv2d_params *p, const float *sum, float *dw,
+                                int64_t lo, int64_t hi)
+{
+    const int64_t C = p->c_out, K = p->c_in * 9;
+    float tmp[16 * 16];
+    for (int64_t co = lo; co < hi; co++)
+        for (int64_t cb = 0; cb < p->c_in / 16; cb++) {
+            __m512 rows[16];
+            for (int t = 0; t < 16; t++)
+                rows[t] = t < 9 ? _mm512_loadu_ps(sum + ((cb * 9 + t) * C + co) * 16)
+                                : _mm512_setzero_ps();
+            db_transpose16(rows, tmp, 16);
+            for (int l = 0; l < 16; l++)
+                _mm512_mask_storeu_ps(dw + co * K + (cb * 16 + l) * 9, 0x1FF,
+                                      _mm512_loadu_ps(tmp + l * 16));
+        }
+}
+
+/* The weight gradient of dwb_applies's layers into dw. Images go in groups: the threads
+   pack a group's images into shared buffers, then every thread adds all of them, in image
+   order, into its own tiles. One thread packs one image at a time (its frame still in
+   cache for the tiles); several pack about DWB_GROUP_BYTES between two barriers, at least
+   one image each. */
+static int dwb_backward_weight(const fc_conv2d_params *p, const float *x, const float *dy,
+                               float *dw, int nthreads)
+{
+    const int64_t C = p->c_out, P = p->oh * p->ow, K = p->c_in * 9, U = p->c_in / 16 * 9;
+    const int64_t cbs = fc_ceil_div(C, DWB_H), tiles = fc_ceil_div(U, 2) * cbs;
+    const int64_t xb_n = fc_pad_elems(p->c_in * dc_padded_h(p) * dc_padded_w(p),
+                                      sizeof(float));
+    const int64_t dy_n = fc_pad_elems(cbs * P * 16, sizeof(float));
+    const int64_t sum_n = fc_pad_elems(C * K, sizeof(float));
+    int nt = nthreads < 1 ? 1 : nthreads;
+    if (p->n * C * K * P < DC_PARALLEL_MIN)
+        nt = 1;
+    nt = (int)fc_max64(1, fc_min64(nt, tiles));
+    const int64_t group =
+        nt == 1 ? 1 : nt * fc_max64(1, DWB_GROUP_BYTES / (nt * (xb_n + dy_n) * 4));
+    float *sum =
+        (float *)fc_scratch_get((sum_n + group * (xb_n + dy_n)) * (int64_t)sizeof(float));
+    if (!sum)
+        return FC_ENOMEM;
+    float *xb = sum + sum_n, *dyt = xb + group * xb_n;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        int64_t lo, hi;
+        fc_split(tiles, fc_thread_num(), fc_num_threads(), &lo, &hi);
+        for (int64_t i0 = 0; i0 < p->n; i0 += group) {
+            const int64_t m = fc_min64(group, p->n - i0);
+#pragma omp for schedule(static)
+            for (int64_t i = 0; i < m; i++) {
+                db_pack_image(p, x + (i0 + i) * p->c_in * p->h * p->w, xb + i * xb_n);
+                dwb_pack_dy(p, dy + (i0 + i) * C * P, dyt + i * dy_n);
+            }
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t t = lo; t < hi; t++)
+                    dwb_task(p, xb + i * xb_n, dyt + i * dy_n, sum, t / cbs, t % cbs,
+                             i0 + i == 0);
+#pragma omp barrier
+        }
+        fc_split(C, fc_thread_num(), fc_num_threads(), &lo, &hi);
+        dwb_store(p, sum, dw, lo, hi);
+    }
+    fc_scratch_put(sum);
+    return FC_OK;
+}
+
 int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
                                          const float *dy, float *dw, int nthreads)
 {
+    if (dwb_applies(p) && fc_conv_use_avx512())
+        return dwb_backward_weight(p, x, dy, dw, nthreads);
     if (!dc_plain(p) || p->kh != p->kw || (p->kh != 3 && p->kh != 5) ||
         p->c_in * p->kh * p->kw * 16 > ((int64_t)1 << 26) || !fc_conv_use_avx512())
         return FC_ENOSYS;

@@ -1,8 +1,9 @@
 """The direct float32 kernels (conv_direct.c: the forward with c_out a multiple of 16,
 stride 1 or 2, zero padding, and its channel-blocked stride-2 3x3 variant; the weight
-gradient of unpadded stride-1 3x3 and 5x5 kernels with c_out 16 or 32) against the
-float64 generic reference and against the GEMM path (FASTCONV_CONV_DIRECT=0); and the
-few-tap direct weight gradient (AVX-512 and AVX2) against the reference."""
+gradient of unpadded stride-1 3x3 and 5x5 kernels with c_out 16 or 32, and of stride-2
+3x3 kernels with c_in a multiple of 16) against the float64 generic reference and against
+the GEMM path (FASTCONV_CONV_DIRECT=0); and the few-tap direct weight gradient (AVX-512
+and AVX2) against the reference."""
 import json
 
 import numpy as np
@@ -325,3 +326,62 @@ def test_layers_not_covered_fall_back_to_the_gemm_path(monkeypatch, rng, xs, ws,
     with generic_backend():
         ref = ops.conv2d_forward(*(a.astype(np.float64) for a in (x, w, b)), relu=True, **kw)
     np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
+
+
+# stride-2 3x3 weight gradient with c_in a multiple of 16 (the channel-blocked kernel):
+# blocks of 14 output channels, tail blocks (18 = 14 + 4, 256 = 18 x 14 + 4, 4 alone),
+# 1 to 3 input blocks (an odd count of units: a last single one), odd sizes, pad 0 to 2,
+# rows-only padding, image counts 1, 2, 3 and 5
+WGRAD_BLOCKED_CASES = [((3, 16, 9, 13), 14, 1), ((2, 32, 11, 12), 28, 2),
+                       ((5, 48, 7, 7), 18, 0), ((1, 16, 3, 3), 4, 1),
+                       ((3, 16, 28, 28), 256, 1), ((2, 32, 9, 11), 30, (2, 0))]
+
+
+def _blocked_wgrad_arrays(xs, c_out, pad, rng):
+    """x with a NaN in one corner of its last image's last channel, and a matching dy."""
+    x = rng.standard_normal(xs).astype(np.float32)
+    x[-1, -1, 0, 0] = np.nan
+    ph, pw = (pad, pad) if isinstance(pad, int) else pad
+    out = (xs[0], c_out, (xs[2] + 2 * ph - 3) // 2 + 1, (xs[3] + 2 * pw - 3) // 2 + 1)
+    return x, rng.standard_normal(out).astype(np.float32)
+
+
+@pytest.mark.parametrize("xs,c_out,pad", WGRAD_BLOCKED_CASES)
+def test_blocked_stride_2_weight_gradient_matches_reference_and_gemm_path(monkeypatch, rng,
+                                                                          xs, c_out, pad):
+    x, dy = _blocked_wgrad_arrays(xs, c_out, pad, rng)
+    ws = (c_out, xs[1], 3, 3)
+    dw = ops.conv2d_backward_weight(x, dy, ws, 2, pad)
+    with generic_backend():
+        ref = ops.conv2d_backward_weight(x.astype(np.float64), dy.astype(np.float64), ws, 2,
+                                         pad)
+    assert dw.dtype == np.float32 and dw.shape == ws
+    np.testing.assert_array_equal(np.isnan(dw), np.isnan(ref))
+    assert np.isnan(ref).any()
+    np.testing.assert_allclose(dw, ref, rtol=1e-5, atol=1e-4)
+    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
+    gemm = ops.conv2d_backward_weight(x, dy, ws, 2, pad)
+    np.testing.assert_allclose(dw, gemm, rtol=1e-5, atol=1e-4)
+
+
+def test_blocked_weight_gradient_runs_directly(monkeypatch, rng):
+    if not fastconv._cpu.gemm_kernel_name().startswith("avx512"):
+        pytest.skip("the direct kernels run only where the AVX-512 GEMM kernels do")
+    # the blocked kernel and the GEMM path sum in different orders (no NaN here)
+    x = rng.standard_normal((2, 32, 14, 14)).astype(np.float32)
+    dy = rng.standard_normal((2, 28, 7, 7)).astype(np.float32)
+    dw = ops.conv2d_backward_weight(x, dy, (28, 32, 3, 3), 2, 1).tobytes()
+    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
+    assert dw != ops.conv2d_backward_weight(x, dy, (28, 32, 3, 3), 2, 1).tobytes()
+
+
+@pytest.mark.parametrize("xs,c_out,pad", [WGRAD_BLOCKED_CASES[2], WGRAD_BLOCKED_CASES[4]])
+def test_blocked_weight_gradient_is_bit_identical_for_1_2_3_threads(restore_threads, xs,
+                                                                    c_out, pad):
+    # 5 images: groups of images split unevenly among the threads
+    x, dy = _blocked_wgrad_arrays((5,) + xs[1:], c_out, pad, np.random.default_rng(3))
+    outs = []
+    for nt in (1, 2, 3):
+        fastconv.set_num_threads(nt)
+        outs.append(ops.conv2d_backward_weight(x, dy, (c_out, xs[1], 3, 3), 2, pad).tobytes())
+    assert outs[0] == outs[1] == outs[2]
