@@ -847,7 +847,7 @@ DC_AVX512 static void dc_wgrad_task_any(const fc_conv2d_params *p, const float *
  * being one tap of one 16-channel input block (lanes = input channels): per output pixel,
  * 2 vector loads of x and 14 broadcasts of dy feed 28 FMAs (0.57 loads per FMA, the
  * input vectors of a tile in L1 across the channel blocks). Each tile's sums run over
- * images in order and pixels in order, continuing from the previous image's sums (kept in
+ * each image's pixels in order from zero, the images' sums then added in image order (in
  * sum[unit][c_out][16]); threads split the tiles, so no sum depends on the thread count.
  */
 #define DWB_H 14   /* 2 x 14 sums, 2 input vectors and a broadcast: 31 registers */
@@ -862,9 +862,11 @@ static int dwb_applies(const fc_conv2d_params *p)
            p->c_in % 16 == 0 && p->c_out >= 1 && p->oh >= 1 && p->ow >= 1;
 }
 
-/* acc[v][c] (sum of unit v, output channel c of the block) += over the image's output
-   pixels of x (frame xu + v * du at the pixel's tap) times dy (g[pixel][16]), continuing
-   from sum (or from zero when first). H and V are literals after inlining. */
+/* sum[v][c] (unit v, output channel c of the block) = the image's own sum over its
+   output pixels of x (frame xu + v * du at the pixel's tap) times dy (g[pixel][16]),
+   from zero, then added to sum (stored when first): images add whole, which keeps the
+   rounding error of long batches near the GEMM path's. H and V are literals after
+   inlining. */
 DC_INLINE void dwb_tile(const fc_conv2d_params *p, const float *xu, int64_t du,
                         const float *g, float *sum, int64_t ls, int first, const int H,
                         const int V)
@@ -875,7 +877,7 @@ DC_INLINE void dwb_tile(const fc_conv2d_params *p, const float *xu, int64_t du,
     for (int v = 0; v < V; v++)
 #pragma GCC unroll 14
         for (int c = 0; c < H; c++)
-            acc[v][c] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(sum + v * ls + c * 16);
+            acc[v][c] = _mm512_setzero_ps();
     for (int64_t oy = 0; oy < p->oh; oy++) {
         const float *xr = xu + 2 * oy * rs;
         for (int64_t ox = 0; ox < p->ow; ox++, g += 16) {
@@ -893,8 +895,11 @@ DC_INLINE void dwb_tile(const fc_conv2d_params *p, const float *xu, int64_t du,
 #pragma GCC unroll 2
     for (int v = 0; v < V; v++)
 #pragma GCC unroll 14
-        for (int c = 0; c < H; c++)
-            _mm512_storeu_ps(sum + v * ls + c * 16, acc[v][c]);
+        for (int c = 0; c < H; c++) {
+            float *s = sum + v * ls + c * 16;
+            const __m512 t = first ? acc[v][c] : _mm512_add_ps(_mm512_loadu_ps(s), acc[v][c]);
+            _mm512_storeu_ps(s, t);
+        }
 }
 
 #define DWB_CASE(H)                                                                        \
