@@ -43,6 +43,16 @@
 #define DC_MAX_ROWS 4
 #define DC_SHORT_RUN 7   /* runs this short go 4 rows at a time (28 sums) */
 
+/* Threads for a call of `tasks` independent tasks: one below DC_PARALLEL_MIN
+   multiply-adds, else at most one per task. */
+static int dc_threads(const fc_conv2d_params *p, int64_t tasks, int nthreads)
+{
+    const int64_t macs = p->n * p->c_out * p->c_in / p->groups * p->kh * p->kw * p->oh * p->ow;
+    if (nthreads < 1 || macs < DC_PARALLEL_MIN)
+        return 1;
+    return (int)fc_max64(1, fc_min64(nthreads, tasks));
+}
+
 /* FASTCONV_CONV_DIRECT=0 turns the direct kernels off (to compare them with the GEMM
    path). Read on every call: a getenv is nothing next to a convolution. */
 static int dc_enabled(void)
@@ -454,10 +464,7 @@ static int rv_forward(const fc_conv2d_params *p, const float *x, const float *w,
                                       sizeof(float));
     const int64_t in = p->c_in * p->h * p->w;
     const int64_t out = pooled ? p->c_out * (p->oh / 2) * (p->ow / 2) : p->c_out * p->oh * p->ow;
-    int nt = nthreads < 1 ? 1 : nthreads;
-    if (p->n * p->c_out * p->c_in * p->kh * p->kw * p->oh * p->ow < DC_PARALLEL_MIN)
-        nt = 1;
-    nt = (int)fc_min64(nt, p->n);
+    const int nt = dc_threads(p, p->n, nthreads);
     float *xq = (float *)fc_scratch_get(nt * xq_n * (int64_t)sizeof(float));
     if (!xq)
         return FC_ENOMEM;
@@ -505,10 +512,7 @@ static int dc_forward(const fc_conv2d_params *p, const float *x, const float *w,
                                               sizeof(float)) : 0) +
                          (pooled ? 0 : fc_pad_elems(p->oh * p->ow * 16, sizeof(float)));
     const int64_t tasks = p->n * cb_n;
-    int nt = nthreads < 1 ? 1 : nthreads;
-    if (p->n * p->c_out * K * p->oh * p->ow < DC_PARALLEL_MIN)
-        nt = 1;
-    nt = (int)fc_max64(1, fc_min64(nt, tasks));
+    const int nt = dc_threads(p, tasks, nthreads);
     float *wq = (float *)fc_scratch_get((wq_n + nt * xq_n) * (int64_t)sizeof(float));
     if (!wq)
         return FC_ENOMEM;
@@ -703,10 +707,7 @@ static int db_forward(const fc_conv2d_params *p, const float *x, const float *w,
     const int64_t xb_n = fc_pad_elems(p->c_in * dc_padded_h(p) * dc_padded_w(p), sizeof(float));
     const int64_t xq_n = xb_n + fc_pad_elems(2 * P * 16, sizeof(float));
     const int64_t tasks = p->n * pb_n;
-    int nt = nthreads < 1 ? 1 : nthreads;
-    if (p->n * p->c_out * K * P < DC_PARALLEL_MIN)
-        nt = 1;
-    nt = (int)fc_max64(1, fc_min64(nt, tasks));
+    const int nt = dc_threads(p, tasks, nthreads);
     float *wq = (float *)fc_scratch_get((wq_n + nt * xq_n) * (int64_t)sizeof(float));
     if (!wq)
         return FC_ENOMEM;
@@ -989,10 +990,7 @@ static int dwb_backward_weight(const fc_conv2d_params *p, const float *x, const 
                                       sizeof(float));
     const int64_t dy_n = fc_pad_elems(cbs * P * 16, sizeof(float));
     const int64_t sum_n = fc_pad_elems(C * K, sizeof(float));
-    int nt = nthreads < 1 ? 1 : nthreads;
-    if (p->n * C * K * P < DC_PARALLEL_MIN)
-        nt = 1;
-    nt = (int)fc_max64(1, fc_min64(nt, tiles));
+    const int nt = dc_threads(p, tiles, nthreads);
     const int64_t group =
         nt == 1 ? 1 : nt * fc_max64(1, DWB_GROUP_BYTES / (nt * (xb_n + dy_n) * 4));
     float *sum =
@@ -1036,10 +1034,7 @@ int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float 
     float *dyt = (float *)fc_scratch_get(p->n * P * C * (int64_t)sizeof(float));
     if (!dyt)
         return FC_ENOMEM;
-    int nt = nthreads < 1 ? 1 : nthreads;
-    if (p->n * C * p->c_in * p->kh * p->kw * P < DC_PARALLEL_MIN)
-        nt = 1;
-    (void)nt;
+    const int nt = dc_threads(p, p->c_in * cb_n, nthreads);
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
         /* dyt[img][pixel][co] = dy[img][co][pixel] (a copy: no rounding) */
