@@ -13,9 +13,9 @@
  * a per-thread zero-padded copy of the image), no dilation, one group, c_out a multiple
  * of 16, >= 9 taps; dc_applies picks the layers where it is faster than the GEMM path.
  *
- * Stride-2 3x3 layers with c_in a multiple of 16 and c_out of 32 (ResNet's downsampling
- * 3x3) take a channel-blocked variant with the same sums (db_*): 32 output channels of one
- * output row at a time, reading a channel-innermost copy of the image.
+ * Stride-2 3x3 layers with c_in a multiple of 16 and c_out a multiple of 32 (ResNet's
+ * downsampling 3x3) take a channel-blocked variant with the same sums (db_*): 32 output
+ * channels of one output row at a time, reading a channel-innermost copy of the image.
  *
  * Few channels (conv1: 1 -> 6, 5x5, pad 2): vectors along the output row (rv_*).
  *
@@ -704,7 +704,8 @@ static int db_forward(const fc_conv2d_params *p, const float *x, const float *w,
 {
     const int64_t pb_n = p->c_out / 32, K = p->c_in * 9, P = p->oh * p->ow;
     const int64_t wq_n = fc_pad_elems(p->c_out * K, sizeof(float));
-    const int64_t xb_n = fc_pad_elems(p->c_in * dc_padded_h(p) * dc_padded_w(p), sizeof(float));
+    const int64_t xb_n =
+        fc_pad_elems(p->c_in * dc_padded_h(p) * dc_padded_w(p), sizeof(float));
     const int64_t xq_n = xb_n + fc_pad_elems(2 * P * 16, sizeof(float));
     const int64_t tasks = p->n * pb_n;
     const int nt = dc_threads(p, tasks, nthreads);

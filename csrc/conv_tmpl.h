@@ -45,6 +45,15 @@ static inline void N_(copy_run)(T *dst, const T *src, int64_t n)
         dst[t] = src[t];
 }
 
+/* Where tap (ty, tx) (dilation applied) of channel ci starts in a zero-padded input split
+ * into sh*sw phase planes of `plane` values, rows wq apart (see use_phased); at stride 1
+ * that is the padded plane itself. */
+static inline int64_t N_(phase_offset)(int64_t ci, int64_t ty, int64_t tx, int64_t sh,
+                                       int64_t sw, int64_t plane, int64_t wq)
+{
+    return ((ci * sh + ty % sh) * sw + tx % sw) * plane + (ty / sh) * wq + tx / sw;
+}
+
 /* dst[t] = src[t * 2] for t < n (stride-2 taps along a row). */
 static inline void N_(copy_stride2)(T *dst, const T *src, int64_t n)
 {
@@ -213,10 +222,9 @@ static void N_(pack_b_wgrad_padded)(const OPD *op, int64_t x0, int64_t xn, int64
         const int64_t lanes = fc_min64(r, xn - q0);
         for (int64_t l = 0; l < lanes; l++) {
             const int64_t kk = op->off + x0 + q0 + l;
-            const int64_t ci = kk / khw, ty = (kk % khw) / p->kw * p->dil_h,
-                          tx = kk % p->kw * p->dil_w, sh = p->stride_h, sw = p->stride_w;
-            off[l] = ((ci * sh + ty % sh) * sw + tx % sw) * plane + (ty / sh) * cx->wp +
-                     tx / sw;
+            off[l] = N_(phase_offset)(kk / khw, (kk % khw) / p->kw * p->dil_h,
+                                      kk % p->kw * p->dil_w, p->stride_h, p->stride_w,
+                                      plane, cx->wp);
         }
         int64_t done = 0, img = k0 / P, pix = k0 % P;
         while (done < kn) {
@@ -309,9 +317,8 @@ static const T *N_(rows_padded)(const OPD *op, int64_t x0, int64_t k0, int64_t k
         if (cx->sh == 1 && cx->sw == 1) {
             boff[pp] = ci * cx->plane + ky * cx->row_step + kx * cx->col_step;
         } else { /* tap (ky, kx) reads phase plane ((ky*dh) % sh, (kx*dw) % sw) */
-            const int64_t ty = ky * cx->dh, tx = kx * cx->dw;
-            boff[pp] = ((ci * cx->sh + ty % cx->sh) * cx->sw + tx % cx->sw) * cx->plane +
-                       (ty / cx->sh) * cx->row_step + tx / cx->sw;
+            boff[pp] = N_(phase_offset)(ci, ky * cx->dh, kx * cx->dw, cx->sh, cx->sw,
+                                        cx->plane, cx->row_step);
         }
         if (++kx == cx->kw) {
             kx = 0;

@@ -137,8 +137,8 @@ const fc_gemm_kernel_f64 fc_gemm_kernels_avx512_f64[FC_AVX512_VARIANTS] = {
 
 #else /* not x86 with GCC/clang: never selected */
 
-const fc_gemm_kernel_f32 fc_gemm_kernels_avx512_f32[FC_AVX512_VARIANTS] = {{"avx512f (absent)", 12, 32, 192,
-                                                           256, 4096, 0}};
-const fc_gemm_kernel_f64 fc_gemm_kernels_avx512_f64[FC_AVX512_VARIANTS] = {{"avx512f (absent)", 12, 16, 96,
-                                                           256, 4096, 0}};
+const fc_gemm_kernel_f32 fc_gemm_kernels_avx512_f32[FC_AVX512_VARIANTS] = {
+    {"avx512f (absent)", 12, 32, 192, 256, 4096, 0}};
+const fc_gemm_kernel_f64 fc_gemm_kernels_avx512_f64[FC_AVX512_VARIANTS] = {
+    {"avx512f (absent)", 12, 16, 96, 256, 4096, 0}};
 #endif
