@@ -24,12 +24,7 @@ __all__ = [
 
 # ------------------------------------------------------------------ helpers
 
-def _xp(a):
-    """The array namespace of `a`: numpy for numpy arrays, else cupy (imported lazily)."""
-    if isinstance(a, np.ndarray):
-        return np
-    import cupy
-    return cupy.get_array_module(a)
+from .._xp import array_module as _xp  # noqa: E402  (numpy, or cupy for cupy arrays)
 
 
 def _as_strided(xp, a, shape, strides):
