@@ -8,7 +8,7 @@ from typing import Optional
 
 import numpy as np
 
-from .. import _cpu
+from .. import ops
 from ..autograd import Function, Tensor
 from ..autograd.math_ops import unbroadcast
 from ._util import array_module, check_reduction, check_tensor
@@ -59,7 +59,7 @@ def _class_targets(x, target, weight, ignore_index: int):
 def _first_bad_target(xp, target, classes: int, ignore_index: int):
     """The first target outside [0, classes) that is not ignore_index, or None."""
     if type(target) is np.ndarray and target.flags.c_contiguous:   # one native pass
-        at = _cpu.class_target_error(target, classes, ignore_index)
+        at = ops.class_target_error(target, classes, ignore_index)
         return None if at < 0 else int(target.reshape(-1)[at])
     bad = (target != ignore_index) & ((target < 0) | (target >= classes))
     return int(target[bad].reshape(-1)[0]) if target.size and bool(bad.any()) else None
@@ -147,8 +147,7 @@ class CrossEntropy(Function):
     @staticmethod
     def _native_forward(ctx, x, target, ignore_index):
         """One native pass: log_softmax rows kept for backward, the loss reduced."""
-        ctx.logp = np.empty_like(x)
-        total, count = _cpu.cross_entropy_forward(x, target, ignore_index, ctx.logp)
+        ctx.logp, total, count = ops.cross_entropy_forward(x, target, ignore_index)
         denom = count if ctx.reduction == "mean" else 1
         ctx.native = (target, ignore_index, denom)
         real = x.dtype.type
@@ -158,9 +157,9 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         if ctx.native is not None:
-            dx = np.empty_like(ctx.logp)
-            _cpu.cross_entropy_backward(ctx.logp, *ctx.native[:2], float(grad),
-                                        float(ctx.native[2]), dx)
+            target, ignore_index, denom = ctx.native
+            dx = ops.cross_entropy_backward(ctx.logp, target, float(grad), float(denom),
+                                            ignore_index)
             return dx[0, ...] if ctx.unbatched else dx
         xp = array_module(ctx.logp)
         if ctx.unbatched and ctx.reduction == "none":
