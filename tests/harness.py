@@ -266,6 +266,9 @@ def _applies(case: OpCase, check: str) -> bool:
         return case.gradcheck and any(s.differentiable for s in case.specs())
     if check in ("generic", "threads"):
         return case.native
+    if check == "cuda":   # generated only where a GPU can run them
+        from fastconv.backends import cuda
+        return cuda.available()
     return True
 
 

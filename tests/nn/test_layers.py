@@ -86,7 +86,7 @@ def test_loss_modules_match_torch(reduction):
         np.testing.assert_allclose(a, b, rtol=1e-12)
         assert list(ours.state_dict()) == list(theirs.state_dict())
     y = rng.standard_normal((5, 4))
-    a = nn.MSELoss(reduction)(fc.tensor(x), fc.tensor(y)).numpy()
+    a = nn.MSELoss(reduction=reduction)(fc.tensor(x), fc.tensor(y)).numpy()
     b = torch.nn.MSELoss(reduction=reduction)(torch.tensor(x), torch.tensor(y)).numpy()
     np.testing.assert_allclose(a, b, rtol=1e-12)
 
