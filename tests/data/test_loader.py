@@ -113,7 +113,7 @@ def test_subset():
         Subset(numbers(10), [10])
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, True, None])
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "4"])
 def test_bad_batch_size(bad):
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(numbers(), batch_size=bad)

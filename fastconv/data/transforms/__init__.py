@@ -1,0 +1,20 @@
+"""fastconv.data.transforms: torchvision-style image transforms, per image or per batch.
+
+Each transform takes one image (C, H, W), as torchvision's tensor transforms do, or a
+whole batch (N, C, H, W) with independent random parameters for every image, vectorised
+(`t.apply_batch(batch)`). DataLoader applies a dataset's transform to whole batches
+when the dataset can fetch them (fastconv's array-backed datasets). Random draws come
+from fastconv's process-wide generator (`fastconv.manual_seed`) unless a transform is
+given `generator=` (a numpy Generator).
+"""
+from . import functional
+from ._base import Compose, InterpolationMode, Lambda, Transform, apply_batch
+from .affine import RandomAffine
+from .crop import RandomCrop
+from .flip import RandomHorizontalFlip, RandomVerticalFlip
+from .normalize import Normalize
+from .to_tensor import ToTensor
+
+__all__ = ["Transform", "Compose", "Lambda", "InterpolationMode", "apply_batch", "Normalize",
+           "ToTensor", "RandomHorizontalFlip", "RandomVerticalFlip", "RandomCrop",
+           "RandomAffine", "functional"]
