@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, List, Optional
 
 import numpy as np
 
-from .._random import check_generator, resolve_generator  # noqa: F401 (used by transforms)
+from .._random import resolve_generator
 from .._tensors import is_tensor, to_numpy, to_tensor
 
 __all__ = ["Transform", "Compose", "Lambda", "InterpolationMode", "apply_batch"]

@@ -84,9 +84,33 @@ def _source_coordinates(theta: np.ndarray, height: int, width: int):
     return x, y
 
 
-def _gather(flat_images: np.ndarray, flat_index: np.ndarray) -> np.ndarray:
-    """flat_images (N, C, P) read at flat_index (N, Q) per sample -> (N, C, Q)."""
-    return np.take_along_axis(flat_images, flat_index[:, None, :], axis=2)
+def _pixel_rows(images: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) -> (N*H*W, C): one row of channel values per pixel, so that one
+    gather by pixel index fetches every channel."""
+    n, c, h, w = images.shape
+    if c == 1:
+        return images.reshape(n * h * w, 1)
+    return images.transpose(0, 2, 3, 1).reshape(n * h * w, c)
+
+
+def _from_pixel_rows(rows: np.ndarray, n: int, c: int, h: int, w: int) -> np.ndarray:
+    return np.ascontiguousarray(rows.reshape(n, h * w, c).transpose(0, 2, 1)).reshape(n, c, h, w)
+
+
+def _axis_taps(coord: np.ndarray, size: int, dtype: np.dtype) -> list:
+    """The two bilinear taps along one axis: [(index clipped into the image, weight,
+    zero where the tap lies outside)] for floor(coord) and floor(coord) + 1."""
+    lower_f = np.floor(coord)
+    frac = (coord - lower_f).astype(dtype)
+    # Coordinates far outside (huge scale, NaN from a 90-degree shear) are clipped first
+    # so that the integer conversion is always defined.
+    lower = np.clip(np.nan_to_num(lower_f, nan=-2.0), -2, size + 1).astype(np.intp)
+    taps = []
+    for offset, weight in ((0, 1 - frac), (1, frac)):
+        at = lower + offset
+        inside = (at >= 0) & (at <= size - 1)
+        taps.append((np.clip(at, 0, size - 1), np.where(inside, weight, dtype.type(0))))
+    return taps
 
 
 def affine(images: np.ndarray, theta: np.ndarray, interpolation: str,
@@ -102,33 +126,29 @@ def affine(images: np.ndarray, theta: np.ndarray, interpolation: str,
     """
     n, c, h, w = images.shape
     dtype = images.dtype
-    x, y = _source_coordinates(theta, h, w)
-    flat = images.reshape(n, c, h * w)
-    fill_value = 0 if fill is None else fill.astype(dtype)[None, :, None]
+    x, y = _source_coordinates(theta, h, w)          # (N, H*W) each
+    rows = _pixel_rows(images)
+    first_pixel = (np.arange(n, dtype=np.intp) * (h * w))[:, None]
     if interpolation == "nearest":
         ix = np.rint(x)
         iy = np.rint(y)
-        inside = (ix >= 0) & (ix <= w - 1) & (iy >= 0) & (iy <= h - 1)
-        index = np.where(inside, iy * w + ix, 0).astype(np.intp)
-        out = _gather(flat, index)
-        out = np.where(inside[:, None, :], out, fill_value)
-        return out.reshape(n, c, h, w)
-    x0 = np.floor(x)
-    y0 = np.floor(y)
-    fx = x - x0
-    fy = y - y0
-    out = np.zeros((n, c, h * w), dtype)
-    mask = np.zeros((n, h * w), np.float64)
-    for dy, wy in ((0, 1.0 - fy), (1, fy)):
-        yy = y0 + dy
-        for dx, wx in ((0, 1.0 - fx), (1, fx)):
-            xx = x0 + dx
-            inside = (xx >= 0) & (xx <= w - 1) & (yy >= 0) & (yy <= h - 1)
-            weight = np.where(inside, wx * wy, 0.0)
-            index = np.where(inside, yy * w + xx, 0).astype(np.intp)
-            out += _gather(flat, index) * weight.astype(dtype)[:, None, :]
+        inside = ((ix >= 0) & (ix <= w - 1) & (iy >= 0) & (iy <= h - 1)).reshape(-1)
+        pixel = (np.clip(np.nan_to_num(iy), 0, h - 1).astype(np.intp) * w
+                 + np.clip(np.nan_to_num(ix), 0, w - 1).astype(np.intp))
+        out = np.take(rows, (pixel + first_pixel).reshape(-1), axis=0)
+        out[~inside] = 0 if fill is None else fill.astype(dtype)
+        return _from_pixel_rows(out, n, c, h, w)
+    out = np.zeros((n * h * w, c), dtype)
+    mask = np.zeros(n * h * w, dtype)
+    columns = _axis_taps(x, w, dtype)
+    for row, wy in _axis_taps(y, h, dtype):
+        for col, wx in columns:
+            weight = (wy * wx).reshape(-1)
+            tap = np.take(rows, (row * w + col + first_pixel).reshape(-1), axis=0)
+            tap *= weight[:, None]
+            out += tap
             mask += weight
     if fill is not None:
-        m = mask.astype(dtype)[:, None, :]
-        out = out * m + (1 - m) * fill_value
-    return out.reshape(n, c, h, w)
+        m = mask[:, None]
+        out = out * m + (1 - m) * fill.astype(dtype)
+    return _from_pixel_rows(out, n, c, h, w)

@@ -4,8 +4,9 @@ from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ._base import (InterpolationMode, Transform, check_fill, check_generator, check_images,
-                    interpolation_name, uniform_draws)
+from .._random import check_generator
+from ._base import (InterpolationMode, Transform, check_fill, check_images, interpolation_name,
+                    uniform_draws)
 from .functional import affine_batch, inverse_affine_matrices
 
 # Uniform draws per image: angle, tx, ty, scale, shear x, shear y (always all six).

@@ -5,7 +5,8 @@ from typing import Any, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _kernels
-from ._base import Transform, check_fill, check_generator, check_images, uniform_draws
+from .._random import check_generator
+from ._base import Transform, check_fill, check_images, uniform_draws
 from .functional import check_padding_mode, pad_batch, parse_padding
 
 

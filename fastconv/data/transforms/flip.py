@@ -4,7 +4,8 @@ from typing import Optional
 import numpy as np
 
 from . import _kernels
-from ._base import Transform, check_generator, check_images, check_probability, uniform_draws
+from .._random import check_generator
+from ._base import Transform, check_images, check_probability, uniform_draws
 
 
 class _RandomFlip(Transform):

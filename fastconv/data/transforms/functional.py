@@ -11,7 +11,8 @@ from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .._tensors import is_tensor, to_numpy, to_tensor
+from .._tensors import is_tensor, to_numpy
+from .._tensors import to_tensor as as_tensor
 from . import _kernels
 from ._base import check_fill, fill_per_channel, interpolation_name
 
@@ -38,7 +39,7 @@ def _as_batch(img: Any, owner: str, float_only: bool = False) -> Tuple[np.ndarra
 
 def _as_output(batch: np.ndarray, single: bool, tensor_in: bool) -> Any:
     out = batch[0] if single else batch
-    return to_tensor(out) if tensor_in else out
+    return as_tensor(out) if tensor_in else out
 
 
 def normalize(tensor: Any, mean: Sequence[float], std: Sequence[float],
@@ -68,7 +69,7 @@ def normalize(tensor: Any, mean: Sequence[float], std: Sequence[float],
         raise ValueError("normalize: inplace=True needs a writable input")
     out = array if inplace else np.empty_like(array)
     _kernels.normalize(array, stats[0], stats[1], out)
-    return to_tensor(out) if tensor_in else out
+    return as_tensor(out) if tensor_in else out
 
 
 def _flip(img: Any, axis: int, owner: str) -> Any:
