@@ -444,3 +444,14 @@ def test_degenerate_shear_is_fill_not_a_crash():
     assert out.shape == (1, 1, 5, 5)
     out = F.affine(images((1, 1, 5, 5)), 0.0, (0, 0), 1e-300, 0.0, "nearest", fill=7.0)
     assert out.shape == (1, 1, 5, 5)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+def test_affine_in_sample_groups_equals_one_group(mode, monkeypatch):
+    from fastconv.data.transforms import _kernels
+    x = images((7, 3, 9, 11))
+    t = T.RandomAffine(30, scale=(0.8, 1.2), interpolation=mode, fill=0.5, generator=gen(2))
+    whole = t.apply_batch(x)
+    monkeypatch.setattr(_kernels, "CHUNK_PIXELS", 2 * 9 * 11)   # groups of 2, 2, 2, 1
+    t = T.RandomAffine(30, scale=(0.8, 1.2), interpolation=mode, fill=0.5, generator=gen(2))
+    np.testing.assert_array_equal(t.apply_batch(x), whole)
