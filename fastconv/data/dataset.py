@@ -34,15 +34,29 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+def _defined_in(cls: type, name: str) -> Optional[type]:
+    return next((k for k in cls.__mro__ if name in vars(k)), None)
+
+
+def _item_override(dataset: Any, batch_method: str) -> bool:
+    """Whether a subclass redefined __getitem__ below the class that defines the batch
+    method: its items then differ from the batches, so only items can be trusted."""
+    getter = _defined_in(type(dataset), "__getitem__")
+    batcher = _defined_in(type(dataset), batch_method)
+    return (getter is not None and batcher is not None and getter is not batcher
+            and issubclass(getter, batcher))
+
+
 def batch_fetcher(dataset: Any) -> Optional[BatchFetcher]:
     """A function indices -> collated batch (tuple of numpy arrays) for `dataset`, or
-    None when the dataset can only give items one by one."""
+    None when the dataset can only give items one by one (also when a subclass
+    redefined __getitem__ but not the batch method)."""
     compose = getattr(dataset, "_batch_fetcher", None)
     if compose is not None:
-        return compose()
+        return None if _item_override(dataset, "_batch_fetcher") else compose()
     get_batch = getattr(dataset, "get_batch", None)
     if callable(get_batch):
-        return get_batch
+        return None if _item_override(dataset, "get_batch") else get_batch
     arrays = getattr(dataset, "arrays", None)
     if arrays is not None and not callable(arrays):
         return lambda idx: tuple(np.take(a, idx, axis=0) for a in arrays)

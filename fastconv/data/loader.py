@@ -6,8 +6,6 @@ the dataset's transform applied to the whole batch), otherwise item by item and
 collated. With num_workers > 0 batches are made in worker processes, each seeded
 (base seed + worker id) so runs repeat, and come back in order.
 """
-import multiprocessing
-import multiprocessing.connection
 import numbers
 import time
 from typing import Any, Callable, Iterator, List, Optional
@@ -182,7 +180,10 @@ class DataLoader:
     def __del__(self) -> None:
         it = getattr(self, "_iterator", None)
         if it is not None:
-            it._shutdown()
+            try:
+                it._shutdown()
+            except Exception:   # at interpreter exit modules may already be gone
+                pass
 
 
 def _as_index(batch: Any) -> Any:
@@ -222,6 +223,7 @@ class _WorkerIter:
     def __init__(self, loader: DataLoader) -> None:
         self._loader = loader
         self._shut = True
+        import multiprocessing   # here, not at import: most programs never start workers
         ctx = loader.multiprocessing_context
         if ctx is None or isinstance(ctx, str):
             ctx = multiprocessing.get_context(ctx)
@@ -274,11 +276,12 @@ class _WorkerIter:
     def _receive(self) -> None:
         """Wait for one result of this epoch and buffer it; raise when a worker died
         or the timeout passed."""
+        from multiprocessing.connection import wait as wait_for
         timeout = self._loader.timeout
         deadline = time.monotonic() + timeout if timeout > 0 else None
         while True:
             wait = POLL_S if deadline is None else min(POLL_S, max(0.0, deadline - time.monotonic()))
-            ready = multiprocessing.connection.wait(self._conns, timeout=wait)
+            ready = wait_for(self._conns, timeout=wait)
             for conn in ready:
                 try:
                     epoch, number, data = conn.recv()
@@ -339,4 +342,7 @@ class _WorkerIter:
                 w.join(1.0)
 
     def __del__(self) -> None:
-        self._shutdown()
+        try:
+            self._shutdown()
+        except Exception:   # at interpreter exit modules may already be gone
+            pass

@@ -188,3 +188,16 @@ def test_bad_transform_argument():
         FashionMNIST(train=False, transform=3)
     with pytest.raises(TypeError, match="target_transform must be callable"):
         FashionMNIST(train=False, target_transform="x")
+
+
+def test_subclass_that_redefines_getitem_is_loaded_item_by_item():
+    class Tagged(TensorDataset):
+        def __getitem__(self, i):
+            x, y = super().__getitem__(i)
+            return x, y + 1000
+
+    ds = Tagged(np.zeros((4, 1), np.float32), np.arange(4))
+    assert batch_fetcher(ds) is None
+    (_, y), = list(DataLoader(ds, batch_size=4))
+    assert y.tolist() == [1000, 1001, 1002, 1003]
+    assert batch_fetcher(Subset(ds, [0])) is None
