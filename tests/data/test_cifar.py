@@ -122,3 +122,23 @@ def test_never_unpickles(tmp_path):
     path.write_bytes(pickle.dumps({"data": list(range(50)), "labels": [1, 2]}))
     with pytest.raises(ValueError, match="test_batch.bin"):
         read_cifar10_batch(path)
+
+
+def test_the_usual_cifar_training_pipeline(tmp_path):
+    """RandomCrop and RandomHorizontalFlip before ToTensor, as CIFAR scripts write it:
+    per item and per batch (same draws from per-transform generators) agree."""
+    root, expected = make_root(tmp_path)
+
+    def pipeline():
+        return T.Compose([T.RandomCrop(32, padding=4, generator=np.random.default_rng(1)),
+                          T.RandomHorizontalFlip(generator=np.random.default_rng(2)),
+                          T.ToTensor(),
+                          T.Normalize((0.4914, 0.4822, 0.4465), (0.247, 0.243, 0.261))])
+
+    batch_x, batch_y = CIFAR10(root, transform=pipeline()).get_batch(np.arange(12))
+    items = CIFAR10(root, transform=pipeline())
+    singles = np.stack([items[i][0].numpy() for i in range(12)])
+    np.testing.assert_allclose(batch_x, singles, rtol=1e-6)
+    assert batch_x.shape == (12, 3, 32, 32) and batch_x.dtype == np.float32
+    x, _ = next(iter(DataLoader(CIFAR10(root, transform=pipeline()), batch_size=12)))
+    np.testing.assert_allclose(x.numpy(), batch_x, rtol=1e-6)

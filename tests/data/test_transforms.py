@@ -455,3 +455,16 @@ def test_affine_in_sample_groups_equals_one_group(mode, monkeypatch):
     monkeypatch.setattr(_kernels, "CHUNK_PIXELS", 2 * 9 * 11)   # groups of 2, 2, 2, 1
     t = T.RandomAffine(30, scale=(0.8, 1.2), interpolation=mode, fill=0.5, generator=gen(2))
     np.testing.assert_array_equal(t.apply_batch(x), whole)
+
+
+@pytest.mark.parametrize("make", RANDOM_TRANSFORMS[:5])
+def test_uint8_channels_last_images_stay_channels_last(make):
+    """Raw uint8 (H, W, C) images, as CIFAR10 stores them (torchvision's PIL images),
+    go through the geometric transforms like their (C, H, W) form."""
+    hwc = np.random.default_rng(0).integers(0, 256, (5, 9, 11, 3), dtype=np.uint8)
+    out = make(gen(3)).apply_batch(hwc)
+    chw = make(gen(3)).apply_batch(np.ascontiguousarray(hwc.transpose(0, 3, 1, 2)))
+    assert out.dtype == np.uint8 and out.flags.c_contiguous
+    np.testing.assert_array_equal(out, chw.transpose(0, 2, 3, 1))
+    single = make(gen(3))(hwc[0])
+    np.testing.assert_array_equal(single, out[0])

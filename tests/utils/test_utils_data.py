@@ -3,7 +3,6 @@ DataLoader's keywords (checked against torch's where installed), and a script wr
 the way PyTorch's "Training a classifier" tutorial writes its data pipeline."""
 import inspect
 
-import numpy as np
 import pytest
 
 import fastconv

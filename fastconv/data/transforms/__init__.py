@@ -6,6 +6,13 @@ whole batch (N, C, H, W) with independent random parameters for every image, vec
 when the dataset can fetch them (fastconv's array-backed datasets). Random draws come
 from fastconv's process-wide generator (`fastconv.manual_seed`) unless a transform is
 given `generator=` (a numpy Generator).
+
+Raw uint8 images stored channels last, (H, W, C) as CIFAR10 gives them (where
+torchvision has PIL images), go through RandomCrop, the flips and RandomAffine too and
+stay channels last, so the usual Compose([RandomCrop(32, padding=4),
+RandomHorizontalFlip(), ToTensor(), Normalize(mean, std)]) ports unchanged; geometry
+follows torchvision's tensor transforms. ToTensor converts them to float (C, H, W).
+`python -m fastconv.data.transforms.bench` times them.
 """
 from . import functional
 from ._base import Compose, InterpolationMode, Lambda, Transform, apply_batch

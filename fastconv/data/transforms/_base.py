@@ -90,7 +90,7 @@ def apply_batch(transform: Optional[Callable], batch: np.ndarray, *,
     if transform is None:
         return batch
     if isinstance(transform, Compose):
-        return transform._apply(batch, tensors)
+        return transform._apply_composed(batch, tensors)
     if isinstance(transform, Lambda):
         transform = transform.lambd
     elif isinstance(transform, Transform):
@@ -101,11 +101,24 @@ def apply_batch(transform: Optional[Callable], batch: np.ndarray, *,
     return _stack_samples([transform(wrap(sample)) for sample in batch])
 
 
+def is_channel_last_uint8(batch: np.ndarray) -> bool:
+    """Whether a batch holds uint8 images stored channels last, (N, H, W, C) with C in
+    1, 3, 4 (how datasets store raw images, where torchvision has PIL images), rather
+    than channels first (N, C, H, W)."""
+    return (batch.ndim == 4 and batch.dtype == np.uint8 and batch.shape[-1] in (1, 3, 4)
+            and batch.shape[1] not in (1, 3, 4))
+
+
 class Transform:
     """Base of fastconv's transforms: `t(x)` for one image (C, H, W) or a batch
     (N, C, H, W), a numpy array or a fastconv Tensor (the result has the same kind);
     `t.apply_batch(batch)` for a numpy batch, every sample with its own random draws.
-    Subclasses implement apply_batch."""
+    Subclasses implement apply_batch, or `_apply` for an (N, C, H, W) batch when they
+    set `channel_last_uint8`: then raw uint8 images stored channels last ((H, W, C),
+    as CIFAR10 gives them before ToTensor, where torchvision has PIL images) are
+    transformed too and stay channels last."""
+
+    channel_last_uint8 = False
 
     def __call__(self, x: Any) -> Any:
         tensor_in = is_tensor(x)
@@ -122,7 +135,13 @@ class Transform:
 
     def apply_batch(self, batch: np.ndarray) -> np.ndarray:
         """The transform on every sample of `batch`; returns a new numpy array."""
-        raise NotImplementedError
+        if self.channel_last_uint8 and is_channel_last_uint8(batch):
+            out = self._apply(np.moveaxis(batch, -1, 1))
+            return np.ascontiguousarray(np.moveaxis(out, 1, -1))
+        return self._apply(batch)
+
+    def _apply(self, batch: np.ndarray) -> np.ndarray:
+        raise NotImplementedError("%s must define apply_batch or _apply" % type(self).__name__)
 
     def __repr__(self) -> str:
         return "%s()" % type(self).__name__
@@ -143,9 +162,9 @@ class Compose(Transform):
         return x
 
     def apply_batch(self, batch: np.ndarray) -> np.ndarray:
-        return self._apply(batch, False)
+        return self._apply_composed(batch, False)
 
-    def _apply(self, batch: np.ndarray, tensors: bool) -> np.ndarray:
+    def _apply_composed(self, batch: np.ndarray, tensors: bool) -> np.ndarray:
         from .to_tensor import ToTensor
         for t in self.transforms:
             batch = apply_batch(t, batch, tensors=tensors)

@@ -47,6 +47,8 @@ class RandomAffine(Transform):
     center: the (x, y) pixel the map turns about; None for the image centre.
     """
 
+    channel_last_uint8 = True
+
     def __init__(self, degrees: Any, translate: Optional[Sequence[float]] = None,
                  scale: Optional[Sequence[float]] = None, shear: Any = None,
                  interpolation: Any = InterpolationMode.NEAREST, fill: Any = 0,
@@ -99,7 +101,7 @@ class RandomAffine(Transform):
                 shear[:, 1] = self.shear[2] + u[:, 5] * (self.shear[3] - self.shear[2])
         return {"angle": angle, "translate": translate, "scale": scale, "shear": shear}
 
-    def apply_batch(self, batch: np.ndarray) -> np.ndarray:
+    def _apply(self, batch: np.ndarray) -> np.ndarray:
         check_images(batch, "RandomAffine")
         n, _, h, w = batch.shape
         p = self.sample_params(n, h, w)

@@ -32,6 +32,8 @@ class RandomCrop(Transform):
     and left corners are uniform over every place the window fits, drawn per image.
     """
 
+    channel_last_uint8 = True
+
     def __init__(self, size: Union[int, Sequence[int]], padding: Optional[Any] = None,
                  pad_if_needed: bool = False, fill: Any = 0, padding_mode: str = "constant",
                  *, generator: Optional[np.random.Generator] = None) -> None:
@@ -55,7 +57,7 @@ class RandomCrop(Transform):
                               "RandomCrop")
         return batch
 
-    def apply_batch(self, batch: np.ndarray) -> np.ndarray:
+    def _apply(self, batch: np.ndarray) -> np.ndarray:
         check_images(batch, "RandomCrop")
         padded = self._padded(batch)
         th, tw = self.size

@@ -10,6 +10,7 @@ from ._base import Transform, check_images, check_probability, uniform_draws
 
 class _RandomFlip(Transform):
     axis = -1
+    channel_last_uint8 = True
 
     def __init__(self, p: float = 0.5, *, generator: Optional[np.random.Generator] = None
                  ) -> None:
@@ -17,7 +18,7 @@ class _RandomFlip(Transform):
         self.p = check_probability(p, name)
         self.generator = check_generator(generator, name)
 
-    def apply_batch(self, batch: np.ndarray) -> np.ndarray:
+    def _apply(self, batch: np.ndarray) -> np.ndarray:
         check_images(batch, type(self).__name__)
         flip = uniform_draws(self.generator, len(batch), 1)[:, 0] < self.p
         return _kernels.flip_where(batch, flip, self.axis)
