@@ -17,6 +17,7 @@ from .autograd.tensor import float32, float64, int64
 from .random import manual_seed
 from .serialization import load, save
 from . import autograd, functional, nn, optim, models, data  # noqa: E402
+from . import utils  # noqa: E402  (fastconv.utils.data, as torch.utils.data)
 
 __all__ = [
     "__version__", "get_num_threads", "set_num_threads", "manual_seed", "save", "load",

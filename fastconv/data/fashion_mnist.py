@@ -7,11 +7,12 @@ standard four IDX files from DIR; `find_fashion_mnist()` finds Debian's
 """
 import os
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .idx import PathLike, read_idx
+from .vision import ImageArrayDataset
 
 CLASSES: List[str] = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                       "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -87,11 +88,15 @@ def load_fashion_mnist(root: Optional[PathLike] = None,
     return images, labels.astype(np.int64)
 
 
-class FashionMNIST:
+class FashionMNIST(ImageArrayDataset):
     """Fashion-MNIST as arrays: `data` float32 (N, 1, 28, 28) and `targets` int64 (N,).
 
     root: None for the subset shipped with fastconv (500 train / 100 test images per
     class), or a directory holding the standard four IDX files (.gz or raw).
+    transform, target_transform: applied to each image (1, 28, 28) and label, as in
+    torchvision; DataLoader applies a fastconv transform to whole batches.
+    download: accepted for torchvision's signature; fastconv never downloads, and
+    raises FileNotFoundError when the files are not there.
     normalize: False keeps pixels in [0, 1]; True subtracts Fashion-MNIST's mean and
     divides by its standard deviation; a (mean, std) pair uses those.
     Items are (image (1, 28, 28) float32, label int64) numpy pairs.
@@ -100,7 +105,10 @@ class FashionMNIST:
     classes: List[str] = CLASSES
 
     def __init__(self, root: Optional[PathLike] = None, train: bool = True,
+                 transform: Optional[Callable] = None,
+                 target_transform: Optional[Callable] = None, download: bool = False, *,
                  normalize: Union[bool, Tuple[float, float]] = False) -> None:
+        super().__init__(transform, target_transform)
         images, labels = load_fashion_mnist(root, train)
         self.root = SUBSET_DIR if root is None else Path(root)
         self.train = bool(train)
@@ -114,21 +122,6 @@ class FashionMNIST:
             data *= np.float32(1.0 / std)
         self.data = data
         self.targets = labels
-
-    @property
-    def arrays(self) -> Tuple[np.ndarray, np.ndarray]:
-        """(data, targets): DataLoader slices these directly instead of stacking items."""
-        return self.data, self.targets
-
-    def __len__(self) -> int:
-        return len(self.targets)
-
-    def __getitem__(self, index: int) -> Tuple[np.ndarray, np.int64]:
-        n = len(self)
-        i = int(index)
-        if not -n <= i < n:
-            raise IndexError("FashionMNIST index %d out of range for %d images" % (i, n))
-        return self.data[i], self.targets[i]
 
     def __repr__(self) -> str:
         return "FashionMNIST(root=%r, train=%r, %d images)" % (os.fspath(self.root), self.train,

@@ -113,7 +113,7 @@ def test_subset():
         Subset(numbers(10), [10])
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, True, None])
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "4"])
 def test_bad_batch_size(bad):
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(numbers(), batch_size=bad)
@@ -131,3 +131,169 @@ def test_yields_tensors():
     assert tuple(x.shape) == (32, 1, 28, 28) and tuple(y.shape) == (32,)
     assert x.numpy().dtype == np.float32 and y.numpy().dtype == np.int64
     np.testing.assert_array_equal(y.numpy(), FashionMNIST(train=False).targets[:32])
+
+
+# ---------------------------------------------------------------- torch's arguments
+
+from collections import namedtuple  # noqa: E402
+
+from fastconv.data import (BatchSampler, RandomSampler, SequentialSampler,  # noqa: E402
+                           SubsetRandomSampler, TensorDataset, default_collate,
+                           default_convert)
+
+
+def test_batch_size_none_yields_converted_items():
+    items = list(DataLoader(numbers(3), batch_size=None))
+    assert len(items) == 3
+    x, y = items[2]
+    assert isinstance(x, fastconv.Tensor) and tuple(x.shape) == (1, 1, 1) and y.item() == 2
+    with pytest.raises(ValueError, match="drop_last"):
+        DataLoader(numbers(3), batch_size=None, drop_last=True)
+
+
+def test_seed_keeps_the_earlier_shuffle_stream():
+    loader = DataLoader(numbers(20), batch_size=20, shuffle=True, seed=7, as_numpy=True)
+    rng = np.random.default_rng(7)
+    for _ in range(2):
+        (_, y), = list(loader)
+        np.testing.assert_array_equal(y, rng.permutation(20))
+
+
+def test_generator_drives_the_shuffle():
+    a = DataLoader(numbers(20), batch_size=5, shuffle=True,
+                   generator=np.random.default_rng(3), as_numpy=True)
+    b = DataLoader(numbers(20), batch_size=5, shuffle=True, seed=3, as_numpy=True)
+    assert labels_of(a) == labels_of(b)
+    with pytest.raises(ValueError, match="seed or generator"):
+        DataLoader(numbers(), seed=1, generator=np.random.default_rng(1))
+    with pytest.raises(TypeError, match="generator"):
+        DataLoader(numbers(), generator=5)
+
+
+def test_manual_seed_seeds_the_shuffle():
+    loader = DataLoader(numbers(30), batch_size=30, shuffle=True, as_numpy=True)
+    fastconv.manual_seed(0)
+    first = [labels_of(loader) for _ in range(2)]
+    fastconv.manual_seed(0)
+    again = [labels_of(loader) for _ in range(2)]
+    assert first == again and first[0] != first[1]
+
+
+def test_samplers():
+    ds = numbers(10)
+    assert list(SequentialSampler(ds)) == list(range(10))
+    order = list(RandomSampler(ds, generator=np.random.default_rng(0)))
+    assert sorted(order) == list(range(10)) and len(RandomSampler(ds)) == 10
+    longer = list(RandomSampler(ds, num_samples=25, generator=np.random.default_rng(0)))
+    assert len(longer) == 25 and sorted(longer[:10]) == list(range(10))
+    drawn = list(RandomSampler(ds, replacement=True, num_samples=200,
+                               generator=np.random.default_rng(0)))
+    assert len(drawn) == 200 and set(drawn) == set(range(10))
+    assert sorted(SubsetRandomSampler([4, 7, 1])) == [1, 4, 7]
+    assert list(BatchSampler(SequentialSampler(range(7)), 3, False)) == [[0, 1, 2], [3, 4, 5],
+                                                                         [6]]
+    assert list(BatchSampler(range(7), 3, True)) == [[0, 1, 2], [3, 4, 5]]
+    assert len(BatchSampler(range(7), 3, True)) == 2
+    with pytest.raises(ValueError, match="num_samples"):
+        RandomSampler(ds, num_samples=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        BatchSampler(range(3), 0, False)
+
+
+def test_sampler_and_batch_sampler_arguments():
+    ds = numbers(10)
+    loader = DataLoader(ds, batch_size=4, sampler=[9, 8, 7, 1, 0], as_numpy=True)
+    assert labels_of(loader) == [[9, 8, 7, 1], [0]]
+    loader = DataLoader(ds, batch_sampler=[[3, 1], [2], [0, 5, 6]], as_numpy=True)
+    assert labels_of(loader) == [[3, 1], [2], [0, 5, 6]] and len(loader) == 3
+    loader = DataLoader(ds, sampler=SubsetRandomSampler([2, 4, 6], np.random.default_rng(0)),
+                        batch_size=3, as_numpy=True)
+    assert sorted(labels_of(loader)[0]) == [2, 4, 6]
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(sampler=[0, 1], shuffle=True), ValueError, "mutually exclusive with shuffle"),
+    (dict(batch_sampler=[[0]], batch_size=2), ValueError, "batch_sampler option"),
+    (dict(batch_sampler=[[0]], drop_last=True), ValueError, "batch_sampler option"),
+    (dict(num_workers=-1), ValueError, "num_workers"),
+    (dict(timeout=-1), ValueError, "timeout"),
+    (dict(prefetch_factor=2), ValueError, "prefetch_factor"),
+    (dict(num_workers=1, prefetch_factor=0), ValueError, "prefetch_factor"),
+    (dict(persistent_workers=True), ValueError, "persistent_workers"),
+    (dict(collate_fn=3), TypeError, "collate_fn"),
+    (dict(worker_init_fn="x"), TypeError, "worker_init_fn"),
+    (dict(sampler=5), TypeError, "sampler must be iterable"),
+])
+def test_bad_loader_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        DataLoader(numbers(), **kwargs)
+
+
+def test_accepts_every_torch_keyword():
+    loader = DataLoader(numbers(6), batch_size=2, shuffle=False, sampler=None,
+                        batch_sampler=None, num_workers=0, collate_fn=None, pin_memory=True,
+                        drop_last=False, timeout=0, worker_init_fn=None,
+                        multiprocessing_context=None, generator=None, prefetch_factor=None,
+                        persistent_workers=False, pin_memory_device="", in_order=True)
+    assert len(list(loader)) == 3
+
+
+def test_custom_collate_fn_gets_the_items():
+    got = []
+
+    def collate(items):
+        got.append(items)
+        return len(items)
+
+    assert list(DataLoader(numbers(5), batch_size=2, collate_fn=collate)) == [2, 2, 1]
+    assert got[0][1][1] == 1 and got[0][1][0].shape == (1, 1, 1)
+
+
+def test_getitems_protocol_is_used():
+    class Batched(ItemsOnly):
+        calls = 0
+
+        def __getitems__(self, keys):
+            Batched.calls += 1
+            return [self[k] for k in keys]
+
+    loader = DataLoader(Batched(6), batch_size=4, as_numpy=True)
+    assert labels_of(loader) == [[0, 1, 2, 3], [4, 5]] and Batched.calls == 2
+
+
+Point = namedtuple("Point", "x y")
+
+
+def test_default_collate_rules():
+    batch = default_collate([(np.ones(2, np.float32), 1, 0.5, "a", {"k": np.int64(3)}),
+                             (np.zeros(2, np.float32), 2, 1.5, "b", {"k": np.int64(4)})])
+    arr, ints, floats, strs, d = batch
+    assert isinstance(batch, tuple)
+    assert arr.numpy().dtype == np.float32 and tuple(arr.shape) == (2, 2)
+    assert ints.numpy().dtype == np.int64 and ints.tolist() == [1, 2]
+    assert floats.numpy().dtype == np.float64 and floats.tolist() == [0.5, 1.5]
+    assert strs == ["a", "b"] and d["k"].tolist() == [3, 4]
+    tensors = default_collate([fastconv.from_numpy(np.full(3, i, np.float32)) for i in range(4)])
+    assert tuple(tensors.shape) == (4, 3)
+    points = default_collate([Point(1, 2.0), Point(3, 4.0)])
+    assert isinstance(points, Point) and points.x.tolist() == [1, 3]
+    lists = default_collate([[1, 2], [3, 4]])
+    assert isinstance(lists, list) and lists[0].tolist() == [1, 3]
+    with pytest.raises(RuntimeError, match="equal size"):
+        default_collate([(1, 2), (3,)])
+    with pytest.raises(RuntimeError, match="equal size"):
+        default_collate([np.zeros(2), np.zeros(3)])
+    with pytest.raises(TypeError, match="found object"):
+        default_collate([object(), object()])
+    converted = default_convert({"a": np.arange(3), "b": [np.float32(1.0)], "c": "s"})
+    assert isinstance(converted["a"], fastconv.Tensor) and converted["c"] == "s"
+    assert isinstance(converted["b"][0], fastconv.Tensor)
+
+
+def test_tensor_dataset_through_the_loader_matches_items():
+    x = np.random.default_rng(0).standard_normal((9, 2, 3)).astype(np.float32)
+    ds = TensorDataset(x, np.arange(9))
+    fastconv.manual_seed(4)
+    batches = list(DataLoader(ds, batch_size=4, shuffle=True))
+    for bx, by in batches:
+        np.testing.assert_array_equal(bx.numpy(), x[by.numpy()])
