@@ -31,58 +31,79 @@ _GZIP_MAGIC = b"\x1f\x8b"
 MAX_DIMS = 8
 
 
-def _read_bytes(path: PathLike) -> bytes:
-    """The file's bytes, decompressed when the file is gzip (detected by content)."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] != _GZIP_MAGIC:
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as e:
-        raise ValueError("%s: corrupt or truncated gzip data (%s)" % (os.fspath(path), e)) from None
+DEFAULT_MAX_BYTES = 4 << 30   # the full Fashion-MNIST training images take 47 MB
 
 
-def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
-    """Parse the bytes of an (uncompressed) IDX file into a native-endian numpy array."""
-    if len(data) < 4:
+def _open(path: PathLike, f):
+    """A binary stream of the file's content, decompressed when it is gzip (by content)."""
+    if f.read(2) != _GZIP_MAGIC:
+        f.seek(0)
+        return f
+    f.seek(0)
+    return gzip.GzipFile(fileobj=f, mode="rb")
+
+
+def _read_stream(stream, name: str, max_bytes: int) -> np.ndarray:
+    """Header first, then exactly the declared data, then a check for trailing bytes: a
+    compressed file is only decompressed as far as its header says it should be."""
+    head = stream.read(4)
+    if len(head) < 4:
         raise ValueError("%s: not an IDX file (only %d bytes; the header alone needs 4)"
-                         % (name, len(data)))
-    zero0, zero1, code, ndim = data[0], data[1], data[2], data[3]
+                         % (name, len(head)))
+    zero0, zero1, code, ndim = head
     if zero0 != 0 or zero1 != 0:
         raise ValueError("%s: not an IDX file (magic number 0x%s; IDX files start with two "
-                         "zero bytes)" % (name, data[:4].hex()))
+                         "zero bytes)" % (name, head.hex()))
     if code not in IDX_DTYPES:
         raise ValueError("%s: not an IDX file (unknown type code 0x%02x; expected one of %s)"
                          % (name, code, ", ".join("0x%02x" % c for c in sorted(IDX_DTYPES))))
     if not 1 <= ndim <= MAX_DIMS:
         raise ValueError("%s: not an IDX file (%d dimensions; expected 1 to %d)"
                          % (name, ndim, MAX_DIMS))
-    header = 4 + 4 * ndim
-    if len(data) < header:
+    dims = stream.read(4 * ndim)
+    if len(dims) < 4 * ndim:
         raise ValueError("%s: truncated IDX header (%d bytes, expected %d)"
-                         % (name, len(data), header))
-    shape = struct.unpack(">%dI" % ndim, data[4:header])
+                         % (name, 4 + len(dims), 4 + 4 * ndim))
+    shape = struct.unpack(">%dI" % ndim, dims)
     dtype = IDX_DTYPES[code]
     expected = math.prod(shape) * dtype.itemsize
-    found = len(data) - header
-    if found < expected:
+    if expected > max_bytes:
+        raise ValueError("%s: IDX header declares shape %s (%d bytes), more than "
+                         "max_bytes=%d" % (name, shape, expected, max_bytes))
+    data = stream.read(expected)
+    if len(data) < expected:
         raise ValueError("%s: truncated IDX file: shape %s of %s needs %d bytes of data, "
-                         "found %d" % (name, shape, dtype.newbyteorder("=").name, expected, found))
-    if found > expected:
-        raise ValueError("%s: IDX file has %d unexpected trailing bytes after the data of "
-                         "shape %s" % (name, found - expected, shape))
-    arr = np.frombuffer(data, dtype=dtype, count=expected // dtype.itemsize, offset=header)
+                         "found %d" % (name, shape, dtype.newbyteorder("=").name, expected,
+                                       len(data)))
+    extra = len(stream.read(4096))
+    if extra:
+        raise ValueError("%s: IDX file has trailing bytes after the data of shape %s (at "
+                         "least %d)" % (name, shape, extra))
+    arr = np.frombuffer(data, dtype=dtype, count=expected // dtype.itemsize)
     return arr.reshape(shape).astype(dtype.newbyteorder("="))  # a writable native copy
 
 
-def read_idx(path: PathLike) -> np.ndarray:
+def parse_idx(data: bytes, name: str = "<bytes>", max_bytes: int = DEFAULT_MAX_BYTES
+              ) -> np.ndarray:
+    """Parse the bytes of an (uncompressed) IDX file into a native-endian numpy array."""
+    import io
+    return _read_stream(io.BytesIO(data), name, max_bytes)
+
+
+def read_idx(path: PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
     """Read an IDX file (raw or .gz, detected by content) into a numpy array.
 
-    Raises FileNotFoundError for a missing file and ValueError naming the file for a
-    truncated, corrupt or foreign one.
+    The header is read first and the data only as far as it declares, so a small
+    compressed file cannot expand into gigabytes; a header declaring more than
+    max_bytes is refused. Raises FileNotFoundError for a missing file and ValueError
+    naming the file for a truncated, corrupt, oversized or foreign one.
     """
-    return parse_idx(_read_bytes(path), os.fspath(path))
+    name = os.fspath(path)
+    with open(path, "rb") as f:
+        try:
+            return _read_stream(_open(path, f), name, max_bytes)
+        except (OSError, EOFError, zlib.error) as e:
+            raise ValueError("%s: corrupt or truncated gzip data (%s)" % (name, e)) from None
 
 
 def write_idx(path: PathLike, array: np.ndarray, compress: Optional[bool] = None) -> None:

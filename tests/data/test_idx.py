@@ -120,8 +120,37 @@ def test_foreign_files(tmp_path, content, message):
 
 def test_huge_declared_shape_is_an_error_not_an_allocation():
     data = idx_bytes(0x0E, (0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF), bytes(16))
-    with pytest.raises(ValueError, match="truncated"):
+    with pytest.raises(ValueError, match="more than max_bytes"):
         parse_idx(data, "huge")
+    with pytest.raises(ValueError, match="truncated"):
+        parse_idx(idx_bytes(0x08, (1000,), bytes(16)), "short")
+
+
+def test_gzip_bomb_stops_at_the_declared_size(tmp_path):
+    """A 16-byte header followed by 256 MB of compressed zeros: refused after reading the
+    declared 16 bytes and one more block, never decompressed whole."""
+    import gzip
+    import tracemalloc
+    path = tmp_path / "bomb.gz"
+    with gzip.open(path, "wb", compresslevel=9) as f:
+        f.write(idx_bytes(0x08, (16,), bytes(16)))
+        chunk = bytes(1 << 20)
+        for _ in range(256):
+            f.write(chunk)
+    assert path.stat().st_size < 1 << 20
+    tracemalloc.start()
+    with pytest.raises(ValueError, match="trailing bytes"):
+        read_idx(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 8 << 20      # bounded memory
+
+
+def test_declared_size_beyond_max_bytes_is_refused(tmp_path):
+    path = tmp_path / "big.idx"
+    path.write_bytes(idx_bytes(0x08, (1000, 1000), b""))
+    with pytest.raises(ValueError, match="max_bytes=1000"):
+        read_idx(path, max_bytes=1000)
 
 
 def test_missing_file(tmp_path):
