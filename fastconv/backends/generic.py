@@ -275,3 +275,6 @@ def relu_backward(dy, y, dx, nthreads=1):
     """dx = dy where the forward output y > 0, else 0; dx may be dy."""
     xp = _xp(dy)
     return _store(dx, xp.where(y > 0, dy, xp.zeros((), dtype=dy.dtype)))
+
+from .generic_optim import sgd_update  # noqa: E402  (optimizer kernels, own file)
+__all__ += ["sgd_update"]
