@@ -2,7 +2,7 @@
 from typing import Any, Callable, Optional
 
 from .. import ops
-from .optimizer import Optimizer, ParamsT, _array_module
+from .optimizer import Optimizer, ParamsT, _array_module, torch_flags
 
 
 class SGD(Optimizer):
@@ -34,9 +34,10 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize, foreach=foreach,
-                                      differentiable=_refuse_differentiable(differentiable),
-                                      fused=fused))
+                                      maximize=maximize,
+                                      **torch_flags(("foreach", "differentiable", "fused"),
+                                                    foreach=foreach, fused=fused,
+                                                    differentiable=differentiable)))
 
     def step(self, closure: Optional[Callable[[], Any]] = None):
         """One update of every parameter that has a gradient; returns the closure's loss."""
@@ -107,9 +108,3 @@ def _plain_rule(group) -> bool:
             and group["dampening"] == 0 and group["weight_decay"] == 0
             and not group["nesterov"] and not group["maximize"])
 
-
-def _refuse_differentiable(differentiable: bool) -> bool:
-    if differentiable:
-        raise ValueError("differentiable=True is not supported: fastconv's optimizers "
-                         "update parameters outside the autograd tape")
-    return False
