@@ -1,5 +1,5 @@
 """fastconv.nn: layers with state (Parameters, buffers), PyTorch's names and defaults."""
-from . import init
+from . import init, utils
 from .activation import LogSoftmax, ReLU, Softmax
 from .container import Sequential
 from .conv import Conv2d
@@ -11,4 +11,4 @@ from .pooling import MaxPool2d
 
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
-           "MSELoss", "init"]
+           "MSELoss", "init", "utils"]
