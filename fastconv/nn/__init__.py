@@ -1,7 +1,7 @@
 """fastconv.nn: layers with state (Parameters, buffers), PyTorch's names and defaults."""
 from . import init, utils
 from .activation import LogSoftmax, ReLU, Softmax
-from .container import Sequential
+from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
 from .linear import Flatten, Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
@@ -9,6 +9,6 @@ from .module import Module
 from .parameter import Parameter
 from .pooling import MaxPool2d
 
-__all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "init", "utils"]
