@@ -6,9 +6,11 @@ from .conv import Conv2d
 from .linear import Flatten, Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
+from .parallel import DataParallel
 from .parameter import Parameter
 from .pooling import MaxPool2d
 
-__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
+__all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
-           "MSELoss", "init", "utils"]
+           "MSELoss", "init",
+           "utils", "ModuleList", "ModuleDict", "DataParallel"]
