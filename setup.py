@@ -1,10 +1,14 @@
 """Build fastconv's native extension: C kernels in csrc/ behind the Cython module fastconv._cpu.
 
+Every csrc/**/*.c is compiled (a new kernel file needs no entry here); csrc/include holds
+the public headers, csrc/ the family-internal ones (included as "family/name.h").
+
 OpenMP is found by a compile-and-run probe; without it the kernels build serially and the
 build says so. No -ffast-math and no -march=native: AVX2/FMA code lives in its own files
 compiled with target attributes and is chosen at run time. FASTCONV_NATIVE=1 opts into
 -march=native for a build that only ever runs on the machine that made it.
 """
+import glob
 import os
 import shutil
 import subprocess
@@ -16,9 +20,11 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-CSRC = ["runtime.c", "gemm.c", "gemm_avx2.c", "gemm_avx512.c", "conv.c", "conv_bias.c",
-        "conv_direct.c", "pool.c", "pool_avx2.c", "pool2x2.c", "relu.c", "optim.c",
-        "loss.c", "winograd.c"]
+# sorted: the same link order (and so the same binary) wherever the tree is built
+C_SOURCES = sorted(glob.glob(os.path.join("csrc", "**", "*.c"), recursive=True))
+C_HEADERS = sorted(glob.glob(os.path.join("csrc", "**", "*.h"), recursive=True))
+CYTHON_DECLS = sorted(glob.glob(os.path.join("fastconv", "*.pxd")) +
+                      glob.glob(os.path.join("fastconv", "*.pxi")))
 
 OPENMP_PROBE = r"""
 #include <omp.h>
@@ -83,10 +89,10 @@ class BuildExt(build_ext):
 extensions = [
     Extension(
         "fastconv._cpu",
-        sources=["fastconv/_cpu.pyx"] + [os.path.join("csrc", f) for f in CSRC],
-        include_dirs=["csrc", numpy.get_include()],
+        sources=["fastconv/_cpu.pyx"] + C_SOURCES,
+        include_dirs=[os.path.join("csrc", "include"), "csrc", numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        depends=[os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith(".h")],
+        depends=C_HEADERS + CYTHON_DECLS,
     )
 ]
 

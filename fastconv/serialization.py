@@ -6,6 +6,7 @@ from typing import Any, Dict, Mapping, Union
 
 import numpy as np
 
+from ._xp import is_cupy
 from .autograd import Tensor
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -15,7 +16,7 @@ def _host_array(key: str, value: Any) -> np.ndarray:
     """A value of a state dict as a numpy array (Tensors and cupy arrays copied to host)."""
     if isinstance(value, Tensor):
         value = value.detach().to("cpu").data
-    elif hasattr(value, "get") and type(value).__module__.startswith("cupy"):
+    elif is_cupy(value):
         value = value.get()
     if not isinstance(value, (np.ndarray, np.generic)):
         raise TypeError("save: state_dict[%r] must be a Tensor or an array, got %s"

@@ -31,12 +31,7 @@ from .tensor import Tensor
 # code in here calls builtins.sum/max/min/abs explicitly.
 
 
-def _xp(array):
-    """numpy or cupy, whichever `array` belongs to (cupy is only imported for cupy arrays)."""
-    if type(array).__module__.startswith("cupy"):
-        import cupy
-        return cupy
-    return np
+from .._xp import array_module as _xp, is_cupy as _is_cupy  # noqa: E402
 
 
 def unbroadcast(grad, shape):
@@ -136,7 +131,7 @@ def result_type(*operands):
 
 def _is_operand(value) -> bool:
     return (isinstance(value, Tensor) or _is_scalar(value) or isinstance(value, np.ndarray)
-            or type(value).__module__.startswith("cupy"))
+            or _is_cupy(value))
 
 
 def _promoted(*values, floating=False, op="op"):

@@ -8,6 +8,7 @@ from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .. import _xp
 from .function import run_backward
 
 float32 = np.float32
@@ -18,12 +19,11 @@ _FLOAT_KINDS = "f"
 
 
 def _array_module(data):
-    if isinstance(data, np.ndarray):
-        return np
-    if type(data).__module__.startswith("cupy"):
-        import cupy
-        return cupy
-    raise TypeError("Tensor data must be a numpy or cupy array, got %s" % type(data).__name__)
+    """numpy or cupy for Tensor data; anything else is a TypeError."""
+    if not _xp.is_array(data):
+        raise TypeError("Tensor data must be a numpy or cupy array, got %s"
+                        % type(data).__name__)
+    return _xp.array_module(data)
 
 
 class Tensor:
@@ -37,8 +37,7 @@ class Tensor:
         if type(data) is not np.ndarray:   # the common case needs no further check
             if isinstance(data, Tensor):
                 data = data.data
-            elif not isinstance(data, np.ndarray) and not type(data).__module__.startswith(
-                    "cupy"):
+            elif not _xp.is_array(data):
                 data = np.asarray(data)   # lists, Python and numpy scalars (0-d results)
             _array_module(data)
         self.data = data
@@ -215,7 +214,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
     """
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, np.ndarray) or type(data).__module__.startswith("cupy"):
+    if _xp.is_array(data):
         array = data
     else:
         array = np.asarray(data)

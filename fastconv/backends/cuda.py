@@ -5,9 +5,12 @@ on cupy (cuBLAS matmul for the convolutions). CuPy is imported on first use only
 missing or unusable CuPy raises a RuntimeError saying why, so `import fastconv` never
 needs a GPU.
 """
+import functools
+
+from ..ops._contract import KERNELS
 from . import generic as _generic
 
-__all__ = list(_generic.__all__) + ["available", "unavailable_reason", "require_cupy"]
+__all__ = list(KERNELS) + ["available", "unavailable_reason", "require_cupy"]
 
 _checked = None  # None: not checked yet; "" usable; otherwise the reason it is not
 
@@ -52,27 +55,18 @@ def require_cupy():
 
 
 def _wrap(name):
+    """The generic kernel `name`, checking first that CuPy can run (same signature)."""
     impl = getattr(_generic, name)
 
+    @functools.wraps(impl)
     def kernel(*args, **kwargs):
         _require()
         return impl(*args, **kwargs)
 
-    kernel.__name__ = name
-    kernel.__qualname__ = name
-    kernel.__doc__ = impl.__doc__
     return kernel
 
 
-gemm = _wrap("gemm")
-conv2d_forward = _wrap("conv2d_forward")
-conv2d_backward_data = _wrap("conv2d_backward_data")
-conv2d_backward_weight = _wrap("conv2d_backward_weight")
-conv2d_backward_bias = _wrap("conv2d_backward_bias")
-max_pool2d_forward = _wrap("max_pool2d_forward")
-max_pool2d_backward = _wrap("max_pool2d_backward")
-max_pool2x2_forward = _wrap("max_pool2x2_forward")
-max_pool2x2_relu_backward = _wrap("max_pool2x2_relu_backward")
-relu_forward = _wrap("relu_forward")
-relu_backward = _wrap("relu_backward")
-sgd_update = _wrap("sgd_update")
+# every kernel of the contract; a real GPU kernel replaces its generic body here
+for _name in KERNELS:
+    globals()[_name] = _wrap(_name)
+del _name

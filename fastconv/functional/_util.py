@@ -5,12 +5,7 @@ import numpy as np
 from ..autograd import Tensor
 
 
-def array_module(array):
-    """numpy for numpy arrays, cupy for cupy arrays (imported only when one arrives)."""
-    if isinstance(array, np.ndarray):
-        return np
-    import cupy
-    return cupy.get_array_module(array)
+from .._xp import array_module  # noqa: E402,F401  (numpy or cupy for an array)
 
 
 def normalize_dim(dim: int, ndim: int, name: str = "dim") -> int:

@@ -1,4 +1,5 @@
-"""Losses: cross_entropy (fused log_softmax + nll), nll_loss and mse_loss.
+"""Class losses: cross_entropy (fused log_softmax + nll; label smoothing and probability
+targets composed) and nll_loss. Pointwise and binary losses live beside this file.
 
 Each Function's forward sits next to its backward. Class targets are validated on the
 Python side, before any arithmetic, with errors that name `target`.
@@ -8,9 +9,8 @@ from typing import Optional
 
 import numpy as np
 
-from .. import _cpu
+from .. import ops
 from ..autograd import Function, Tensor
-from ..autograd.math_ops import unbroadcast
 from ._util import array_module, check_reduction, check_tensor
 from .activation import _log_softmax
 
@@ -34,8 +34,8 @@ def _class_targets(x, target, weight, ignore_index: int):
         raise TypeError("target must be a Tensor of int64 class indices, got %s"
                         % type(target).__name__)
     if target.dtype.kind not in "iu":
-        raise TypeError("target must hold int64 class indices, got dtype %s (probability "
-                        "targets are not supported)" % target.dtype)
+        raise TypeError("target must hold int64 class indices, got dtype %s"
+                        % target.dtype)
     classes = x.shape[0] if x.ndim == 1 else x.shape[1]
     expected = () if x.ndim == 1 else (x.shape[0],) + tuple(x.shape[2:])
     if tuple(target.shape) != expected:
@@ -59,7 +59,7 @@ def _class_targets(x, target, weight, ignore_index: int):
 def _first_bad_target(xp, target, classes: int, ignore_index: int):
     """The first target outside [0, classes) that is not ignore_index, or None."""
     if type(target) is np.ndarray and target.flags.c_contiguous:   # one native pass
-        at = _cpu.class_target_error(target, classes, ignore_index)
+        at = ops.class_target_error(target, classes, ignore_index)
         return None if at < 0 else int(target.reshape(-1)[at])
     bad = (target != ignore_index) & ((target < 0) | (target >= classes))
     return int(target[bad].reshape(-1)[0]) if target.size and bool(bad.any()) else None
@@ -147,8 +147,7 @@ class CrossEntropy(Function):
     @staticmethod
     def _native_forward(ctx, x, target, ignore_index):
         """One native pass: log_softmax rows kept for backward, the loss reduced."""
-        ctx.logp = np.empty_like(x)
-        total, count = _cpu.cross_entropy_forward(x, target, ignore_index, ctx.logp)
+        ctx.logp, total, count = ops.cross_entropy_forward(x, target, ignore_index)
         denom = count if ctx.reduction == "mean" else 1
         ctx.native = (target, ignore_index, denom)
         real = x.dtype.type
@@ -158,9 +157,9 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         if ctx.native is not None:
-            dx = np.empty_like(ctx.logp)
-            _cpu.cross_entropy_backward(ctx.logp, *ctx.native[:2], float(grad),
-                                        float(ctx.native[2]), dx)
+            target, ignore_index, denom = ctx.native
+            dx = ops.cross_entropy_backward(ctx.logp, target, float(grad), float(denom),
+                                            ignore_index)
             return dx[0, ...] if ctx.unbatched else dx
         xp = array_module(ctx.logp)
         if ctx.unbatched and ctx.reduction == "none":
@@ -215,66 +214,125 @@ def _class_loss(function, input, target, weight, ignore_index, reduction):
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
-                  ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """Cross entropy of raw scores input (N, C, *d) or (C,) against int64 class targets.
+                  size_average: Optional[bool] = None, ignore_index: int = -100,
+                  reduce: Optional[bool] = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross entropy of raw scores input (N, C, *d) or (C,), as
+    torch.nn.functional.cross_entropy.
 
-    One fused Function (log_softmax + nll). As torch.nn.functional.cross_entropy with
-    class-index targets: optional per-class `weight`, `ignore_index`, and reduction
-    'mean' (weighted mean over non-ignored elements), 'sum' or 'none'.
+    target holds int64 class indices (N, *d), or class probabilities shaped like input
+    (a float tensor). Optional per-class `weight`, `ignore_index` (class targets only),
+    `label_smoothing` in [0, 1] (mixes the target with the uniform distribution), and
+    reduction 'mean' (weighted mean over non-ignored elements for class targets, mean
+    over elements for probabilities), 'sum' or 'none'. Plain class targets run as one
+    fused native Function (log_softmax + nll); smoothing and probability targets are
+    compositions of log_softmax and Tensor arithmetic.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if not 0.0 <= float(label_smoothing) <= 1.0:
+        raise ValueError("label_smoothing must be between 0.0 and 1.0, got %r"
+                         % (label_smoothing,))
+    check_tensor(target, "target")
+    if target.dtype.kind == "f":
+        return _cross_entropy_probabilities(input, target, weight, reduction,
+                                            float(label_smoothing))
+    if label_smoothing > 0:
+        return _cross_entropy_smoothed(input, target, weight, ignore_index, reduction,
+                                       float(label_smoothing))
     return _class_loss(CrossEntropy, input, target, weight, ignore_index, reduction)
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
-             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """Negative log likelihood of log-probabilities input (N, C, *d) or (C,), as torch's."""
-    return _class_loss(NLLLoss, input, target, weight, ignore_index, reduction)
+def _class_weights(weight: Optional[Tensor], ndim: int) -> Optional[Tensor]:
+    """weight (C,) shaped to broadcast along the class axis of an (N, C, *d) input."""
+    if weight is None:
+        return None
+    return weight.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-# ------------------------------------------------------------------ regression
-
-class MSELoss(Function):
-    """(x - y)^2 reduced; both sides are differentiable and may broadcast."""
-
-    @staticmethod
-    def forward(ctx, x, y, reduction="mean"):
-        diff = x - y
-        ctx.diff, ctx.shapes, ctx.reduction = diff, (x.shape, y.shape), reduction
-        sq = diff * diff
-        xp = array_module(sq)
-        if reduction == "none":
-            return sq
-        return xp.asarray(sq.sum() if reduction == "sum" else sq.mean())
-
-    @staticmethod
-    def backward(ctx, grad):
-        d = 2 * ctx.diff * grad
-        if ctx.reduction == "mean":
-            d = d / ctx.diff.size
-        need_x, need_y = ctx.needs_input_grad
-        sx, sy = ctx.shapes
-        return (unbroadcast(d, sx) if need_x else None,
-                -unbroadcast(d, sy) if need_y else None)
-
-
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Mean squared error, as torch.nn.functional.mse_loss (shapes broadcast, with a warning
-    when they differ)."""
+def _cross_entropy_smoothed(input, target, weight, ignore_index, reduction, smoothing):
+    """(1 - s) nll(log_softmax(x)) + s / C * sum_c -w_c log_softmax(x)_c (PyTorch's rule,
+    ignored elements contributing 0 to both terms)."""
+    from .activation import log_softmax
     check_tensor(input, "input")
-    check_tensor(target, "target")
-    check_reduction(reduction)
-    if input.dtype.kind != "f":
-        raise TypeError("input must be a floating point tensor, got %s" % input.dtype)
+    if input.ndim == 1:
+        input, target = input.reshape(1, -1), target.reshape(1)
+        squeeze = reduction == "none"
+    else:
+        squeeze = False
+    logp = log_softmax(input, 1)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    w = _class_weights(weight, input.ndim)
+    smooth = -((logp if w is None else logp * w).sum(1))
+    keep = _raw(target) != ignore_index
+    xp = array_module(keep)
+    smooth = smooth * Tensor(keep.astype(input.dtype))
+    if reduction == "mean":
+        if weight is None:
+            denom = keep.sum()
+        else:
+            denom = _raw(weight)[_raw(target)[keep]].sum()
+        smooth = smooth.sum() / Tensor(xp.asarray(denom, dtype=input.dtype))
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    loss = nll * (1 - smoothing) + smooth * (smoothing / input.shape[1])
+    return loss.reshape(()) if squeeze else loss
+
+
+def _cross_entropy_probabilities(input, target, weight, reduction, smoothing):
+    """-sum_c w_c t_c log_softmax(x)_c per element; the mean divides by the element
+    count (N * d1 * ...), as PyTorch does for probability targets."""
+    from .activation import log_softmax
+    check_tensor(input, "input")
+    check_tensor(weight, "weight", optional=True)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError("probability target must have the input's shape %s, got %s"
+                         % (tuple(input.shape), tuple(target.shape)))
     if target.dtype != input.dtype:
         raise TypeError("target (%s) must have the same dtype as input (%s)"
                         % (target.dtype, input.dtype))
-    if tuple(input.shape) != tuple(target.shape):
-        warnings.warn("Using a target size (%s) that is different to the input size (%s). "
-                      "This will likely lead to incorrect results due to broadcasting."
-                      % (tuple(target.shape), tuple(input.shape)), stacklevel=2)
-        try:
-            np.broadcast_shapes(input.shape, target.shape)
-        except ValueError:
-            raise ValueError("target of shape %s does not broadcast with input of shape %s"
-                             % (tuple(target.shape), tuple(input.shape))) from None
-    return MSELoss.apply(input, target, reduction=reduction)
+    unbatched = input.ndim == 1
+    if unbatched:
+        input, target = input.reshape(1, -1), target.reshape(1, -1)
+    classes = input.shape[1]
+    if weight is not None and tuple(weight.shape) != (classes,):
+        raise ValueError("weight must have shape (%d,) (one entry per class), got %s"
+                         % (classes, tuple(weight.shape)))
+    if smoothing > 0:
+        target = target * (1 - smoothing) + smoothing / classes
+    logp = log_softmax(input, 1)
+    w = _class_weights(weight, input.ndim)
+    terms = logp * target if w is None else logp * target * w
+    if reduction == "none":
+        loss = -terms.sum(1)
+        return loss.reshape(()) if unbatched else loss
+    total = -terms.sum()
+    if reduction == "sum":
+        return total
+    return total / (input.data.size // classes)
+
+
+def legacy_reduction(size_average: Optional[bool], reduce: Optional[bool],
+                     reduction: str) -> str:
+    """reduction from the deprecated size_average / reduce arguments, as torch maps them
+    (with the same deprecation warning); `reduction` when both are None."""
+    if size_average is None and reduce is None:
+        return check_reduction(reduction)
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  "reduction='%s' instead." % _legacy(size_average, reduce), stacklevel=3)
+    return _legacy(size_average, reduce)
+
+
+def _legacy(size_average: Optional[bool], reduce: Optional[bool]) -> str:
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
+             size_average: Optional[bool] = None, ignore_index: int = -100,
+             reduce: Optional[bool] = None, reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of log-probabilities input (N, C, *d) or (C,), as torch's."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    return _class_loss(NLLLoss, input, target, weight, ignore_index, reduction)

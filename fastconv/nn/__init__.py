@@ -4,7 +4,8 @@ from .activation import LogSoftmax, ReLU, Softmax
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
 from .linear import Flatten, Identity, Linear
-from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
+                   NLLLoss, SmoothL1Loss)
 from .module import Module
 from .parallel import DataParallel
 from .parameter import Parameter
@@ -12,5 +13,5 @@ from .pooling import MaxPool2d
 
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
-           "MSELoss", "init",
-           "utils", "ModuleList", "ModuleDict", "DataParallel"]
+           "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+           "init", "utils", "ModuleList", "ModuleDict", "DataParallel"]

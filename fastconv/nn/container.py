@@ -1,35 +1,18 @@
-"""Sequential: modules applied in order, with Conv2d -> ReLU (-> MaxPool2d) fused."""
+"""Sequential: modules applied in order, with the runs of nn.fusion's table fused."""
 from collections import OrderedDict
-from typing import Callable, Iterator, List, Tuple, Union
+from typing import Iterator, Union
 
 from ..autograd import Tensor
-from ..functional.conv import conv2d_relu, conv2d_relu_max_pool2d
-from .activation import ReLU
-from .conv import Conv2d
+from .fusion import fused_run
 from .module import Module
-from .pooling import MaxPool2d
-
-
-def _fused_run(modules: List[Module], i: int) -> Tuple[Callable[[Tensor], Tensor], int]:
-    """(call, count): one call doing modules[i:i + count]; fused for Conv2d -> ReLU, with
-    a MaxPool2d (return_indices=False) after it too; else modules[i] alone."""
-    conv, relu, pool = (modules[i:i + 3] + [None, None])[:3]
-    if type(conv) is not Conv2d or type(relu) is not ReLU:
-        return conv, 1
-    args = (conv.weight, conv.bias, conv.stride, conv.padding, conv.dilation, conv.groups)
-    if type(pool) is MaxPool2d and not pool.return_indices:
-        return (lambda x: conv2d_relu_max_pool2d(x, *args, pool.kernel_size, pool.stride,
-                                                 pool.padding, pool.dilation,
-                                                 pool.ceil_mode)), 3
-    return (lambda x: conv2d_relu(x, *args)), 2
 
 
 class Sequential(Module):
     """Sequential(m0, m1, ...) or Sequential(OrderedDict(name=module)); forward chains them.
 
-    A Conv2d immediately followed by a ReLU runs as one fused conv2d + bias + ReLU call,
-    and also takes a following MaxPool2d in (then keeping no conv output for backward);
-    the result and the gradients are those of the modules run one after the other.
+    Runs of modules listed in the fusion table (fastconv.nn.fusion: Conv2d -> ReLU
+    -> MaxPool2d, Conv2d -> ReLU, ...) run as one fused call; the result and the
+    gradients are those of the modules run one after the other.
     """
 
     def __init__(self, *args: Module) -> None:
@@ -89,7 +72,7 @@ class Sequential(Module):
         modules = list(self._modules.values())
         i = 0
         while i < len(modules):
-            call, count = _fused_run(modules, i)
+            call, count = fused_run(modules, i)
             input = call(input)
             i += count
         return input
@@ -100,7 +83,7 @@ class Sequential(Module):
 import itertools  # noqa: E402
 import operator  # noqa: E402
 from collections import abc  # noqa: E402
-from typing import Iterable, Mapping, Optional  # noqa: E402
+from typing import Iterable, List, Mapping, Optional  # noqa: E402
 
 
 class ModuleList(Module):

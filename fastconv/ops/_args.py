@@ -9,41 +9,18 @@ from typing import Sequence, Tuple, Union
 
 import numpy as np
 
+from .. import _xp
+
 IntPair = Union[int, Sequence[int]]
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _F32, _F64 = FLOAT_DTYPES
 _ndarray = np.ndarray
 
 
-def _is_cupy(a) -> bool:
-    return type(a).__module__.startswith("cupy")
-
-
-def array_module(*arrays):
-    """numpy or cupy, whichever all the given arrays belong to; mixing them is a TypeError.
-
-    Other objects are left to float_array / check_out, which name the argument.
-    """
-    for a in arrays:
-        if a is not None and type(a) is not _ndarray:
-            return _array_module_slow(arrays)
-    return np
-
-
-def _array_module_slow(arrays):
-    """array_module for anything but plain numpy arrays and None."""
-    kinds = set()
-    for a in arrays:
-        if isinstance(a, np.ndarray):
-            kinds.add("numpy")
-        elif _is_cupy(a):
-            kinds.add("cupy")
-    if len(kinds) > 1:
-        raise TypeError("all arrays must live on one device: got both numpy and cupy arrays")
-    if kinds == {"cupy"}:
-        import cupy
-        return cupy
-    return np
+# numpy or cupy for the given arrays (mixing them is a TypeError); other objects are
+# left to float_array / check_out, which name the argument.
+array_module = _xp.array_module
+_is_cupy = _xp.is_cupy
 
 
 def float_array(a, name: str, ndim: int = None):

@@ -3,8 +3,7 @@ import copy
 import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
-import numpy as np
-
+from .._xp import array_module as _array_module  # noqa: F401  (used by the optimizers)
 from ..autograd import Tensor
 
 ParamsT = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]
@@ -184,14 +183,6 @@ class Optimizer:
             for key in sorted(k for k in group if k != "params"):
                 text += "\n    %s: %s" % (key, group[key])
         return text + "\n)"
-
-
-def _array_module(array):
-    """numpy, or cupy for cupy arrays (imported only when one arrives)."""
-    if isinstance(array, np.ndarray):
-        return np
-    import cupy
-    return cupy
 
 
 def _copy(value):

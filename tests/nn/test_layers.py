@@ -86,14 +86,14 @@ def test_loss_modules_match_torch(reduction):
         np.testing.assert_allclose(a, b, rtol=1e-12)
         assert list(ours.state_dict()) == list(theirs.state_dict())
     y = rng.standard_normal((5, 4))
-    a = nn.MSELoss(reduction)(fc.tensor(x), fc.tensor(y)).numpy()
+    a = nn.MSELoss(reduction=reduction)(fc.tensor(x), fc.tensor(y)).numpy()
     b = torch.nn.MSELoss(reduction=reduction)(torch.tensor(x), torch.tensor(y)).numpy()
     np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sequential_fuses_conv_relu_pool_and_matches_unfused(monkeypatch, dtype):
-    import fastconv.nn.container as container
+    import fastconv.nn.fusion as container   # the fusion table's builders call these
     calls = []
 
     def spy(name):
@@ -189,3 +189,31 @@ def test_module_gradcheck(make, shape):
     module = make().double()
     x = fc.tensor(np.random.default_rng(5).standard_normal(shape), requires_grad=True)
     assert gradcheck(lambda x, *params: module(x), [x] + list(module.parameters()))
+
+
+def test_fusion_table_takes_new_patterns_and_declines_per_module():
+    """A registered pattern is used; a builder returning None leaves the modules alone."""
+    from fastconv.nn import fusion
+    seen = []
+
+    class Double(nn.Module):
+        def forward(self, x):
+            return x * 2
+
+    def build(run):
+        if getattr(run[0], "skip", False):
+            return None
+        seen.append(len(run))
+        return lambda x: x * 4
+
+    saved = list(fusion.FUSIONS)
+    try:
+        fusion.register_fusion((Double, Double), build)
+        model = nn.Sequential(Double(), Double(), Double())
+        assert model(fc.tensor(np.ones(2))).numpy().tolist() == [8.0, 8.0]
+        assert seen == [2]
+        model[0].skip = True
+        assert model(fc.tensor(np.ones(2))).numpy().tolist() == [8.0, 8.0]
+        assert seen == [2, 2]   # declined at 0, fused at 1
+    finally:
+        fusion.FUSIONS[:] = saved

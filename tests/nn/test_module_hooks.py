@@ -283,16 +283,26 @@ def test_backward_hooks_are_skipped_without_grad_mode():
     assert not out.requires_grad and calls == []
 
 
-@pytest.mark.xfail(strict=True, reason="Sequential's Conv2d -> ReLU fusion (container.py, "
-                   "not this branch) calls the fused op instead of the children, so their "
-                   "hooks do not run; the fusion must skip modules with hooks "
-                   "(Module._has_call_hooks())")
 def test_hooks_on_a_fused_conv_relu_child_of_sequential():
-    """Hooks on children of a Sequential fire even where Sequential fuses Conv2d -> ReLU."""
-    conv = nn.Conv2d(1, 2, 3)
-    model = nn.Sequential(conv, nn.ReLU())
+    """Hooks on children of a Sequential fire even where Sequential would fuse
+    Conv2d -> ReLU (the fusion steps aside for modules with hooks), with the gradients
+    of the fused path."""
+    conv = nn.Conv2d(1, 2, 3, dtype=np.float64)
+    model = nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2))
+    x = np.random.default_rng(5).standard_normal((2, 1, 6, 6))
+
+    def run():
+        xt = fc.tensor(x, requires_grad=True)
+        out = model(xt)
+        out.sum().backward()
+        return out.data, xt.grad.data
+
+    fused_out, fused_grad = run()
     calls = []
-    conv.register_forward_hook(lambda *a: calls.append("forward"))
+    handle = conv.register_forward_hook(lambda *a: calls.append("forward"))
     conv.register_full_backward_hook(lambda *a: calls.append("backward"))
-    model(fc.tensor(np.ones((1, 1, 5, 5), np.float32), requires_grad=True)).sum().backward()
+    hooked_out, hooked_grad = run()
     assert calls == ["forward", "backward"]
+    np.testing.assert_allclose(hooked_out, fused_out, rtol=1e-13)
+    np.testing.assert_allclose(hooked_grad, fused_grad, rtol=1e-13)
+    handle.remove()

@@ -1,0 +1,40 @@
+/*
+ * act/relu.c - ReLU forward and backward, float and double.
+ *
+ * Plain element loops the compiler vectorises; one OpenMP parallel region per call with
+ * a static split, so every element is computed the same way whatever the thread count.
+ * Small arrays run serially. The bodies live in relu_impl.h, included once per type.
+ */
+#include <stdint.h>
+
+#include "core/internal.h"
+#include "fastconv/act.h"
+
+/* Below this many elements a call runs on one thread (waking threads costs more). */
+#define RELU_PAR_MIN 65536
+
+#define RELU_CAT_(a, b) a##b
+#define RELU_CAT(a, b) RELU_CAT_(a, b)
+
+#define T float
+#define SUFFIX f32
+#include "act/relu_impl.h"
+#undef T
+#undef SUFFIX
+
+#define T double
+#define SUFFIX f64
+#include "act/relu_impl.h"
+#undef T
+#undef SUFFIX
+
+void fc_relu_forward(fc_dtype dt, int64_t size, const void *x, void *y, int nthreads)
+{
+    FC_BY_DTYPE(dt, fc_relu_forward, size, x, y, nthreads);
+}
+
+void fc_relu_backward(fc_dtype dt, int64_t size, const void *dy, const void *y, void *dx,
+                      int nthreads)
+{
+    FC_BY_DTYPE(dt, fc_relu_backward, size, dy, y, dx, nthreads);
+}

@@ -1,0 +1,47 @@
+/* core/runtime.c - what the build and the CPU offer: OpenMP, compiler, CPU features. */
+#include "fastconv/core.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+int fc_openmp_version(void)
+{
+#ifdef _OPENMP
+    return _OPENMP;
+#else
+    return 0;
+#endif
+}
+
+const char *fc_compiler(void)
+{
+#if defined(__clang__)
+    return "clang " __clang_version__;
+#elif defined(__GNUC__)
+    return "GCC " __VERSION__;
+#elif defined(_MSC_VER)
+    return "MSVC";
+#else
+    return "unknown C compiler";
+#endif
+}
+
+int fc_omp_max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+int fc_cpu_has_avx2_fma(void)
+{
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}

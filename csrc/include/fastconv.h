@@ -1,0 +1,34 @@
+/*
+ * fastconv.h - the whole C API of fastconv's native kernels: this file states the
+ * conventions every entry point follows, then includes one header per family of ops,
+ * each of which states its entry points' exact semantics.
+ *
+ * Conventions
+ *   - Arrays are C-contiguous, NCHW for images, (C_out, C_in/groups, KH, KW) for
+ *     convolution weights, row-major for matrices.
+ *   - Every op is dtype-generic: it takes the element type as an fc_dtype (FC_F32 for
+ *     float, FC_F64 for double) and its arrays as pointers to that type, passed as void
+ *     pointers. Scalar arguments (alpha, lr, ...) come as double and are rounded to the
+ *     element type once, on entry. (Inside, each op is written once as a template and
+ *     compiled for float and double: see csrc/core/tmpl.h.)
+ *   - Sizes and indices are int64_t. Callers (the Cython layer) have validated every
+ *     argument; kernels do not re-check shapes.
+ *   - Every kernel takes `nthreads`, the number of OpenMP threads it may use (>= 1).
+ *     Each op opens at most one OpenMP parallel region. Tiny ops run serially.
+ *   - Functions that allocate scratch memory return FC_OK on success and FC_ENOMEM when
+ *     an allocation failed (the caller raises MemoryError); the others return void.
+ *   - Results do not depend on nthreads: every output element is reduced in a fixed
+ *     order whatever the thread split.
+ */
+#ifndef FASTCONV_H
+#define FASTCONV_H
+
+#include "fastconv/core.h"   /* status codes, dtypes, build and CPU information */
+#include "fastconv/gemm.h"   /* matrix products */
+#include "fastconv/conv.h"   /* 2-D convolution, its gradients and fused epilogues */
+#include "fastconv/pool.h"   /* 2-D max pooling */
+#include "fastconv/act.h"    /* activations */
+#include "fastconv/loss.h"   /* losses */
+#include "fastconv/optim.h"  /* optimizer updates */
+
+#endif /* FASTCONV_H */

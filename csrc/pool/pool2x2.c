@@ -1,0 +1,210 @@
+/*
+ * pool/pool2x2.c - max pooling with 2x2 windows, stride 2, no padding (LeNet's and most CNNs'
+ * pooling) that records each winner's position in its window (one byte) instead of a
+ * flat int64 index, and a backward that applies the ReLU mask of the pooled output and
+ * writes every dx element once (no zero pass, no scatter). The fused conv + ReLU +
+ * max-pool autograd op uses this pair; values and gradients are bit-identical to
+ * max_pool2d_forward and relu_backward + max_pool2d_backward.
+ *
+ * Planes are independent (results never depend on the thread count). float runs on
+ * AVX-512 (F, BW, VL) where the CPU has it and FASTCONV_POOL_KERNEL is not "generic";
+ * the portable loops (pool2x2_impl.h) cover double and every other CPU.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "fastconv/pool.h"
+
+/* Below this many input elements a call runs on one thread. */
+#define P2_PAR_MIN 32768
+
+#define P2_CAT_(a, b) a##b
+#define P2_CAT(a, b) P2_CAT_(a, b)
+#define P2_FN(name) P2_CAT(P2_CAT(pool2x2_, name), P2_CAT(_, SUFFIX))
+
+#define T float
+#define SUFFIX f32
+#include "pool/pool2x2_impl.h"
+#undef T
+#undef SUFFIX
+
+#define T double
+#define SUFFIX f64
+#include "pool/pool2x2_impl.h"
+#undef T
+#undef SUFFIX
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define P2_HAVE_AVX512 1
+#include <immintrin.h>
+
+#include "pool/max4_avx512.h"
+
+#define P2_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+/* 1 when the float kernels use AVX-512: the CPU has F, BW and VL and
+   FASTCONV_POOL_KERNEL is not "generic". Decided once. */
+static int p2_use_avx512(void)
+{
+    static volatile int cached = -1; /* benign race: every thread computes the same value */
+    int v = cached;
+    if (v < 0) {
+        const char *env = getenv("FASTCONV_POOL_KERNEL");
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vl") && !(env && strcmp(env, "generic") == 0);
+        cached = v;
+    }
+    return v;
+}
+
+/* Lane masks for the 2n input columns [0, 2n) of a chunk of n <= 16 outputs. */
+static inline void p2_masks(int64_t n, __mmask16 *out, __mmask16 *lo, __mmask16 *hi)
+{
+    *out = (__mmask16)((1u << n) - 1);
+    *lo = (__mmask16)(n >= 8 ? 0xFFFF : (1u << (2 * n)) - 1);
+    *hi = (__mmask16)(n > 8 ? (1u << (2 * n - 16)) - 1 : 0);
+}
+
+/* One plane, 16 outputs of a row at a time: even and odd columns of both rows picked
+   out of two vectors with one permute each, then the scalar scan's selects. */
+P2_AVX512 static void p2_fwd_plane_avx512(const fc_pool2d_params *p, const float *xp,
+                                          float *yp, uint8_t *pp)
+{
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                         28, 30);
+    const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+    const int64_t w = p->w, ow = p->ow;
+    for (int64_t oy = 0; oy < p->oh; oy++) {
+        const float *top = xp + 2 * oy * w, *bot = top + w;
+        for (int64_t ox = 0; ox < ow; ox += 16) {
+            __mmask16 mo, ml, mh;
+            p2_masks(ow - ox < 16 ? ow - ox : 16, &mo, &ml, &mh);
+            const __m512 t0 = _mm512_maskz_loadu_ps(ml, top + 2 * ox);
+            const __m512 t1 = _mm512_maskz_loadu_ps(mh, top + 2 * ox + 16);
+            const __m512 b0 = _mm512_maskz_loadu_ps(ml, bot + 2 * ox);
+            const __m512 b1 = _mm512_maskz_loadu_ps(mh, bot + 2 * ox + 16);
+            __m512i k;
+            const __m512 m = fc_max4_avx512(
+                _mm512_permutex2var_ps(t0, ev, t1), _mm512_permutex2var_ps(t0, od, t1),
+                _mm512_permutex2var_ps(b0, ev, b1), _mm512_permutex2var_ps(b0, od, b1), &k);
+            _mm512_mask_storeu_ps(yp + oy * ow + ox, mo, m);
+            _mm512_mask_cvtepi32_storeu_epi8(pp + oy * ow + ox, mo, k);
+        }
+    }
+}
+
+/* One plane of the backward: the masked gradient placed at each winner, zeros around,
+   interleaved back into the two input rows with one permute per 16 columns. */
+P2_AVX512 static void p2_bwd_plane_avx512(const fc_pool2d_params *p, const float *dyp,
+                                          const float *yp, const uint8_t *pp, float *dxp)
+{
+    const __m512i il = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7,
+                                         23);
+    const __m512i ih = _mm512_add_epi32(il, _mm512_set1_epi32(8));
+    const __m512 zero = _mm512_setzero_ps();
+    const int64_t w = p->w, ow = p->ow;
+    for (int64_t oy = 0; oy < p->oh; oy++) {
+        float *top = dxp + 2 * oy * w, *bot = top + w;
+        for (int64_t ox = 0; ox < ow; ox += 16) {
+            __mmask16 mo, ml, mh;
+            p2_masks(ow - ox < 16 ? ow - ox : 16, &mo, &ml, &mh);
+            const int64_t o = oy * ow + ox;
+            const __m512 yv = _mm512_maskz_loadu_ps(mo, yp + o);
+            const __mmask16 pass = _mm512_cmp_ps_mask(yv, zero, _CMP_GT_OQ) & mo;
+            /* + 0 turns -0 into +0, as the unfused zero-fill-then-add does */
+            const __m512 g = _mm512_add_ps(_mm512_maskz_loadu_ps(pass, dyp + o), zero);
+            const __m512i k = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mo, pp + o));
+            const __m512 a = _mm512_maskz_mov_ps(
+                _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(0)), g);
+            const __m512 b = _mm512_maskz_mov_ps(
+                _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(1)), g);
+            const __m512 c = _mm512_maskz_mov_ps(
+                _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(2)), g);
+            const __m512 d = _mm512_maskz_mov_ps(
+                _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(3)), g);
+            _mm512_mask_storeu_ps(top + 2 * ox, ml, _mm512_permutex2var_ps(a, il, b));
+            _mm512_mask_storeu_ps(top + 2 * ox + 16, mh, _mm512_permutex2var_ps(a, ih, b));
+            _mm512_mask_storeu_ps(bot + 2 * ox, ml, _mm512_permutex2var_ps(c, il, d));
+            _mm512_mask_storeu_ps(bot + 2 * ox + 16, mh, _mm512_permutex2var_ps(c, ih, d));
+        }
+        for (int64_t c = 2 * ow; c < w; c++)
+            top[c] = bot[c] = 0;
+    }
+    for (int64_t i = 2 * p->oh * w; i < p->h * w; i++)
+        dxp[i] = 0;
+}
+#endif
+
+/* Run plane(pl) for every plane, on nthreads threads when the call is large enough. */
+#define P2_FOR_PLANES(p, nthreads, body)                                                   \
+    do {                                                                                   \
+        const int64_t planes_ = (p)->n * (p)->c;                                           \
+        const int par_ = (nthreads) > 1 && planes_ > 1 && planes_ * (p)->h * (p)->w >=      \
+                                                              P2_PAR_MIN;                  \
+        (void)par_;                                                                        \
+        _Pragma("omp parallel for num_threads(nthreads) if(par_) schedule(static)")        \
+        for (int64_t pl = 0; pl < planes_; pl++) { body; }                                 \
+    } while (0)
+
+static void fc_max_pool2x2_forward_f32(const fc_pool2d_params *p, const float *x, float *y,
+                                uint8_t *pos, int nthreads)
+{
+    const int64_t in = p->h * p->w, out = p->oh * p->ow;
+#ifdef P2_HAVE_AVX512
+    if (p2_use_avx512()) {
+        P2_FOR_PLANES(p, nthreads,
+                      p2_fwd_plane_avx512(p, x + pl * in, y + pl * out, pos + pl * out));
+        return;
+    }
+#endif
+    P2_FOR_PLANES(p, nthreads, pool2x2_fwd_plane_f32(p, x + pl * in, y + pl * out,
+                                                     pos + pl * out));
+}
+
+static void fc_max_pool2x2_forward_f64(const fc_pool2d_params *p, const double *x, double *y,
+                                uint8_t *pos, int nthreads)
+{
+    const int64_t in = p->h * p->w, out = p->oh * p->ow;
+    P2_FOR_PLANES(p, nthreads, pool2x2_fwd_plane_f64(p, x + pl * in, y + pl * out,
+                                                     pos + pl * out));
+}
+
+static void fc_max_pool2x2_relu_backward_f32(const fc_pool2d_params *p, const float *dy,
+                                      const float *y, const uint8_t *pos, float *dx,
+                                      int nthreads)
+{
+    const int64_t in = p->h * p->w, out = p->oh * p->ow;
+#ifdef P2_HAVE_AVX512
+    if (p2_use_avx512()) {
+        P2_FOR_PLANES(p, nthreads, p2_bwd_plane_avx512(p, dy + pl * out, y + pl * out,
+                                                       pos + pl * out, dx + pl * in));
+        return;
+    }
+#endif
+    P2_FOR_PLANES(p, nthreads, pool2x2_bwd_plane_f32(p, dy + pl * out, y + pl * out,
+                                                     pos + pl * out, dx + pl * in));
+}
+
+static void fc_max_pool2x2_relu_backward_f64(const fc_pool2d_params *p, const double *dy,
+                                      const double *y, const uint8_t *pos, double *dx,
+                                      int nthreads)
+{
+    const int64_t in = p->h * p->w, out = p->oh * p->ow;
+    P2_FOR_PLANES(p, nthreads, pool2x2_bwd_plane_f64(p, dy + pl * out, y + pl * out,
+                                                     pos + pl * out, dx + pl * in));
+}
+
+void fc_max_pool2x2_forward(fc_dtype dt, const fc_pool2d_params *p, const void *x, void *y,
+                            uint8_t *pos, int nthreads)
+{
+    FC_BY_DTYPE(dt, fc_max_pool2x2_forward, p, x, y, pos, nthreads);
+}
+
+void fc_max_pool2x2_relu_backward(fc_dtype dt, const fc_pool2d_params *p, const void *dy,
+                                  const void *y, const uint8_t *pos, void *dx, int nthreads)
+{
+    FC_BY_DTYPE(dt, fc_max_pool2x2_relu_backward, p, dy, y, pos, dx, nthreads);
+}

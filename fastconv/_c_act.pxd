@@ -1,0 +1,8 @@
+# Cython declarations of csrc/include/fastconv/act.h (semantics: see that header).
+from libc.stdint cimport int64_t
+from fastconv._c_core cimport fc_dtype
+
+cdef extern from "fastconv/act.h" nogil:
+    void fc_relu_forward(fc_dtype dt, int64_t size, const void *x, void *y, int nthreads)
+    void fc_relu_backward(fc_dtype dt, int64_t size, const void *dy, const void *y,
+                          void *dx, int nthreads)

@@ -1,0 +1,28 @@
+# Activations (csrc/include/fastconv/act.h). Included by _cpu.pyx.
+cimport fastconv._c_act as cact
+
+
+def relu_forward(cnp.ndarray x not None, cnp.ndarray y not None, int nthreads=1):
+    """y = max(x, 0); y may be x."""
+    cdef int dt = _dtype_code(x)
+    cdef int64_t size = x.size
+    cdef void *py = _out(y, dt, size, "y")
+    cdef void *px = _buf(x, dt, size, "x")
+    cdef int nt = _threads(nthreads)
+    with nogil:
+        cact.fc_relu_forward(<core.fc_dtype> dt, size, px, py, nt)
+    return y
+
+
+def relu_backward(cnp.ndarray dy not None, cnp.ndarray y not None, cnp.ndarray dx not None,
+                  int nthreads=1):
+    """dx = dy * (y > 0) with y the forward output; dx may be dy."""
+    cdef int dt = _dtype_code(dy)
+    cdef int64_t size = dy.size
+    cdef void *pdx = _out(dx, dt, size, "dx")
+    cdef void *pdy = _buf(dy, dt, size, "grad_output")
+    cdef void *py = _buf(y, dt, size, "output")
+    cdef int nt = _threads(nthreads)
+    with nogil:
+        cact.fc_relu_backward(<core.fc_dtype> dt, size, pdy, py, pdx, nt)
+    return dx

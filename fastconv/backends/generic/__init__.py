@@ -1,0 +1,31 @@
+"""Array-generic kernels: the same functions as fastconv._cpu, on any numpy-like namespace.
+
+Every function takes the geometry tuple and preallocated outputs that fastconv.ops builds,
+writes the result into the output and returns it; `nthreads` is accepted and ignored.
+The namespace `xp` comes from the arrays themselves (numpy, or cupy for cupy arrays), so
+this module is both the CPU test oracle for the native kernels and the body of the CuPy
+backend. CuPy is never imported here unless a non-numpy array arrives.
+
+Conventions follow csrc/fastconv.h: pad_top/pad_left are given, bottom/right padding is
+whatever oh/ow imply (taps outside the input read as zero for convolution and as -inf for
+pooling); max pooling returns the flat (row * w + col) argmax in the input plane, a NaN
+wins its window (the last NaN, as PyTorch's kernels do), the first maximum wins ties, and
+a window holding no finite maximum points at its first in-bounds tap (or, when it has
+none, the input element nearest to its start).
+"""
+from .activation import relu_backward, relu_forward
+from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
+                   conv2d_forward, conv2d_relu_max_pool2x2)
+from .gemm import gemm
+from .loss import class_target_error, cross_entropy_backward, cross_entropy_forward
+from .optim import sgd_update
+from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2x2_forward,
+                   max_pool2x2_relu_backward)
+
+__all__ = [
+    "gemm", "conv2d_forward", "conv2d_relu_max_pool2x2", "conv2d_backward_data",
+    "conv2d_backward_weight", "conv2d_backward_bias", "max_pool2d_forward",
+    "max_pool2d_backward", "max_pool2x2_forward", "max_pool2x2_relu_backward",
+    "relu_forward", "relu_backward", "class_target_error", "cross_entropy_forward",
+    "cross_entropy_backward", "sgd_update",
+]

@@ -1,0 +1,96 @@
+"""Array-generic max pooling, with PyTorch's NaN and tie rules (see the package docstring)."""
+import numpy as np
+
+from ._common import _pad, _padded_extent, _store, _windows, _xp
+
+
+def _pool_unpack(geom):
+    return tuple(int(v) for v in geom)
+
+
+def _first_inside(xp, starts, k, dil, size):
+    """Per window start: the first tap coordinate inside [0, size), else the start clamped."""
+    taps = starts[:, None] + dil * xp.arange(k)[None, :]         # (windows, k)
+    inside = (taps >= 0) & (taps < size)
+    first_k = xp.argmax(inside.astype(np.int8), axis=1)          # int8: argmax on bool varies
+    first = xp.take_along_axis(taps, first_k[:, None], axis=1)[:, 0]
+    return xp.where(inside.any(axis=1), first, xp.clip(starts, 0, size - 1))
+
+
+def max_pool2d_forward(geom, x, y, indices=None, nthreads=1):
+    """y = max over each window (NaN wins); indices, when given, gets the argmax offsets."""
+    xp = _xp(x)
+    n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw = _pool_unpack(geom)
+    x = x.reshape(n, c, h, w)
+    hp = _padded_extent(h, ph, oh, sh, dh, kh)
+    wp = _padded_extent(w, pw, ow, sw, dw, kw)
+    xpad = _pad(xp, x, ph, pw, hp, wp, -np.inf)
+    win = _windows(xp, xpad, oh, ow, kh, kw, sh, sw, dh, dw).reshape(n, c, oh, ow, kh * kw)
+    isnan = xp.isnan(win)
+    has_nan = isnan.any(axis=-1)
+    # the last NaN of a window (PyTorch's kernels keep replacing on NaN), else the first max
+    last_nan = kh * kw - 1 - xp.argmax(isnan[..., ::-1].astype(np.int8), axis=-1)
+    first_max = xp.argmax(xp.where(isnan, -np.inf, win), axis=-1)
+    k = xp.where(has_nan, last_nan, first_max)
+    ymax = xp.take_along_axis(win, k[..., None], axis=-1)[..., 0]
+    _store(y, ymax)
+    if indices is None:
+        return y
+    ti, tj = k // kw, k % kw
+    rows = (xp.arange(oh) * sh - ph)[:, None] + ti * dh             # n, c, oh, ow
+    cols = (xp.arange(ow) * sw - pw)[None, :] + tj * dw
+    idx = rows * w + cols
+    # windows whose maximum is -inf may have picked padding: point at the first real tap
+    row0 = _first_inside(xp, xp.arange(oh) * sh - ph, kh, dh, h)
+    col0 = _first_inside(xp, xp.arange(ow) * sw - pw, kw, dw, w)
+    fallback = row0[:, None] * w + col0[None, :]
+    idx = xp.where((ymax == -np.inf) & ~has_nan, fallback, idx)
+    _store(indices, idx.astype(np.int64, copy=False))
+    return y
+
+
+def max_pool2d_backward(geom, dy, indices, dx, nthreads=1):
+    """dx = dy scatter-added into the argmax positions of each input plane."""
+    xp = _xp(dy)
+    n, c, h, w, oh, ow = _pool_unpack(geom)[:6]
+    planes = n * c
+    flat = indices.reshape(planes, oh * ow).astype(np.int64, copy=False)
+    if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= h * w):
+        raise ValueError("indices out of range for a %dx%d input plane" % (h, w))
+    flat = flat + (xp.arange(planes, dtype=np.int64) * (h * w))[:, None]
+    acc = xp.zeros(planes * h * w, dtype=dx.dtype)
+    _scatter_add(xp, acc, flat.ravel(), dy.reshape(-1).astype(dx.dtype, copy=False))
+    return _store(dx, acc)
+
+
+def _scatter_add(xp, target, index, values):
+    """target[index] += values, accumulating repeated indices in order."""
+    if xp is np:
+        np.add.at(target, index, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(target, index, values)
+
+
+def max_pool2x2_forward(geom, x, y, positions, nthreads=1):
+    """2x2 stride-2 max pool: y as max_pool2d_forward, positions = each winner's place
+    in its window (row * 2 + column) as uint8."""
+    xp = _xp(x)
+    w = int(geom[3])
+    idx = xp.empty(y.shape, dtype=np.int64)
+    max_pool2d_forward(geom, x, y, idx)
+    _store(positions, ((idx // w) % 2 * 2 + idx % w % 2).astype(np.uint8))
+    return y
+
+
+def max_pool2x2_relu_backward(geom, dy, y, positions, dx, nthreads=1):
+    """relu_backward(dy, y) routed to each window's winner (positions from
+    max_pool2x2_forward), 0 elsewhere; a position above 3 routes nowhere."""
+    xp = _xp(dy)
+    n, c, h, w, oh, ow = _pool_unpack(geom)[:6]
+    pos = positions.reshape(n, c, oh, ow).astype(np.int64)
+    rows = 2 * xp.arange(oh)[:, None] + pos // 2
+    cols = 2 * xp.arange(ow)[None, :] + pos % 2
+    g = xp.where((y > 0) & (pos <= 3), dy, xp.zeros((), dtype=dy.dtype)).reshape(pos.shape)
+    max_pool2d_backward(geom, g, xp.minimum(rows * w + cols, h * w - 1), dx)
+    return dx

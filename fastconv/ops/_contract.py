@@ -1,0 +1,41 @@
+"""The backend contract: every kernel a backend provides, by name and parameters.
+
+fastconv.ops validates arguments, allocates outputs and then calls one of these on the
+backend that `_dispatch.backend(xp)` picks: the native one (fastconv._cpu, C with the GIL
+released), the array-generic one (fastconv.backends.generic, the numpy test oracle) or
+the CuPy one (fastconv.backends.cuda). Each backend defines every kernel below with
+exactly these parameter names, in this order (tests/backends/test_contract.py checks it).
+
+Conventions shared by all kernels: inputs arrive validated, C-contiguous and of one
+float dtype; outputs are preallocated by fastconv.ops and written in full; `geom` is the
+op's integer geometry tuple (built by the op's *_geometry function in fastconv.ops);
+`nthreads` is the thread count (ignored by non-native backends); results never depend on
+it. A kernel returns its main output (or what its docstring says).
+"""
+from typing import Dict, Tuple
+
+KERNELS: Dict[str, Tuple[str, ...]] = {
+    # gemm: c = alpha * op(a) @ op(b) + beta * c
+    "gemm": ("trans_a", "trans_b", "a", "b", "c", "alpha", "beta", "nthreads"),
+    # conv2d: geom = (n, c_in, h, w, c_out, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups)
+    "conv2d_forward": ("geom", "x", "w", "bias", "y", "relu", "nthreads"),
+    "conv2d_relu_max_pool2x2": ("geom", "x", "w", "bias", "pooled", "positions",
+                                "nthreads"),
+    "conv2d_backward_data": ("geom", "dy", "w", "dx", "nthreads"),
+    "conv2d_backward_weight": ("geom", "x", "dy", "dw", "nthreads"),
+    "conv2d_backward_bias": ("geom", "dy", "db", "nthreads"),
+    # max pooling: geom = (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw)
+    "max_pool2d_forward": ("geom", "x", "y", "indices", "nthreads"),
+    "max_pool2d_backward": ("geom", "dy", "indices", "dx", "nthreads"),
+    "max_pool2x2_forward": ("geom", "x", "y", "positions", "nthreads"),
+    "max_pool2x2_relu_backward": ("geom", "dy", "y", "positions", "dx", "nthreads"),
+    # activations
+    "relu_forward": ("x", "y", "nthreads"),
+    "relu_backward": ("dy", "y", "dx", "nthreads"),
+    # losses: x (N, C) scores, t (N,) int64 class targets
+    "class_target_error": ("t", "classes", "ignore_index"),
+    "cross_entropy_forward": ("x", "t", "ignore_index", "logp"),
+    "cross_entropy_backward": ("logp", "t", "ignore_index", "grad", "denom", "dx"),
+    # optimizers: one SGD step of p in place (buf None: no momentum)
+    "sgd_update": ("p", "g", "buf", "lr", "momentum", "first"),
+}
