@@ -102,8 +102,8 @@ class Module:
                         if new is not None:
                             result = new
                     except Exception as exc:
-                        warnings.warn("module forward hook with ``always_call=True`` raised an "
-                                      "exception that was silenced as another error was "
+                        warnings.warn("module forward hook with ``always_call=True`` raised "
+                                      "an exception that was silenced as another error was "
                                       "raised in forward: %s" % exc, stacklevel=2)
             raise
 

@@ -166,7 +166,8 @@ def test_matches_float64_reference(name, reference, hyper):
 def test_param_groups_and_params_without_grad(name, hyper):
     _run_pair(name, hyper, np.float64, groups=True)
     ours, theirs = P.fresh_fastconv(), P.fresh_torch()
-    mine, ref = getattr(optim, name)(ours, **hyper), getattr(torch.optim, name)(theirs, **hyper)
+    mine = getattr(optim, name)(ours, **hyper)
+    ref = getattr(torch.optim, name)(theirs, **hyper)
     for step in range(6):
         skip = {step % 3}
         P.set_fastconv_grads(ours, skip)
