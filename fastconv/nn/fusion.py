@@ -40,11 +40,13 @@ def register_fusion(pattern: Sequence[type], build: Builder) -> None:
 
 def fused_run(modules: Sequence[Module], i: int) -> Tuple[Call, int]:
     """(call, count): one call doing modules[i:i + count], fused where the table has a
-    matching entry, else modules[i] alone."""
+    matching entry (of modules without hooks, which must see their own calls), else
+    modules[i] alone."""
     for fusion in FUSIONS:
         n = len(fusion.pattern)
         run = modules[i:i + n]
-        if len(run) == n and all(type(m) is t for m, t in zip(run, fusion.pattern)):
+        if len(run) == n and all(type(m) is t and not m._has_call_hooks()
+                                 for m, t in zip(run, fusion.pattern)):
             call = fusion.build(run)
             if call is not None:
                 return call, n

@@ -4,6 +4,7 @@ Random values come from fastconv.random.generator() (seeded by fastconv.random.m
 are drawn in float64 on the host and then cast and copied into the tensor's own array.
 """
 import math
+import warnings
 from typing import Optional, Tuple
 
 import numpy as np
@@ -125,3 +126,102 @@ def default_layer_init_(weight: Tensor, bias: Optional[Tensor]) -> None:
         fan_in, _ = _calculate_fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         uniform_(bias, -bound, bound)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal, as many as fit),
+    to keep the inputs of a Linear layer unchanged."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported, got shape %s"
+                         % (tensor.shape,))
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3-, 4- or 5-D convolution weight with the Dirac delta: each output channel
+    of each of `groups` groups passes its input channel through the kernel's centre
+    unchanged (as many as fit)."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported, got shape "
+                         "%s" % (tensor.shape,))
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError("groups must be a positive int, got %r" % (groups,))
+    out_per_group = tensor.shape[0] // groups
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 (%d) must be divisible by groups=%d"
+                         % (tensor.shape[0], groups))
+    values = np.zeros(tensor.shape)
+    centre = tuple(size // 2 for size in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, tensor.shape[1])):
+            values[(g * out_per_group + d, d) + centre] = 1
+    return _fill(tensor, values)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix times gain (Saxe et al., 2013): the tensor
+    seen as (shape[0], rest) gets orthonormal rows or columns, whichever are fewer, from
+    the QR factorisation of a normal draw with the signs of R's diagonal taken out."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported, got shape "
+                         "%s" % (tensor.shape,))
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _generator().standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (q * gain).reshape(tensor.shape))
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01) -> Tensor:
+    """Fill a 2-D tensor with N(0, std^2) draws, then zero ceil(sparsity * rows) random
+    rows of each column (Martens, 2010)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported, got shape %s"
+                         % (tensor.shape,))
+    if not 0 <= sparsity <= 1:
+        raise ValueError("sparsity must be in [0, 1], got %r" % (sparsity,))
+    rows, cols = tensor.shape
+    gen = _generator()
+    values = gen.normal(0.0, std, size=(rows, cols))
+    zeros = math.ceil(sparsity * rows)
+    for col in range(cols):
+        values[gen.permutation(rows)[:zeros], col] = 0
+    return _fill(tensor, values)
+
+
+# ---------------------------------------------------------------- deprecated aliases
+
+def _deprecated(function):
+    """torch's old name (without the trailing underscore) of an initialiser: warns with
+    torch's FutureWarning, then calls it."""
+    new_name = function.__name__
+    old_name = new_name[:-1]
+
+    def alias(*args, **kwargs):
+        warnings.warn("`nn.init.%s` is now deprecated in favor of `nn.init.%s`."
+                      % (old_name, new_name), FutureWarning, stacklevel=2)
+        return function(*args, **kwargs)
+
+    alias.__name__ = alias.__qualname__ = old_name
+    alias.__doc__ = "Deprecated: use %s (same arguments)." % new_name
+    return alias
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)

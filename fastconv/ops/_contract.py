@@ -36,4 +36,6 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
     "class_target_error": ("t", "classes", "ignore_index"),
     "cross_entropy_forward": ("x", "t", "ignore_index", "logp"),
     "cross_entropy_backward": ("logp", "t", "ignore_index", "grad", "denom", "dx"),
+    # optimizers: one SGD step of p in place (buf None: no momentum)
+    "sgd_update": ("p", "g", "buf", "lr", "momentum", "first"),
 }

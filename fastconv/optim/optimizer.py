@@ -1,10 +1,9 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad and state_dict."""
 import copy
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
-import numpy as np
-
+from .._xp import array_module as _array_module  # noqa: F401  (used by the optimizers)
 from ..autograd import Tensor
 
 ParamsT = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]
@@ -16,6 +15,40 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
+
+
+def check_nonnegative(label: str, name: str, value: float) -> None:
+    """ValueError naming the argument unless value >= 0 (NaN included)."""
+    if not value >= 0.0:
+        raise ValueError("Invalid %s: %s=%r (must be >= 0)" % (label, name, value))
+
+
+def check_betas(betas) -> Tuple[float, float]:
+    """Adam's (beta1, beta2), each in [0, 1), as a tuple."""
+    if len(betas) != 2:
+        raise ValueError("betas must be a pair (beta1, beta2), got %r" % (betas,))
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError("Invalid beta parameter at index %d: %r (must be in [0, 1))"
+                             % (i, beta))
+    return tuple(betas)
+
+
+def torch_flags(names: Tuple[str, ...], foreach: Optional[bool] = None,
+                capturable: bool = False, differentiable: bool = False,
+                fused: Optional[bool] = None) -> Dict[str, Any]:
+    """torch's implementation switches `names`, for the param groups under torch's names.
+    foreach and fused only choose how torch loops, so they are accepted and change
+    nothing here; capturable (CUDA graphs) and differentiable (updates recorded on the
+    autograd tape) are not supported and raise a ValueError naming them."""
+    if capturable:
+        raise ValueError("capturable=True is not supported: fastconv's optimizers do not "
+                         "run inside CUDA graphs")
+    if differentiable:
+        raise ValueError("differentiable=True is not supported: fastconv's optimizers "
+                         "update parameters outside the autograd tape")
+    values = dict(foreach=foreach, capturable=False, differentiable=False, fused=fused)
+    return {name: values[name] for name in names}
 
 
 class Optimizer:
@@ -121,7 +154,9 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
-        """Restore hyper-parameters and state saved by state_dict() for the same layout."""
+        """Restore hyper-parameters and state saved by state_dict() for the same layout
+        (torch's optimizer state dicts load too: tensors become arrays on each
+        parameter's device and dtype, the step count a Python float)."""
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -136,7 +171,8 @@ class Optimizer:
         self.state = {}
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
-            self.state[p] = {k: _like(v, p) for k, v in s.items()}
+            self.state[p] = {k: float(v) if k == "step" else _like(v, p)
+                             for k, v in s.items()}
         for saved, group in zip(saved_groups, self.param_groups):
             group.update({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
 
@@ -147,14 +183,6 @@ class Optimizer:
             for key in sorted(k for k in group if k != "params"):
                 text += "\n    %s: %s" % (key, group[key])
         return text + "\n)"
-
-
-def _array_module(array):
-    """numpy, or cupy for cupy arrays (imported only when one arrives)."""
-    if isinstance(array, np.ndarray):
-        return np
-    import cupy
-    return cupy
 
 
 def _copy(value):

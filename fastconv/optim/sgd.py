@@ -1,12 +1,8 @@
 """SGD with momentum, dampening, Nesterov momentum and L2 weight decay (torch's rule)."""
 from typing import Any, Callable, Optional
 
-import numpy as np
-
-from .. import _cpu
-from .optimizer import Optimizer, ParamsT, _array_module
-
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+from .. import ops
+from .optimizer import Optimizer, ParamsT, _array_module, torch_flags
 
 
 class SGD(Optimizer):
@@ -16,11 +12,16 @@ class SGD(Optimizer):
         b = g (first step) or momentum * b + (1 - dampening) * g
         g = g + momentum * b (nesterov) or b
         p = p - lr * g
+
+    The plain rule (no dampening, weight decay, Nesterov or maximize) runs as one
+    fastconv.ops.sgd_update per parameter: native on numpy arrays, its generic body on
+    others, rounding as the array expressions below do.
     """
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
-                 *, maximize: bool = False) -> None:
+                 *, maximize: bool = False, foreach: Optional[bool] = None,
+                 differentiable: bool = False, fused: Optional[bool] = None) -> None:
         if lr < 0.0:
             raise ValueError("Invalid learning rate: lr=%r (must be >= 0)" % (lr,))
         if momentum < 0.0:
@@ -33,7 +34,10 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+                                      maximize=maximize,
+                                      **torch_flags(("foreach", "differentiable", "fused"),
+                                                    foreach=foreach, fused=fused,
+                                                    differentiable=differentiable)))
 
     def step(self, closure: Optional[Callable[[], Any]] = None):
         """One update of every parameter that has a gradient; returns the closure's loss."""
@@ -42,13 +46,13 @@ class SGD(Optimizer):
             lr, momentum = group["lr"], group["momentum"]
             dampening, weight_decay = group["dampening"], group["weight_decay"]
             nesterov, maximize = group["nesterov"], group["maximize"]
-            native = _plain_rule(group)
+            plain = _plain_rule(group)
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
                     continue
                 g = grad.data
-                if native and self._native_update(p, g, lr, momentum):
+                if plain and self._plain_update(p, g, lr, momentum):
                     continue
                 if maximize:
                     g = -g
@@ -73,36 +77,34 @@ class SGD(Optimizer):
                 p.data -= xp.multiply(g, lr, out=self._scratch(p, g))
         return loss
 
-    def _native_update(self, p, g, lr, momentum) -> bool:
-        """The plain momentum rule in one native pass over numpy arrays, rounding exactly
-        as the numpy code of step(); False (nothing done) for anything else."""
+    def _plain_update(self, p, g, lr, momentum) -> bool:
+        """The plain momentum rule as one fastconv.ops.sgd_update; False (nothing done)
+        where the in-place kernel refuses the arrays (a parameter that is a
+        non-contiguous view, a gradient of another dtype, ...), which then take the
+        array expressions of step()."""
         data = p.data
-        if (type(data) is not np.ndarray or type(g) is not np.ndarray
-                or data.dtype not in _FLOATS or g.dtype != data.dtype
-                or not (data.flags.c_contiguous and g.flags.c_contiguous)
-                or not data.flags.writeable or data.shape != g.shape):
+        try:
+            if momentum == 0:
+                ops.sgd_update(data, g, lr=lr)
+                return True
+            state = self.state.get(p)
+            buf = None if state is None else state.get("momentum_buffer")
+            if buf is None:   # first step: the kernel copies g into a new buffer
+                buf = _array_module(data).empty_like(data)
+                ops.sgd_update(data, g, buf, lr=lr, momentum=momentum, first=True)
+                self.state.setdefault(p, {})["momentum_buffer"] = buf
+            else:
+                ops.sgd_update(data, g, buf, lr=lr, momentum=momentum)
+        except (TypeError, ValueError):   # raised by the checks, before any write
             return False
-        if momentum == 0:
-            _cpu.sgd_update(data, g, None, lr, 0.0, False)
-            return True
-        state = self.state.get(p)
-        if state is None:
-            state = self.state[p] = {}
-        buf = state.get("momentum_buffer")
-        first = buf is None
-        if first:
-            buf = state["momentum_buffer"] = np.empty_like(g)
-        elif (type(buf) is not np.ndarray or buf.dtype != g.dtype or buf.shape != g.shape
-              or not buf.flags.c_contiguous):
-            return False
-        _cpu.sgd_update(data, g, buf, lr, momentum, first)
         return True
 
 
 def _plain_rule(group) -> bool:
     """True for groups whose update is buf = momentum * buf + g; p -= lr * buf (or plain
     p -= lr * g) with Python-number hyper-parameters, which numpy rounds in the
-    parameters' dtype: what the native update reproduces bit for bit."""
+    parameters' dtype: what fastconv.ops.sgd_update reproduces bit for bit."""
     return (type(group["lr"]) in (float, int) and type(group["momentum"]) in (float, int)
             and group["dampening"] == 0 and group["weight_decay"] == 0
             and not group["nesterov"] and not group["maximize"])
+

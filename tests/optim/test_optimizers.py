@@ -188,7 +188,7 @@ def test_sgd_native_update_is_bit_identical_to_numpy(monkeypatch, dtype, kwargs)
     the numpy expressions of the general path, float32 included."""
     def run(native):
         if not native:
-            monkeypatch.setattr(optim.SGD, "_native_update", lambda *a: False)
+            monkeypatch.setattr(optim.SGD, "_plain_update", lambda *a: False)
         params = [nn.Parameter(fc.tensor(p.astype(dtype))) for p in START + [RNG_ODD]]
         opt = optim.SGD(params, **kwargs)
         rng = np.random.default_rng(3)
@@ -212,7 +212,7 @@ def test_sgd_native_update_skipped_where_numpy_rounds_differently(monkeypatch):
 
     def boom(*args):
         raise AssertionError("native update used")
-    monkeypatch.setattr(sgd._cpu, "sgd_update", boom)
+    monkeypatch.setattr(sgd.ops, "sgd_update", boom)
     for kwargs in (dict(lr=np.float64(0.1), momentum=0.9), dict(lr=0.1, momentum=0.5,
                                                                  dampening=0.1),
                    dict(lr=0.1, weight_decay=0.01), dict(lr=0.1, momentum=0.9, nesterov=True)):
