@@ -28,8 +28,7 @@ def test_ops_reaches_native_code_only_through_dispatch():
     kernels (the CLI's `info` reads build facts only)."""
     import pathlib
     root = pathlib.Path(ops.__file__).parent.parent
-    allowed = {"ops/_dispatch.py", "cli.py", "bench.py", "_caps.py", "_threads.py",
-               "optim/sgd.py"}   # sgd: routed through ops on the optim branch
+    allowed = {"ops/_dispatch.py", "cli.py", "bench.py", "_caps.py", "_threads.py"}
     offenders = []
     for path in root.rglob("*.py"):
         rel = path.relative_to(root).as_posix()
