@@ -13,11 +13,12 @@ from .promotion import result_type
 from .reductions import argmax, argmin, max, mean, min, sum
 from .shapes import cat, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
 from .tensor import Tensor, from_numpy, tensor
+from .tensor_base import bump_version as increment_version
 
 __all__ = [
     # core
     "Tensor", "Function", "Context", "tensor", "from_numpy", "no_grad", "enable_grad",
-    "is_grad_enabled", "set_grad_enabled", "gradcheck", "GradcheckError",
+    "is_grad_enabled", "set_grad_enabled", "gradcheck", "GradcheckError", "increment_version",
     # creation
     "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like",
     "arange", "linspace", "eye", "rand", "randn", "randint", "rand_like", "randn_like",

@@ -46,14 +46,17 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.shapes = (a.shape, b.shape)
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        da = unbroadcast(grad * b, a.shape) if ctx.needs_input_grad[0] else None
-        db = unbroadcast(grad * a, b.shape) if ctx.needs_input_grad[1] else None
+        a, b = ctx.saved_tensors   # each saved only where the other's gradient needs it
+        sa, sb = ctx.shapes
+        da = unbroadcast(grad * b, sa) if b is not None else None
+        db = unbroadcast(grad * a, sb) if a is not None else None
         return da, db
 
 
@@ -62,16 +65,18 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.shapes = (a.shape, b.shape)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         with np.errstate(divide="ignore", invalid="ignore"):
             return a / b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
         with np.errstate(divide="ignore", invalid="ignore"):
-            da = unbroadcast(grad / b, a.shape) if ctx.needs_input_grad[0] else None
-            db = unbroadcast(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+            da = unbroadcast(grad / b, sa) if ctx.needs_input_grad[0] else None
+            db = unbroadcast(-grad * a / (b * b), sb) if a is not None else None
         return da, db
 
 

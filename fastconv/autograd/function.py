@@ -12,6 +12,13 @@ requires grad (and grad mode is on), records the call: the output Tensor's grad_
 the Context, which then also holds the Function, the inputs and a sequence number.
 backward() runs the recorded Contexts from the newest to the oldest (a Context is always
 newer than those of its inputs), so every gradient is complete before it is used.
+
+Version counters (as PyTorch's): every in-place op bumps its tensor's version, shared with
+the tensor's views. When apply records an op, it notes the version of each Tensor whose
+memory forward saved with ctx.save_for_backward (saved Tensors; saved arrays are matched
+to the input or output Tensor they are, or are a view of), and backward raises a
+RuntimeError naming the op if one has changed since: its gradient would be wrong. Arrays
+that forward copied, or keeps as plain ctx attributes, are not checked.
 """
 import heapq
 import itertools
@@ -20,7 +27,8 @@ from typing import Any, Tuple
 import numpy as np
 
 from .grad_mode import _state
-from .tensor_base import TensorBase, as_array, new_tensor
+from .tensor_base import (TensorBase, as_array, memory_root, new_tensor, share_version_if_view,
+                          bump_version, version_box)
 
 _NO_GRADS = {}            # arity -> (False,) * arity
 _sequence = itertools.count()
@@ -33,7 +41,8 @@ class Context:
     """What forward leaves for backward (saved arrays, flags, anything else as attributes),
     and, once recorded, the op's node on the tape (a tensor's grad_fn)."""
 
-    __slots__ = ("needs_input_grad", "_function", "_inputs", "_seq", "_released", "__dict__")
+    __slots__ = ("needs_input_grad", "_function", "_inputs", "_seq", "_released", "_versions",
+                 "__dict__")
 
     saved_tensors: Tuple[Any, ...] = ()   # class default: nothing saved, no per-op tuple
 
@@ -66,6 +75,10 @@ def _context(function, needs_input_grad) -> Context:
 
 class Function:
     """Base class of differentiable ops."""
+
+    # True when forward may return a view of its first argument's memory (reshape,
+    # permute, basic indexing): the output then shares that Tensor's version counter.
+    returns_view = False
 
     # True when backward returns only arrays it has just allocated (or views of them),
     # never grad_output, a saved array or one array twice: backward() may then hand
@@ -112,18 +125,60 @@ def _run(function, args, kwargs):
     if record and _state.enabled:
         ctx = _context(function, tuple(needs))
         out = function.forward(ctx, *raw, **kwargs)
-        return record_output(ctx, out, first._result_class, args), ctx
+        return record_output(ctx, out, first, args), ctx
     ctx = _context(function, _no_grads(len(args)))
     out = function.forward(ctx, *raw, **kwargs)
-    return new_tensor(first._result_class, out if type(out) is _ndarray else as_array(out)), ctx
+    result = new_tensor(first._result_class, out if type(out) is _ndarray else as_array(out))
+    if function.returns_view and args[0] is first:
+        share_version_if_view(first, result)
+    return result, ctx
 
 
-def record_output(ctx: Context, out, tensor_class, inputs):
+def record_output(ctx: Context, out, first, inputs):
     """The Tensor around `out`, recorded on the tape as made by ctx from `inputs` (the
-    op's positional arguments: Tensors, or anything else for non-Tensor arguments)."""
+    op's positional arguments: Tensors, or anything else for non-Tensor arguments;
+    `first` is the first Tensor among them), with the versions of what forward saved."""
     ctx._inputs = inputs
     ctx._seq = next(_sequence)
-    return new_tensor(tensor_class, out if type(out) is _ndarray else as_array(out), ctx)
+    result = new_tensor(first._result_class, out if type(out) is _ndarray else as_array(out),
+                        ctx)
+    if ctx._function.returns_view and inputs[0] is first:
+        share_version_if_view(first, result)
+    saved = ctx.saved_tensors
+    ctx._versions = _saved_versions(saved, inputs, result) if saved else None
+    return result
+
+
+def _saved_versions(saved, inputs, output):
+    """((counter, version, position), ...) for each saved item that is, or is a view of, a
+    Tensor among the inputs or the output; None when there is none."""
+    watched = []
+    for position, item in enumerate(saved):
+        tensor = _owner(item, inputs, output)
+        if tensor is not None:
+            box = version_box(tensor)
+            watched.append((box, box[0], position))
+    return tuple(watched) if watched else None
+
+
+def _owner(item, inputs, output):
+    """The Tensor whose memory a saved item is (an input or the output), or None."""
+    if isinstance(item, TensorBase):
+        return item
+    if item is None:
+        return None
+    if item is output._data:
+        return output
+    for t in inputs:
+        if isinstance(t, TensorBase) and t._data is item:
+            return t
+    if not hasattr(item, "base"):
+        return None
+    root = memory_root(item)
+    for t in inputs:
+        if isinstance(t, TensorBase) and memory_root(t._data) is root:
+            return t
+    return output if memory_root(output._data) is root else None
 
 
 def _no_grads(n: int) -> Tuple[bool, ...]:
@@ -153,6 +208,8 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
         if node._released:
             raise RuntimeError("Trying to backward through the graph a second time; "
                                "pass retain_graph=True to the first backward() call")
+        if node._versions is not None:
+            _check_versions(node)
         function = node._function
         input_grads = function.backward(node, grad)
         if type(input_grads) is not tuple:
@@ -187,6 +244,22 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
         _accumulate(leaf, grads.pop(key), key in fresh)
 
 
+def _check_versions(node: Context) -> None:
+    """Raise if a Tensor whose memory node's forward saved was changed in place since."""
+    for box, expected, position in node._versions:
+        if box[0] != expected:
+            item = node.saved_tensors[position]
+            data = item._data if isinstance(item, TensorBase) else item
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by "
+                "an inplace operation: [%s tensor of shape %s], saved by %s (saved tensor "
+                "%d), is at version %d; expected version %d instead. Hint: an in-place "
+                "change (add_, mul_, zero_, t[i] = ..., an optimizer step) came between "
+                "this op's forward and backward(); make it after backward(), or change a "
+                "clone() instead." % (data.dtype, tuple(data.shape), node.name(), position,
+                                      box[0], expected))
+
+
 def _release(node: Context) -> None:
     """Free what forward saved for backward; the node stays on the graph."""
     node.__dict__.clear()
@@ -210,3 +283,4 @@ def _accumulate(tensor, grad, fresh: bool = False) -> None:
         tensor.grad = tensor._new(grad if fresh else grad.copy())
     else:
         tensor.grad._data += grad
+        bump_version(tensor.grad)

@@ -14,6 +14,8 @@ class Index(Function):
     """x[index]. backward scatters into zeros: basic indices by assignment, advanced ones
     (integer arrays, masks) with add.at so that repeated indices accumulate."""
 
+    returns_view = True   # basic indices give views (advanced ones copies)
+
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = x.shape, index

@@ -2,7 +2,9 @@
 
 In-place ops are never recorded on the tape: where PyTorch would record one (grad mode
 on and a tensor requiring grad involved) they raise, except `t op= x`, which rebinds t to
-a recorded out-of-place result instead (same value and gradients).
+a recorded out-of-place result instead (same value and gradients). Every in-place change
+bumps the tensor's version counter (shared with its views), so that backward() refuses
+to use an array that changed after an op saved it.
 """
 import numpy as np
 
@@ -12,7 +14,7 @@ from .elementwise import Add, Div, Mul, Sub, binary, clamp
 from .grad_mode import is_grad_enabled
 from .indexing import as_index
 from .promotion import category, is_operand, result_type
-from .tensor_base import TensorBase
+from .tensor_base import TensorBase, bump_version
 from .._xp import array_module as _xp
 
 
@@ -49,6 +51,7 @@ def update(t, other, op: str, compute=None, cast=False, scalars=()):
                          % (op, shape, t.shape))
     with np.errstate(divide="ignore", invalid="ignore"):
         t._data[...] = other if compute is None else compute(t._data, other)
+    bump_version(t)
     return t
 
 
@@ -58,6 +61,7 @@ def _random_fill(t, op: str, draw):
         raise TypeError("%s needs a floating point tensor, got %s" % (op, t.dtype))
     dtype = t.dtype if t.dtype.itemsize in (4, 8) else np.float32
     t._data[...] = _xp(t._data).asarray(draw(_random.generator(), t.shape, dtype))
+    bump_version(t)
     return t
 
 
@@ -88,6 +92,7 @@ class InplaceOps:
         """Set every element to 0."""
         check_inplace(self, "zero_")
         self._data[...] = 0
+        bump_version(self)
         return self
 
     def fill_(self, value):
@@ -140,6 +145,7 @@ class InplaceOps:
         """t[index] = value, in place (not recorded for backward)."""
         check_inplace(self, "__setitem__", value)
         self._data[as_index(index, _xp(self._data))] = _raw(value, self)
+        bump_version(self)
 
     __iadd__ = _augmented(add_, Add, "add")
     __isub__ = _augmented(sub_, Sub, "sub")

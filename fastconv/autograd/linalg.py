@@ -16,28 +16,30 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        if _gemm_ok(a, b):
-            return ops.matmul(a, b)
-        return _xp(a).matmul(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.shapes, ctx.gemm = (a.shape, b.shape), _gemm_ok(a, b)
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        return ops.matmul(a, b) if ctx.gemm else _xp(a).matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        if _gemm_ok(a, b):
-            return (ops.gemm(grad, b, trans_b=True) if need_a else None,
-                    ops.gemm(a, grad, trans_a=True) if need_b else None)
+        a, b = ctx.saved_tensors   # each saved only where the other's gradient needs it
+        sa, sb = ctx.shapes
+        if ctx.gemm:
+            return (ops.gemm(grad, b, trans_b=True) if b is not None else None,
+                    ops.gemm(a, grad, trans_a=True) if a is not None else None)
         xp = _xp(grad)
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        g2 = grad[..., None] if b.ndim == 1 else grad
-        g2 = g2[..., None, :] if a.ndim == 1 else g2
+        g2 = grad[..., None] if len(sb) == 1 else grad
+        g2 = g2[..., None, :] if len(sa) == 1 else g2
         da = db = None
-        if need_a:
-            da = unbroadcast(xp.matmul(g2, xp.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
-        if need_b:
-            db = unbroadcast(xp.matmul(xp.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
+        if b is not None:
+            b2 = b[:, None] if b.ndim == 1 else b
+            a2_shape = (1,) + sa if len(sa) == 1 else sa
+            da = unbroadcast(xp.matmul(g2, xp.swapaxes(b2, -1, -2)), a2_shape).reshape(sa)
+        if a is not None:
+            a2 = a[None, :] if a.ndim == 1 else a
+            b2_shape = sb + (1,) if len(sb) == 1 else sb
+            db = unbroadcast(xp.matmul(xp.swapaxes(a2, -1, -2), g2), b2_shape).reshape(sb)
         return da, db
 
 

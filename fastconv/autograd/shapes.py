@@ -14,6 +14,8 @@ from .._xp import array_module as _xp
 class Reshape(Function):
     """reshape/view/flatten/squeeze/unsqueeze: same elements, new shape."""
 
+    returns_view = True
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -70,6 +72,8 @@ def unsqueeze(x, dim: int):
 
 
 class Permute(Function):
+    returns_view = True
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -102,6 +106,8 @@ def transpose(x, dim0: int, dim1: int):
 
 class Expand(Function):
     """x broadcast to a larger shape (a read-only view); the gradient sums back."""
+
+    returns_view = True
 
     @staticmethod
     def forward(ctx, x, shape):

@@ -27,7 +27,7 @@ from .inplace import InplaceOps
 from .linalg import LinalgOps
 from .reductions import ReductionOps
 from .shapes import ShapeOps
-from .tensor_base import TensorBase
+from .tensor_base import TensorBase, version_box
 
 float32 = np.float32
 float64 = np.float64
@@ -55,6 +55,7 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps, IndexingOps, LinalgOps, Inp
         self.grad = None
         self._node = None
         self._retains_grad = False
+        self._version_box = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -78,8 +79,11 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps, IndexingOps, LinalgOps, Inp
         return "tensor(%s%s)" % (body, extra)
 
     def detach(self) -> "Tensor":
-        """The same data, cut off from the tape."""
-        return self._new(self._data)
+        """The same data, cut off from the tape (sharing the version counter, so that an
+        in-place change through it is still seen by backward)."""
+        out = self._new(self._data)
+        out._version_box = version_box(self)
+        return out
 
     def backward(self, gradient=None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) * gradient into every leaf's .grad."""

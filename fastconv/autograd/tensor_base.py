@@ -20,7 +20,8 @@ _new_object = object.__new__
 class TensorBase:
     """The array (numpy, or cupy on a GPU) and the autograd state of a Tensor."""
 
-    __slots__ = ("_data", "requires_grad", "grad", "_node", "_retains_grad", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "grad", "_node", "_retains_grad", "_version_box",
+                 "__weakref__")
 
     _result_class: type   # the class ops return; set by __init_subclass__(result_class=True)
 
@@ -97,6 +98,13 @@ class TensorBase:
             raise RuntimeError("can't retain_grad on a tensor that does not require grad")
         self._retains_grad = True
 
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (shared with its views);
+        backward() compares it with the version an op saved, as PyTorch does."""
+        box = self._version_box
+        return 0 if box is None else box[0]
+
     def _new(self, data, node=None):
         """A new Tensor of the result class holding `data` (an array, not checked), recorded
         as made by `node` (and then requiring grad) or a leaf without grad."""
@@ -123,4 +131,46 @@ def new_tensor(cls, data, node=None):
     t.grad = None
     t._node = node
     t._retains_grad = False
+    t._version_box = None
     return t
+
+
+# ---------------------------------------------------------------- version counters
+#
+# A tensor's version counter is a one-element list, made when first needed (an in-place
+# change, a view, a save for backward) and shared by the tensor and its views: one int
+# per memory, bumped by every in-place op; `_version_box` is None until then (version 0).
+
+def version_box(t) -> list:
+    """t's version counter, made on first use."""
+    box = t._version_box
+    if box is None:
+        box = t._version_box = [0]
+    return box
+
+
+def bump_version(t) -> None:
+    """Count one in-place change of t's memory (seen by t and every view sharing it).
+
+    Public as fastconv.autograd.increment_version (torch.autograd.graph's name), for code
+    that changes a tensor's array behind autograd's back (optimizers, out= kernels)."""
+    box = t._version_box
+    if box is None:
+        t._version_box = [1]
+    else:
+        box[0] += 1
+
+
+def memory_root(array):
+    """The array that owns `array`'s memory (array itself when it owns it)."""
+    base = array.base
+    while base is not None and type(base) is type(array):
+        array, base = base, base.base
+    return array
+
+
+def share_version_if_view(base, view) -> None:
+    """Give `view` the version counter of `base` when view's array shares base's memory
+    (a reshape or basic index may return a view or a copy)."""
+    if memory_root(view._data) is memory_root(base._data):
+        view._version_box = version_box(base)
