@@ -49,7 +49,9 @@ class Sum(Function):
         ctx.reduced = (x.shape, dims, keepdim, x.dtype)
         if dtype is None and x.dtype.kind != "f":
             dtype = INT64
-        if dims is None and not keepdim and type(x) is np.ndarray:   # into a 0-d array
+        if type(x) is not np.ndarray:
+            return x.sum(axis=dims, dtype=dtype, keepdims=keepdim)
+        if dims is None and not keepdim:   # straight into a 0-d array
             return _add_reduce(x, None, dtype, _empty((), dtype or x.dtype))
         return _add_reduce(x, dims, dtype, None, keepdim)
 
@@ -66,7 +68,9 @@ class Mean(Function):
     def forward(ctx, x, dims, keepdim, dtype):
         count = _count(x.shape, dims)
         ctx.reduced = (x.shape, dims, keepdim, x.dtype, count)
-        if dims is None and not keepdim and type(x) is np.ndarray:
+        if type(x) is not np.ndarray:
+            total = x.sum(axis=dims, dtype=dtype, keepdims=keepdim)
+        elif dims is None and not keepdim:
             total = _add_reduce(x, None, dtype, _empty((), dtype or x.dtype))
         else:
             total = _add_reduce(x, dims, dtype, None, keepdim)

@@ -52,14 +52,13 @@ def reshape(x, *shape):
     """x with a new shape (one size may be -1). Like PyTorch's reshape it shares memory
     when it can and copies otherwise; view() is the same op here."""
     sizes = _sizes(shape)
-    if sizes is not None:
-        try:
-            return apply_unary(Reshape, x, sizes)
-        except ValueError:
-            pass   # numpy refused the shape: say why below
-    shape = shape_args(shape, "reshape")
-    raise ValueError("reshape: shape %s is invalid for a tensor of shape %s (%d elements)"
-                     % (shape, x.shape, x.numel()))
+    if sizes is None:
+        sizes = shape_args(shape, "reshape")   # numpy ints are fine; others a TypeError
+    try:
+        return apply_unary(Reshape, x, sizes)
+    except ValueError:
+        raise ValueError("reshape: shape %s is invalid for a tensor of shape %s (%d elements)"
+                         % (sizes, x.shape, x.numel())) from None
 
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1):

@@ -212,6 +212,7 @@ def test_python_protocols_and_properties_like_torch():
         assert int(L.tensor([7])) == 7 and float(x[1, 1]) == 4.0 and bool(L.tensor(1.0))
         assert x.numel() == 4 == L.numel(x) and x.tolist() == [[1.0, 2.0], [3.0, 4.0]]
         assert x.sum().item() == 10.0 and isinstance(x.sum().item(), float)
+        assert x.reshape(np.int64(4), 1).shape == (4, 1) and x.view(-1).shape == (4,)
         assert x.is_cuda is False and x.dtype == L.float32 and n.dtype == L.int64
         assert x.element_size() == 4 and x.nelement() == 4 and x.ndimension() == 2
         assert x.stride() == (2, 1) and x.t().stride() == (1, 2) and x.get_device() == -1
