@@ -30,5 +30,6 @@
 #include "fastconv/act.h"    /* activations */
 #include "fastconv/loss.h"   /* losses */
 #include "fastconv/optim.h"  /* optimizer updates */
+#include "fastconv/norm.h"   /* batch normalisation */
 
 #endif /* FASTCONV_H */

@@ -7,10 +7,11 @@ from .linear import Flatten, Identity, Linear
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                    NLLLoss, SmoothL1Loss)
 from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .pooling import MaxPool2d
 
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
-           "init"]
+           "BatchNorm1d", "BatchNorm2d", "init"]

@@ -12,6 +12,7 @@ from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_w
 from .linear import (gemm, linear_backward_data, linear_backward_weight, linear_forward,
                      matmul)
 from .loss import class_target_error, cross_entropy_backward, cross_entropy_forward
+from .norm import batch_norm_backward, batch_norm_forward, batch_norm_geometry
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
 
@@ -23,4 +24,5 @@ __all__ = [
     "relu_forward", "relu_backward",
     "gemm", "matmul", "linear_forward", "linear_backward_data", "linear_backward_weight",
     "class_target_error", "cross_entropy_forward", "cross_entropy_backward",
+    "batch_norm_forward", "batch_norm_backward", "batch_norm_geometry",
 ]

@@ -36,4 +36,12 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
     "class_target_error": ("t", "classes", "ignore_index"),
     "cross_entropy_forward": ("x", "t", "ignore_index", "logp"),
     "cross_entropy_backward": ("logp", "t", "ignore_index", "grad", "denom", "dx"),
+    # batch norm: geom = (n, c, s), x viewed as (n, c, s); per-channel arrays may be None
+    "batch_norm_forward_train": ("geom", "x", "weight", "bias", "eps", "momentum",
+                                 "running_mean", "running_var", "relu", "y", "mean",
+                                 "invstd", "nthreads"),
+    "batch_norm_forward_eval": ("geom", "x", "mean", "invstd", "weight", "bias", "relu", "y",
+                                "nthreads"),
+    "batch_norm_backward": ("geom", "dy", "x", "mean", "invstd", "weight", "bias", "relu",
+                            "training", "dx", "dweight", "dbias", "nthreads"),
 }
