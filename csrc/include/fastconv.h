@@ -31,5 +31,6 @@
 #include "fastconv/loss.h"   /* losses */
 #include "fastconv/optim.h"  /* optimizer updates */
 #include "fastconv/norm.h"   /* batch normalisation */
+#include "fastconv/random.h" /* random masks (dropout) */
 
 #endif /* FASTCONV_H */

@@ -3,6 +3,7 @@ from . import init
 from .activation import LogSoftmax, ReLU, Softmax
 from .container import Sequential
 from .conv import Conv2d
+from .dropout import Dropout, Dropout1d, Dropout2d
 from .linear import Flatten, Identity, Linear
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                    NLLLoss, SmoothL1Loss)
@@ -14,4 +15,4 @@ from .pooling import MaxPool2d
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
-           "BatchNorm1d", "BatchNorm2d", "init"]
+           "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "init"]

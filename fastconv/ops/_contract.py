@@ -44,4 +44,7 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
                                 "nthreads"),
     "batch_norm_backward": ("geom", "dy", "x", "mean", "invstd", "weight", "bias", "relu",
                             "training", "dx", "dweight", "dbias", "nthreads"),
+    # dropout: geom = (planes, plane_size), one uint8 mask value per plane
+    "dropout_forward": ("geom", "x", "p", "seed", "y", "mask", "nthreads"),
+    "dropout_backward": ("geom", "dy", "mask", "scale", "dx", "nthreads"),
 }
