@@ -5,7 +5,8 @@
  * The mask is drawn in the same pass that applies it, one counter-based draw per plane,
  * and stored as one byte per plane for the backward. One OpenMP parallel region per call
  * with a static split over planes; every draw depends on (seed, plane) only, so results
- * never depend on the thread count. Small calls run serially.
+ * never depend on the thread count. Small calls run serially. No branch depends on a
+ * draw: the factor is mask * scale (0 or scale exactly), so the loops vectorise.
  */
 #pragma STDC FP_CONTRACT OFF
 
@@ -49,14 +50,14 @@ static inline uint64_t dropout_threshold(double p)
             for (int64_t j = 0; j < planes; j++) {                                        \
                 const uint8_t keep = (uint64_t)fc_draw32(seed, (uint64_t)j) >= thr;       \
                 mask[j] = keep;                                                           \
-                y[j] = x[j] * (keep ? scale : (T)0);                                      \
+                y[j] = x[j] * ((T)keep * scale);                                          \
             }                                                                             \
             return;                                                                       \
         }                                                                                 \
         _Pragma("omp parallel for num_threads(nthreads) if(par) schedule(static)")        \
         for (int64_t j = 0; j < planes; j++) {                                            \
             const uint8_t keep = (uint64_t)fc_draw32(seed, (uint64_t)j) >= thr;           \
-            const T m = keep ? scale : (T)0;                                              \
+            const T m = (T)keep * scale;                                                  \
             mask[j] = keep;                                                               \
             for (int64_t k = 0; k < ps; k++)                                              \
                 y[j * ps + k] = x[j * ps + k] * m;                                        \
@@ -69,9 +70,15 @@ static inline uint64_t dropout_threshold(double p)
     {                                                                                     \
         const int par = nthreads > 1 && planes * ps >= DROPOUT_PAR_MIN;                   \
         (void)par;                                                                        \
+        if (ps == 1) {   /* elementwise */                                                \
+            _Pragma("omp parallel for num_threads(nthreads) if(par) schedule(static)")    \
+            for (int64_t j = 0; j < planes; j++)                                          \
+                dx[j] = dy[j] * ((T)mask[j] * scale);                                     \
+            return;                                                                       \
+        }                                                                                 \
         _Pragma("omp parallel for num_threads(nthreads) if(par) schedule(static)")        \
         for (int64_t j = 0; j < planes; j++) {                                            \
-            const T m = mask[j] ? scale : (T)0;                                           \
+            const T m = (T)mask[j] * scale;                                               \
             for (int64_t k = 0; k < ps; k++)                                              \
                 dx[j * ps + k] = dy[j * ps + k] * m;                                      \
         }                                                                                 \
