@@ -8,10 +8,10 @@ cdef extern from "fastconv/norm.h" nogil:
                                     double eps, double momentum, void *running_mean,
                                     void *running_var, int relu, void *y, void *save_mean,
                                     void *save_invstd, int nthreads)
-    void fc_batch_norm_forward_eval(fc_dtype dt, int64_t n, int64_t c, int64_t s,
-                                    const void *x, const void *mean, const void *invstd,
-                                    const void *weight, const void *bias, int relu, void *y,
-                                    int nthreads)
+    int fc_batch_norm_forward_eval(fc_dtype dt, int64_t n, int64_t c, int64_t s,
+                                   const void *x, const void *mean, const void *invstd,
+                                   const void *weight, const void *bias, int relu, void *y,
+                                   int nthreads)
     int fc_batch_norm_backward(fc_dtype dt, int64_t n, int64_t c, int64_t s, const void *dy,
                                const void *x, const void *mean, const void *invstd,
                                const void *weight, const void *bias, int relu, int training,

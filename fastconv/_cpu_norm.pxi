@@ -62,10 +62,11 @@ def batch_norm_forward_eval(tuple geom, cnp.ndarray x not None, cnp.ndarray mean
     cdef void *pi = _buf(invstd, dt, c, "invstd")
     cdef void *pw = _opt_buf(weight, dt, c, "weight", False)
     cdef void *pb = _opt_buf(bias, dt, c, "bias", False)
-    cdef int nt = _threads(nthreads)
+    cdef int nt = _threads(nthreads), rc
     with nogil:
-        cnorm.fc_batch_norm_forward_eval(<core.fc_dtype> dt, n, c, s, px, pm, pi, pw, pb,
-                                         relu, py, nt)
+        rc = cnorm.fc_batch_norm_forward_eval(<core.fc_dtype> dt, n, c, s, px, pm, pi, pw,
+                                              pb, relu, py, nt)
+    _check_rc(rc)
     return y
 
 

@@ -67,13 +67,14 @@ int fc_batch_norm_forward_train(fc_dtype dt, int64_t n, int64_t c, int64_t s, co
                    running_var, relu, y, save_mean, save_invstd, nthreads);
 }
 
-void fc_batch_norm_forward_eval(fc_dtype dt, int64_t n, int64_t c, int64_t s, const void *x,
-                                const void *mean, const void *invstd, const void *weight,
-                                const void *bias, int relu, void *y, int nthreads)
+int fc_batch_norm_forward_eval(fc_dtype dt, int64_t n, int64_t c, int64_t s, const void *x,
+                               const void *mean, const void *invstd, const void *weight,
+                               const void *bias, int relu, void *y, int nthreads)
 {
     const int isa = bn_isa();
     (void)isa;
-    BN_CALL(dt, forward_eval, n, c, s, x, mean, invstd, weight, bias, relu, y, nthreads);
+    return BN_CALL(dt, forward_eval, n, c, s, x, mean, invstd, weight, bias, relu, y,
+                   nthreads);
 }
 
 int fc_batch_norm_backward(fc_dtype dt, int64_t n, int64_t c, int64_t s, const void *dy,

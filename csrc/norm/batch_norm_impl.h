@@ -281,7 +281,82 @@ static void BN_FN(unit_dx)(const T *dy, const T *x, T *dx, int64_t C, int64_t S,
     }
 }
 
-/* ------------------------------------------------------------------ per channel */
+/* ------------------------------------------------------------------ short rows
+ *
+ * Rows of fewer than 16 values (S < BN_L: (N, C) and short (N, C, L) inputs) are summed
+ * across the batch instead: a group of channels [c0, c1) holds P = (c1 - c0) * S
+ * contiguous values per image, position p belonging to channel c0 + p / S. Each position
+ * sums its values over blocks of BN_BLOCK images in T, each block added into a double,
+ * and a channel's total is its S positions added in order. The loops run over positions,
+ * which vectorise.
+ */
+
+static void BN_FN(short_sums)(int kind, const T *x, const T *dy, int64_t C, int64_t S,
+                              int64_t c0, int64_t c1, int64_t n0, int64_t n1,
+                              const T *center, const T *alpha, const T *beta, int relu,
+                              double *s1, double *s2)
+{
+    const int64_t P = (c1 - c0) * S;
+    T cp[BN_PMAX], ap[BN_PMAX], bp[BN_PMAX];   /* per position: center, alpha, beta */
+    double a1[BN_PMAX], a2[BN_PMAX];
+    for (int64_t p = 0; p < P; p++) {
+        const int64_t c = c0 + p / S;
+        cp[p] = center ? center[c] : (T)0;
+        ap[p] = relu ? alpha[c] : (T)0;
+        bp[p] = relu ? beta[c] : (T)0;
+        a1[p] = a2[p] = 0;
+    }
+    for (int64_t r0 = n0; r0 < n1; r0 += BN_BLOCK) {
+        const int64_t r1 = fc_min64(r0 + BN_BLOCK, n1);
+        T q1[BN_PMAX] = {0}, q2[BN_PMAX] = {0};
+        for (int64_t r = r0; r < r1; r++) {
+            const T *xr = x + (r * C + c0) * S;
+            const T *gr = dy ? dy + (r * C + c0) * S : xr;
+            if (kind == BN_SUM_X) {
+                for (int64_t p = 0; p < P; p++)
+                    q1[p] += xr[p];
+            } else if (kind == BN_SUM_DEV) {
+                for (int64_t p = 0; p < P; p++) {
+                    const T d = xr[p] - cp[p];
+                    q1[p] += d;
+                    q2[p] += d * d;
+                }
+            } else if (relu) {
+                for (int64_t p = 0; p < P; p++) {
+                    const T g = (xr[p] * ap[p] + bp[p] > (T)0) ? gr[p] : (T)0;
+                    q1[p] += g;
+                    q2[p] += g * (xr[p] - cp[p]);
+                }
+            } else {
+                for (int64_t p = 0; p < P; p++) {
+                    q1[p] += gr[p];
+                    q2[p] += gr[p] * (xr[p] - cp[p]);
+                }
+            }
+        }
+        for (int64_t p = 0; p < P; p++) {
+            a1[p] += (double)q1[p];
+            a2[p] += (double)q2[p];
+        }
+    }
+    for (int64_t c = c0; c < c1; c++) {
+        double t1 = 0, t2 = 0;
+        for (int64_t k = 0; k < S; k++) {
+            t1 += a1[(c - c0) * S + k];
+            t2 += a2[(c - c0) * S + k];
+        }
+        s1[c - c0] = t1;
+        if (s2)
+            s2[c - c0] = t2;
+    }
+}
+
+/* ------------------------------------------------------------------ channel groups
+ *
+ * A group is channels [c0, c1) over images [n0, n1): one channel when rows are long
+ * (S >= BN_L), up to BN_PMAX / S channels when they are short. Per-channel results go
+ * to out[c - c0].
+ */
 
 /* alpha = w * invstd, beta = b - mean * alpha: computed in double, rounded to T. */
 static inline void BN_FN(affine)(const T *mean, const T *invstd, const T *w, const T *b,
@@ -291,6 +366,122 @@ static inline void BN_FN(affine)(const T *mean, const T *invstd, const T *w, con
     *alpha = (T)a;
     *beta = (T)((b ? (double)b[c] : 0.0) - (double)mean[c] * a);
 }
+
+/* affine() for channels [c0, c1) into alpha[c], beta[c] (indexed by channel). */
+static void BN_FN(affine_range)(const T *mean, const T *invstd, const T *w, const T *b,
+                                int64_t c0, int64_t c1, T *alpha, T *beta)
+{
+    for (int64_t c = c0; c < c1; c++)
+        BN_FN(affine)(mean, invstd, w, b, c, &alpha[c], &beta[c]);
+}
+
+static void BN_FN(group_sum)(const T *x, int64_t C, int64_t S, int64_t c0, int64_t c1,
+                             int64_t n0, int64_t n1, double *s1)
+{
+    if (S < BN_L) {
+        BN_FN(short_sums)(BN_SUM_X, x, NULL, C, S, c0, c1, n0, n1, NULL, NULL, NULL, 0, s1,
+                          NULL);
+        return;
+    }
+    for (int64_t c = c0; c < c1; c++)
+        s1[c - c0] = BN_FN(unit_sum)(x, C, S, c, n0, n1);
+}
+
+/* sums of d and d * d, d = x - shift[c] */
+static void BN_FN(group_dev)(const T *x, int64_t C, int64_t S, int64_t c0, int64_t c1,
+                             int64_t n0, int64_t n1, const T *shift, double *s1, double *s2)
+{
+    if (S < BN_L) {
+        BN_FN(short_sums)(BN_SUM_DEV, x, NULL, C, S, c0, c1, n0, n1, shift, NULL, NULL, 0,
+                          s1, s2);
+        return;
+    }
+    for (int64_t c = c0; c < c1; c++)
+        BN_FN(unit_dev)(x, C, S, c, n0, n1, shift[c], &s1[c - c0], &s2[c - c0]);
+}
+
+/* sums of g and g * (x - mean[c]); alpha, beta (indexed by channel) for the ReLU mask */
+static void BN_FN(group_grad_sums)(const T *dy, const T *x, int64_t C, int64_t S, int64_t c0,
+                                   int64_t c1, int64_t n0, int64_t n1, const T *mean,
+                                   int relu, const T *alpha, const T *beta, double *s1,
+                                   double *s2)
+{
+    if (S < BN_L) {
+        BN_FN(short_sums)(BN_SUM_GRAD, x, dy, C, S, c0, c1, n0, n1, mean, alpha, beta, relu,
+                          s1, s2);
+        return;
+    }
+    for (int64_t c = c0; c < c1; c++)
+        BN_FN(unit_grad_sums)(dy, x, C, S, c, n0, n1, mean[c], relu, relu ? alpha[c] : 0,
+                              relu ? beta[c] : 0, &s1[c - c0], &s2[c - c0]);
+}
+
+/* y = x * alpha[c] + beta[c] (+ ReLU) */
+static void BN_FN(group_norm)(const T *x, T *y, int64_t C, int64_t S, int64_t c0, int64_t c1,
+                              int64_t n0, int64_t n1, const T *alpha, const T *beta,
+                              int relu)
+{
+    if (S >= BN_L) {
+        for (int64_t c = c0; c < c1; c++)
+            BN_FN(unit_norm)(x, y, C, S, c, n0, n1, alpha[c], beta[c], relu);
+        return;
+    }
+    const int64_t P = (c1 - c0) * S;
+    T ap[BN_PMAX], bp[BN_PMAX];
+    for (int64_t p = 0; p < P; p++) {
+        ap[p] = alpha[c0 + p / S];
+        bp[p] = beta[c0 + p / S];
+    }
+    for (int64_t r = n0; r < n1; r++) {
+        const T *xr = x + (r * C + c0) * S;
+        T *yr = y + (r * C + c0) * S;
+        if (relu) {
+            for (int64_t p = 0; p < P; p++) {
+                const T v = xr[p] * ap[p] + bp[p];
+                yr[p] = (v <= (T)0) ? (T)0 : v;
+            }
+        } else {
+            for (int64_t p = 0; p < P; p++)
+                yr[p] = xr[p] * ap[p] + bp[p];
+        }
+    }
+}
+
+/* dx = a * g + (cb * (x - mean) + cc) with per-channel a, cb, cc (indexed by channel) */
+static void BN_FN(group_dx)(const T *dy, const T *x, T *dx, int64_t C, int64_t S, int64_t c0,
+                            int64_t c1, int64_t n0, int64_t n1, const T *mean, int relu,
+                            const T *alpha, const T *beta, const T *a, const T *cb,
+                            const T *cc, int training)
+{
+    if (S >= BN_L) {
+        for (int64_t c = c0; c < c1; c++)
+            BN_FN(unit_dx)(dy, x, dx, C, S, c, n0, n1, mean[c], relu, relu ? alpha[c] : 0,
+                           relu ? beta[c] : 0, a[c], cb[c], cc[c], training);
+        return;
+    }
+    const int64_t P = (c1 - c0) * S;
+    T mp[BN_PMAX], ap[BN_PMAX], bp[BN_PMAX], kp[BN_PMAX], cbp[BN_PMAX], ccp[BN_PMAX];
+    for (int64_t p = 0; p < P; p++) {
+        const int64_t c = c0 + p / S;
+        mp[p] = mean[c];
+        ap[p] = relu ? alpha[c] : (T)0;
+        bp[p] = relu ? beta[c] : (T)0;
+        kp[p] = a[c];
+        cbp[p] = cb[c];
+        ccp[p] = cc[c];
+    }
+    for (int64_t r = n0; r < n1; r++) {
+        const T *xr = x + (r * C + c0) * S;
+        const T *gr = dy + (r * C + c0) * S;
+        T *dr = dx + (r * C + c0) * S;
+        for (int64_t p = 0; p < P; p++) {
+            const T g = (!relu || xr[p] * ap[p] + bp[p] > (T)0) ? gr[p] : (T)0;
+            dr[p] = training ? kp[p] * g + (cbp[p] * (xr[p] - mp[p]) + ccp[p]) : kp[p] * g;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ per channel */
 
 /* From the sums of d = x - shift: the saved mean and invstd, and the running stats. */
 static void BN_FN(finish_stats)(int64_t c, T shift, double sum_d, double sum_dd, int64_t m,
@@ -311,184 +502,232 @@ static void BN_FN(finish_stats)(int64_t c, T shift, double sum_d, double sum_dd,
                     + momentum * (var * (double)m / (double)(m - 1)));
 }
 
-/* dx's coefficients from the channel's gradient sums (fastconv/norm.h). */
+/* dx's coefficients of channel c from its gradient sums (fastconv/norm.h). */
 static void BN_FN(dx_coefficients)(int64_t c, const T *invstd, const T *w, double sum_g,
                                    double sum_gd, int64_t m, int training, T *a, T *cb,
                                    T *cc)
 {
     const double is = (double)invstd[c];
     const double ad = (w ? (double)w[c] : 1.0) * is;
-    *a = (T)ad;
-    *cb = training ? (T)(-ad * is * is * (sum_gd / (double)m)) : (T)0;
-    *cc = training ? (T)(-ad * (sum_g / (double)m)) : (T)0;
+    a[c] = (T)ad;
+    cb[c] = training ? (T)(-ad * is * is * (sum_gd / (double)m)) : (T)0;
+    cc[c] = training ? (T)(-ad * (sum_g / (double)m)) : (T)0;
 }
 
-/* ------------------------------------------------------------------ the kernels */
+/* ------------------------------------------------------------------ the kernels
+ *
+ * G groups of CB channels (bn_group_channels); with K == 1 batch chunk (bn_chunks), each
+ * group runs all its passes at once while its data is in cache; otherwise each pass runs
+ * over the (group, chunk) units, the chunks' double partials added in chunk order.
+ * Per-channel scratch (shifts, affine maps, dx coefficients) is one allocation of 6 * C
+ * values of T and 4 * K * C doubles.
+ */
+
+typedef struct {
+    T *shift, *alpha, *beta, *a, *cb, *cc;   /* C each */
+    double *p1, *p2, *t1, *t2;               /* K * C, K * C, C, C */
+    void *block;
+} BN_FN(scratch);
+
+static int BN_FN(scratch_get)(BN_FN(scratch) *sc, int64_t C, int64_t K)
+{
+    const int64_t tb = fc_round_up(6 * C * (int64_t)sizeof(T), 8);
+    char *m = (char *)malloc((size_t)(tb + (2 * K * C + 2 * C) * (int64_t)sizeof(double)));
+    if (!m)
+        return FC_ENOMEM;
+    T *t = (T *)m;
+    sc->shift = t;
+    sc->alpha = t + C;
+    sc->beta = t + 2 * C;
+    sc->a = t + 3 * C;
+    sc->cb = t + 4 * C;
+    sc->cc = t + 5 * C;
+    sc->p1 = (double *)(m + tb);
+    sc->p2 = sc->p1 + K * C;
+    sc->t1 = sc->p2 + K * C;
+    sc->t2 = sc->t1 + C;
+    sc->block = m;
+    return FC_OK;
+}
+
+/* unit u of G groups x K chunks: channels [*c0, *c1), images [*n0, *n1), chunk *k */
+static inline void BN_FN(unit_range)(int64_t u, int64_t K, int64_t CB, int64_t C, int64_t N,
+                                     int64_t *c0, int64_t *c1, int64_t *n0, int64_t *n1,
+                                     int64_t *k)
+{
+    const int64_t g = u / K;
+    *k = u % K;
+    *c0 = g * CB;
+    *c1 = fc_min64(C, *c0 + CB);
+    *n0 = N * *k / K;
+    *n1 = N * (*k + 1) / K;
+}
 
 int BN_FN(forward_train)(int64_t N, int64_t C, int64_t S, const T *x, const T *w,
                          const T *b, double eps, double momentum, T *rm, T *rv, int relu,
                          T *y, T *save_mean, T *save_invstd, int nthreads)
 {
-    const int64_t m = N * S, K = bn_chunks(N, C, S);
+    const int64_t m = N * S, CB = bn_group_channels(S), G = fc_ceil_div(C, CB);
+    const int64_t K = bn_chunks(N, G, S * fc_min64(C, CB));
     const int par = nthreads > 1 && N * C * S >= BN_PAR_MIN;
+    BN_FN(scratch) sc;
     (void)par;
-    if (K == 1) {   /* one unit per channel: three passes over data in cache */
+    if (BN_FN(scratch_get)(&sc, C, K) != FC_OK)
+        return FC_ENOMEM;
+    double *p1 = sc.p1, *p2 = sc.p2;
+    T *shift = sc.shift, *alpha = sc.alpha, *beta = sc.beta;
+    if (K == 1) {   /* each group's passes while its data is in cache */
         #pragma omp parallel for num_threads(nthreads) if(par) schedule(static)
-        for (int64_t c = 0; c < C; c++) {
-            const T shift = (T)(BN_FN(unit_sum)(x, C, S, c, 0, N) / (double)m);
-            double sd, sdd;
-            T alpha, beta;
-            BN_FN(unit_dev)(x, C, S, c, 0, N, shift, &sd, &sdd);
-            BN_FN(finish_stats)(c, shift, sd, sdd, m, eps, momentum, rm, rv, save_mean,
-                                save_invstd);
-            BN_FN(affine)(save_mean, save_invstd, w, b, c, &alpha, &beta);
-            BN_FN(unit_norm)(x, y, C, S, c, 0, N, alpha, beta, relu);
+        for (int64_t g = 0; g < G; g++) {
+            const int64_t c0 = g * CB, c1 = fc_min64(C, c0 + CB);
+            BN_FN(group_sum)(x, C, S, c0, c1, 0, N, p1 + c0);
+            for (int64_t c = c0; c < c1; c++)
+                shift[c] = (T)(p1[c] / (double)m);
+            BN_FN(group_dev)(x, C, S, c0, c1, 0, N, shift, p1 + c0, p2 + c0);
+            for (int64_t c = c0; c < c1; c++)
+                BN_FN(finish_stats)(c, shift[c], p1[c], p2[c], m, eps, momentum, rm, rv,
+                                    save_mean, save_invstd);
+            BN_FN(affine_range)(save_mean, save_invstd, w, b, c0, c1, alpha, beta);
+            BN_FN(group_norm)(x, y, C, S, c0, c1, 0, N, alpha, beta, relu);
         }
+        free(sc.block);
         return FC_OK;
     }
-    /* few channels: units (channel c, chunk k), partial sums added in chunk order */
-    double *p1 = (double *)malloc(sizeof(double) * (size_t)(2 * K * C));
-    T *shift = (T *)malloc(sizeof(T) * (size_t)C);
-    if (!p1 || !shift) {
-        free(p1);
-        free(shift);
-        return FC_ENOMEM;
-    }
-    double *p2 = p1 + K * C;
     #pragma omp parallel num_threads(nthreads) if(par)
     {
+        int64_t c0, c1, n0, n1, k;
         #pragma omp for schedule(static)
-        for (int64_t u = 0; u < K * C; u++) {
-            const int64_t c = u / K, k = u % K;
-            p1[k * C + c] = BN_FN(unit_sum)(x, C, S, c, N * k / K, N * (k + 1) / K);
+        for (int64_t u = 0; u < G * K; u++) {
+            BN_FN(unit_range)(u, K, CB, C, N, &c0, &c1, &n0, &n1, &k);
+            BN_FN(group_sum)(x, C, S, c0, c1, n0, n1, p1 + k * C + c0);
         }
         #pragma omp for schedule(static)
         for (int64_t c = 0; c < C; c++) {
             double s = 0;
-            for (int64_t k = 0; k < K; k++)
-                s += p1[k * C + c];
+            for (int64_t kk = 0; kk < K; kk++)
+                s += p1[kk * C + c];
             shift[c] = (T)(s / (double)m);
         }
         #pragma omp for schedule(static)
-        for (int64_t u = 0; u < K * C; u++) {
-            const int64_t c = u / K, k = u % K;
-            BN_FN(unit_dev)(x, C, S, c, N * k / K, N * (k + 1) / K, shift[c],
-                            &p1[k * C + c], &p2[k * C + c]);
+        for (int64_t u = 0; u < G * K; u++) {
+            BN_FN(unit_range)(u, K, CB, C, N, &c0, &c1, &n0, &n1, &k);
+            BN_FN(group_dev)(x, C, S, c0, c1, n0, n1, shift, p1 + k * C + c0,
+                             p2 + k * C + c0);
         }
         #pragma omp for schedule(static)
         for (int64_t c = 0; c < C; c++) {
             double sd = 0, sdd = 0;
-            for (int64_t k = 0; k < K; k++) {
-                sd += p1[k * C + c];
-                sdd += p2[k * C + c];
+            for (int64_t kk = 0; kk < K; kk++) {
+                sd += p1[kk * C + c];
+                sdd += p2[kk * C + c];
             }
             BN_FN(finish_stats)(c, shift[c], sd, sdd, m, eps, momentum, rm, rv, save_mean,
                                 save_invstd);
+            BN_FN(affine)(save_mean, save_invstd, w, b, c, &alpha[c], &beta[c]);
         }
         #pragma omp for schedule(static)
-        for (int64_t u = 0; u < K * C; u++) {
-            const int64_t c = u / K, k = u % K;
-            T alpha, beta;
-            BN_FN(affine)(save_mean, save_invstd, w, b, c, &alpha, &beta);
-            BN_FN(unit_norm)(x, y, C, S, c, N * k / K, N * (k + 1) / K, alpha, beta, relu);
+        for (int64_t u = 0; u < G * K; u++) {
+            BN_FN(unit_range)(u, K, CB, C, N, &c0, &c1, &n0, &n1, &k);
+            BN_FN(group_norm)(x, y, C, S, c0, c1, n0, n1, alpha, beta, relu);
         }
     }
-    free(p1);
-    free(shift);
+    free(sc.block);
     return FC_OK;
 }
 
-void BN_FN(forward_eval)(int64_t N, int64_t C, int64_t S, const T *x, const T *mean,
-                         const T *invstd, const T *w, const T *b, int relu, T *y,
-                         int nthreads)
+int BN_FN(forward_eval)(int64_t N, int64_t C, int64_t S, const T *x, const T *mean,
+                        const T *invstd, const T *w, const T *b, int relu, T *y,
+                        int nthreads)
 {
+    const int64_t CB = bn_group_channels(S), G = fc_ceil_div(C, CB);
     const int par = nthreads > 1 && N * C * S >= BN_PAR_MIN;
+    BN_FN(scratch) sc;
     (void)par;
+    if (BN_FN(scratch_get)(&sc, C, 1) != FC_OK)
+        return FC_ENOMEM;
+    BN_FN(affine_range)(mean, invstd, w, b, 0, C, sc.alpha, sc.beta);
+    /* one pass, every value on its own: any split gives the same bits */
     #pragma omp parallel for num_threads(nthreads) if(par) schedule(static)
-    for (int64_t r = 0; r < N * C; r++) {
-        const int64_t c = r % C;
-        T alpha, beta;
-        BN_FN(affine)(mean, invstd, w, b, c, &alpha, &beta);
-        BN_FN(unit_norm)(x, y, C, S, c, r / C, r / C + 1, alpha, beta, relu);
+    for (int64_t u = 0; u < G * N; u++) {
+        const int64_t c0 = (u % G) * CB, r = u / G;
+        BN_FN(group_norm)(x, y, C, S, c0, fc_min64(C, c0 + CB), r, r + 1, sc.alpha, sc.beta,
+                          relu);
     }
+    free(sc.block);
+    return FC_OK;
 }
 
 int BN_FN(backward)(int64_t N, int64_t C, int64_t S, const T *dy, const T *x, const T *mean,
                     const T *invstd, const T *w, const T *b, int relu, int training, T *dx,
                     T *dw, T *db, int nthreads)
 {
-    const int64_t m = N * S, K = bn_chunks(N, C, S);
-    const int par = nthreads > 1 && N * C * S >= BN_PAR_MIN;
+    const int64_t m = N * S, CB = bn_group_channels(S), G = fc_ceil_div(C, CB);
     /* the sums serve dweight and dbias, and dx in training mode */
     const int sums = dw || db || (dx && training);
+    const int64_t K = sums ? bn_chunks(N, G, S * fc_min64(C, CB)) : 1;
+    const int par = nthreads > 1 && N * C * S >= BN_PAR_MIN;
+    BN_FN(scratch) sc;
     (void)par;
-    if (K == 1 || !sums) {   /* one unit per channel: dy and x read twice, in cache */
+    if (BN_FN(scratch_get)(&sc, C, K) != FC_OK)
+        return FC_ENOMEM;
+    double *p1 = sc.p1, *p2 = sc.p2;
+    T *alpha = sc.alpha, *beta = sc.beta, *a = sc.a, *cb = sc.cb, *cc = sc.cc;
+    if (relu)
+        BN_FN(affine_range)(mean, invstd, w, b, 0, C, alpha, beta);
+    if (K == 1) {   /* each group's two passes while its data is in cache */
         #pragma omp parallel for num_threads(nthreads) if(par) schedule(static)
-        for (int64_t c = 0; c < C; c++) {
-            T alpha = 0, beta = 0, a, cb, cc;
-            double sg = 0, sgd = 0;
-            if (relu)
-                BN_FN(affine)(mean, invstd, w, b, c, &alpha, &beta);
-            if (sums) {
-                BN_FN(unit_grad_sums)(dy, x, C, S, c, 0, N, mean[c], relu, alpha, beta,
-                                      &sg, &sgd);
+        for (int64_t g = 0; g < G; g++) {
+            const int64_t c0 = g * CB, c1 = fc_min64(C, c0 + CB);
+            if (sums)
+                BN_FN(group_grad_sums)(dy, x, C, S, c0, c1, 0, N, mean, relu, alpha, beta,
+                                       p1 + c0, p2 + c0);
+            for (int64_t c = c0; c < c1; c++) {
+                const double sg = sums ? p1[c] : 0, sgd = sums ? p2[c] : 0;
                 if (db)
                     db[c] = (T)sg;
                 if (dw)
                     dw[c] = (T)(sgd * (double)invstd[c]);
+                BN_FN(dx_coefficients)(c, invstd, w, sg, sgd, m, training, a, cb, cc);
             }
-            if (dx) {
-                BN_FN(dx_coefficients)(c, invstd, w, sg, sgd, m, training, &a, &cb, &cc);
-                BN_FN(unit_dx)(dy, x, dx, C, S, c, 0, N, mean[c], relu, alpha, beta, a, cb,
-                               cc, training);
-            }
+            if (dx)
+                BN_FN(group_dx)(dy, x, dx, C, S, c0, c1, 0, N, mean, relu, alpha, beta, a, cb,
+                                cc, training);
         }
+        free(sc.block);
         return FC_OK;
     }
-    double *p1 = (double *)malloc(sizeof(double) * (size_t)(2 * K * C + 2 * C));
-    if (!p1)
-        return FC_ENOMEM;
-    double *p2 = p1 + K * C, *tg = p1 + 2 * K * C, *tgd = tg + C;
     #pragma omp parallel num_threads(nthreads) if(par)
     {
+        int64_t c0, c1, n0, n1, k;
         #pragma omp for schedule(static)
-        for (int64_t u = 0; u < K * C; u++) {
-            const int64_t c = u / K, k = u % K;
-            T alpha = 0, beta = 0;
-            if (relu)
-                BN_FN(affine)(mean, invstd, w, b, c, &alpha, &beta);
-            BN_FN(unit_grad_sums)(dy, x, C, S, c, N * k / K, N * (k + 1) / K, mean[c], relu,
-                                  alpha, beta, &p1[k * C + c], &p2[k * C + c]);
+        for (int64_t u = 0; u < G * K; u++) {
+            BN_FN(unit_range)(u, K, CB, C, N, &c0, &c1, &n0, &n1, &k);
+            BN_FN(group_grad_sums)(dy, x, C, S, c0, c1, n0, n1, mean, relu, alpha, beta,
+                                   p1 + k * C + c0, p2 + k * C + c0);
         }
         #pragma omp for schedule(static)
         for (int64_t c = 0; c < C; c++) {
             double sg = 0, sgd = 0;
-            for (int64_t k = 0; k < K; k++) {
-                sg += p1[k * C + c];
-                sgd += p2[k * C + c];
+            for (int64_t kk = 0; kk < K; kk++) {
+                sg += p1[kk * C + c];
+                sgd += p2[kk * C + c];
             }
-            tg[c] = sg;
-            tgd[c] = sgd;
             if (db)
                 db[c] = (T)sg;
             if (dw)
                 dw[c] = (T)(sgd * (double)invstd[c]);
+            BN_FN(dx_coefficients)(c, invstd, w, sg, sgd, m, training, a, cb, cc);
         }
         if (dx) {
             #pragma omp for schedule(static)
-            for (int64_t u = 0; u < K * C; u++) {
-                const int64_t c = u / K, k = u % K;
-                T alpha = 0, beta = 0, a, cb, cc;
-                if (relu)
-                    BN_FN(affine)(mean, invstd, w, b, c, &alpha, &beta);
-                BN_FN(dx_coefficients)(c, invstd, w, tg[c], tgd[c], m, training, &a, &cb,
-                                       &cc);
-                BN_FN(unit_dx)(dy, x, dx, C, S, c, N * k / K, N * (k + 1) / K, mean[c], relu,
-                               alpha, beta, a, cb, cc, training);
+            for (int64_t u = 0; u < G * K; u++) {
+                BN_FN(unit_range)(u, K, CB, C, N, &c0, &c1, &n0, &n1, &k);
+                BN_FN(group_dx)(dy, x, dx, C, S, c0, c1, n0, n1, mean, relu, alpha, beta, a,
+                                cb, cc, training);
             }
         }
     }
-    free(p1);
+    free(sc.block);
     return FC_OK;
 }
 

@@ -18,18 +18,33 @@
 /* Below this many elements a call runs on one thread (waking threads costs more). */
 #define BN_PAR_MIN 32768
 
-/* Units wanted when channels are few, and the fewest values of a batch chunk. */
+/* Most values per image in a group of short-row channels (rows of S < BN_L values are
+   summed per position across the batch; fastconv/norm.h). */
+#define BN_PMAX 256
+
+/* Channels per group: one for rows of BN_L values or more, else as many as fill BN_PMAX
+   positions. */
+static inline int64_t bn_group_channels(int64_t s)
+{
+    return s >= BN_L ? 1 : BN_PMAX / s;
+}
+
+/* What a short-row sum adds per value: x; d, d * d (d = x - shift); g, g * (x - mean). */
+enum { BN_SUM_X, BN_SUM_DEV, BN_SUM_GRAD };
+
+/* Units wanted when groups are few, and the fewest values of a batch chunk. */
 #define BN_UNITS 16
 #define BN_CHUNK_MIN 1024
 
-/* Batch chunks per channel: 1 with BN_UNITS channels or more; else enough for BN_UNITS
-   units, at most one per image, each of BN_CHUNK_MIN values or more. A function of the
-   shape only, so that no sum depends on the thread count. */
-static inline int64_t bn_chunks(int64_t n, int64_t c, int64_t s)
+/* Batch chunks of n images for g groups of s values per image: 1 with BN_UNITS groups
+   or more; else enough for BN_UNITS units, at most one per image, each of BN_CHUNK_MIN
+   values or more. A function of the shape only, so that no sum depends on the thread
+   count. */
+static inline int64_t bn_chunks(int64_t n, int64_t g, int64_t s)
 {
-    if (c >= BN_UNITS)
+    if (g >= BN_UNITS)
         return 1;
-    int64_t k = fc_min64(fc_ceil_div(BN_UNITS, c), n);
+    int64_t k = fc_min64(fc_ceil_div(BN_UNITS, g), n);
     k = fc_min64(k, n * s / BN_CHUNK_MIN);
     return k < 1 ? 1 : k;
 }
@@ -40,7 +55,7 @@ static inline int64_t bn_chunks(int64_t n, int64_t c, int64_t s)
                                           const T *w, const T *b, double eps,             \
                                           double momentum, T *rm, T *rv, int relu, T *y,  \
                                           T *save_mean, T *save_invstd, int nthreads);    \
-    void bn_forward_eval_##ISA##_##SUFFIX(int64_t n, int64_t c, int64_t s, const T *x,    \
+    int bn_forward_eval_##ISA##_##SUFFIX(int64_t n, int64_t c, int64_t s, const T *x,    \
                                           const T *mean, const T *invstd, const T *w,     \
                                           const T *b, int relu, T *y, int nthreads);      \
     int bn_backward_##ISA##_##SUFFIX(int64_t n, int64_t c, int64_t s, const T *dy,        \

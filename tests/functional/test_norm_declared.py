@@ -49,9 +49,10 @@ def _inputs(shape, affine=True):
     return [Input(shape)] + stats + ([Input((c,)), Input((c,))] if affine else [])
 
 
-# (name, input shape, gradcheck): small ones are gradchecked; (8, 16, 16, 16) and
-# (16, 3, 32, 32) are large enough to run on 2 threads, the latter (and (4, 2, 16, 16))
-# with few channels, whose sums the kernels split over batch chunks
+# (name, input shape, gradcheck): small ones are gradchecked; the "threads" ones are large
+# enough to run on 2 threads; (4, 2, 16, 16), (16, 3, 32, 32) and (40, 20, 9) have few
+# channel groups, whose sums the kernels split over batch chunks; (N, C) and short rows
+# (L < 16) are summed across the batch by channel groups
 SHAPES = [
     ("nchw", (4, 3, 5, 5), True),
     ("nc", (6, 4), True),
@@ -60,6 +61,8 @@ SHAPES = [
     ("chunked", (4, 2, 16, 16), True),
     ("threads", (8, 16, 16, 16), False),
     ("threads-chunked", (16, 3, 32, 32), False),
+    ("short-rows-chunked", (40, 20, 9), False),
+    ("threads-nc", (512, 300), False),
 ]
 
 CASES = []

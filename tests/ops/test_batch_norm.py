@@ -6,8 +6,11 @@ import pytest
 
 from fastconv import ops
 
-# shapes with row tails (7x7, L = 5), one value per row (N, C), few channels (batch chunks)
-SHAPES = [(4, 3, 7, 7), (16, 20, 5), (64, 18), (8, 2, 33, 31), (3, 17, 16, 16)]
+# rows with tails (7x7), short rows summed across the batch ((N, C), L = 5 and 9; with
+# several channel groups and batch chunks: (64, 300), (40, 20, 9)), few channels (batch
+# chunks: (8, 2, 33, 31)), one chunk per channel (3, 17, 16, 16)
+SHAPES = [(4, 3, 7, 7), (16, 20, 5), (64, 18), (64, 300), (40, 20, 9), (8, 2, 33, 31),
+          (3, 17, 16, 16)]
 
 
 def _data(shape, dtype, seed=0):

@@ -8,11 +8,13 @@
  *
  * Numerics: per-channel sums are taken in 16 lanes of the element type over blocks of at
  * most 256 values, each block added into double lanes, and the lanes are combined in a
- * fixed tree; with few channels, the batch is cut into a number of chunks that depends
- * on the shape only, whose double partial sums are added in chunk order. So every
- * result depends on the shape alone, never on nthreads (nor on the instruction set the
- * kernel was compiled for: no contraction into FMA). The variance is the corrected two-
- * pass one: mean first, then the sums of d = x - mean and d * d.
+ * fixed tree; rows of fewer than 16 values ((N, C) inputs, short L) are summed per
+ * position across the batch instead, in blocks of 16 images added into doubles. With few
+ * channels, the batch is cut into a number of chunks that depends on the shape only,
+ * whose double partial sums are added in chunk order. So every result depends on the
+ * shape alone, never on nthreads (nor on the instruction set the kernel was compiled
+ * for: no contraction into FMA). The variance is the corrected two-pass one: mean first,
+ * then the sums of d = x - mean and d * d.
  *
  * The affine map of a channel is alpha = weight * invstd, beta = bias - mean * alpha
  * (each computed in double from the element-type mean and invstd, then rounded), and
@@ -48,10 +50,11 @@ int fc_batch_norm_forward_train(fc_dtype dt, int64_t n, int64_t c, int64_t s, co
 /*
  * Evaluation-mode forward with given statistics (mean, invstd: the running mean and
  * 1 / sqrt(running_var + eps)): y = x * alpha + beta (+ ReLU), one pass. y may alias x.
+ * Returns FC_OK or FC_ENOMEM.
  */
-void fc_batch_norm_forward_eval(fc_dtype dt, int64_t n, int64_t c, int64_t s, const void *x,
-                                const void *mean, const void *invstd, const void *weight,
-                                const void *bias, int relu, void *y, int nthreads);
+int fc_batch_norm_forward_eval(fc_dtype dt, int64_t n, int64_t c, int64_t s, const void *x,
+                               const void *mean, const void *invstd, const void *weight,
+                               const void *bias, int relu, void *y, int nthreads);
 
 /*
  * Backward of either forward, given the mean and invstd it normalised with. With relu,
