@@ -1,7 +1,7 @@
 /*
- * norm/batch_norm_avx2.c - the batch-norm kernels compiled for AVX2 (target pragma only,
- * no global -mavx2); batch_norm.c calls them only when the CPU has AVX2. Same source and
- * same results as the portable variant (batch_norm_impl.h).
+ * norm/batch_norm_avx2.c - the batch-norm kernels compiled for AVX2 (target pragma
+ * only, no global -mavx2); batch_norm.c calls them only when the CPU has AVX2. Same
+ * source and same results as the portable variant (batch_norm_impl.h).
  */
 #pragma STDC FP_CONTRACT OFF
 

@@ -1,7 +1,7 @@
 /*
- * norm/batch_norm_avx512.c - the batch-norm kernels compiled for AVX-512F (target pragma only,
- * no global -mavx512f); batch_norm.c calls them only when the CPU has AVX-512F. Same source and
- * same results as the portable variant (batch_norm_impl.h).
+ * norm/batch_norm_avx512.c - the batch-norm kernels compiled for AVX-512F (target
+ * pragma only, no global -mavx512f); batch_norm.c calls them only when the CPU has
+ * AVX-512F. Same source and same results as the portable variant (batch_norm_impl.h).
  */
 #pragma STDC FP_CONTRACT OFF
 

@@ -6,14 +6,16 @@
  * this instance.
  *
  * A "unit" is the rows [n0, n1) of one channel c: row r holds the S values at
- * x + (r * C + c) * S. Every sum over a unit is taken the same way (fastconv/norm.h):
- * 16 lanes of T (value i of a row in lane i % 16; 16-lane vector j of a block in
- * accumulator j % 2, the two added at the end of the block), blocks of at most BN_BLOCK
- * vectors added into 16 double lanes, a row's last S % 16 values added one by one
- * into 16 other double lanes (0, 1, ...), both added lane by lane at the end and the
- * lanes combined by a fixed tree. Each operation is an IEEE operation on T or double (no contraction), so
- * every variant computes the same bits. Units are whole channels unless the channels
- * are few (bn_chunks), so that a channel's later passes find its data in cache.
+ * x + (r * C + c) * S. Every sum over a unit of rows of 16 values or more is taken the
+ * same way (fastconv/norm.h): 16 lanes of T (value i of a row in lane i % 16; 16-lane
+ * vector j of a block in accumulator j % 2, the two added at the end of the block),
+ * blocks of at most BN_BLOCK vectors added into 16 double lanes, a row's last S % 16
+ * values added one by one into 16 other double lanes (0, 1, ...), both added lane by
+ * lane at the end and the lanes combined by a fixed tree. Shorter rows are summed across
+ * the batch ("short rows" below). Each operation is an IEEE operation on T or double (no
+ * contraction), so every variant computes the same bits. Units are whole channels (or
+ * groups of short-row channels) unless those are few (bn_chunks), so that a channel's
+ * later passes find its data in cache.
  */
 
 /* ------------------------------------------------------------------ 16-lane vectors
@@ -112,8 +114,9 @@ static inline double BN_FN(lanes_total)(const BN_DVT *acc, const double *tail)
 /*
  * Sums over one row of S values into the double lanes (acc1, tail1) and (acc2, tail2):
  * TERMS(i, t1, t2) sets the two contributions of the native vector at element i,
- * SCALAR(i, l) adds a tail value i into lane l of tail1 / tail2. Within a block, 16-lane vector j of the row goes to accumulator
- * p (j even) or q (j odd): two add chains in flight, summed when the block is flushed.
+ * SCALAR(i, l) adds a tail value i into lane l of tail1 / tail2. Within a block, 16-lane
+ * vector j of the row goes to accumulator p (j even) or q (j odd): two add chains in
+ * flight, summed when the block is flushed.
  */
 #define BN_ROW_SUMS(S, TERMS, SCALAR)                                                     \
     do {                                                                                  \
@@ -179,8 +182,8 @@ static void BN_FN(unit_dev)(const T *x, int64_t C, int64_t S, int64_t c, int64_t
 #define TERMS(i, t1, t2) (t1 = BN_LOAD(xr + (i)) - vs, t2 = t1 * t1)
 #define SCALAR(i, l) do {                                                                 \
             const T d = xr[i] - shift;                                                    \
-            tail1[l] += (double)d;                                                           \
-            tail2[l] += (double)(d * d);                                                     \
+            tail1[l] += (double)d;                                                        \
+            tail2[l] += (double)(d * d);                                                  \
         } while (0)
         BN_ROW_SUMS(S, TERMS, SCALAR);
 #undef TERMS
@@ -210,8 +213,8 @@ static void BN_FN(unit_grad_sums)(const T *dy, const T *x, int64_t C, int64_t S,
             } while (0)
 #define SCALAR(i, l) do {                                                                 \
                 const T g = (xr[i] * alpha + beta > (T)0) ? gr[i] : (T)0;                 \
-                tail1[l] += (double)g;                                                       \
-                tail2[l] += (double)(g * (xr[i] - mean));                                    \
+                tail1[l] += (double)g;                                                    \
+                tail2[l] += (double)(g * (xr[i] - mean));                                 \
             } while (0)
             BN_ROW_SUMS(S, TERMS, SCALAR);
 #undef TERMS
@@ -220,8 +223,8 @@ static void BN_FN(unit_grad_sums)(const T *dy, const T *x, int64_t C, int64_t S,
 #define TERMS(i, t1, t2)                                                                  \
             (t1 = BN_LOAD(gr + (i)), t2 = t1 * (BN_LOAD(xr + (i)) - vm))
 #define SCALAR(i, l) do {                                                                 \
-                tail1[l] += (double)gr[i];                                                   \
-                tail2[l] += (double)(gr[i] * (xr[i] - mean));                                \
+                tail1[l] += (double)gr[i];                                                \
+                tail2[l] += (double)(gr[i] * (xr[i] - mean));                             \
             } while (0)
             BN_ROW_SUMS(S, TERMS, SCALAR);
 #undef TERMS

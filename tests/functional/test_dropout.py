@@ -202,3 +202,19 @@ test_dropout_bad_input = error_tests([
                                                        np.ones(4, np.uint8), 0.5),
             ValueError, "mask"),
 ])
+
+
+@pytest.mark.parametrize("feature_dims", [0, 2])
+def test_masks_are_the_same_for_any_thread_count(feature_dims):
+    x = np.random.default_rng(0).standard_normal((16, 32, 16, 16)).astype(np.float32)
+    saved = fc.get_num_threads()
+    try:
+        outs = []
+        for threads in (1, 2, 3, 4):
+            fc.set_num_threads(threads)
+            outs.append(ops.dropout_forward(x, 0.3, seed=77, feature_dims=feature_dims))
+    finally:
+        fc.set_num_threads(saved)
+    for y, mask in outs[1:]:
+        np.testing.assert_array_equal(y, outs[0][0])
+        np.testing.assert_array_equal(mask, outs[0][1])

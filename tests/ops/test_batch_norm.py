@@ -130,3 +130,21 @@ def test_backward_skips_what_the_mask_leaves_out():
     assert dx is None and db is None and dw.shape == (3,)
     full = ops.batch_norm_backward(dy, x, mean, invstd, w, b)
     np.testing.assert_array_equal(dw, full[1])
+
+
+@pytest.mark.parametrize("shape", [(8, 3, 64, 64), (512, 300), (40, 20, 9), (4, 40, 32, 32)])
+def test_results_are_the_same_bits_for_any_thread_count(shape):
+    """Beyond the harness's 1 vs 2: 3 and 4 threads split channels, channel groups and
+    batch chunks differently, and must not change a bit."""
+    import fastconv
+    saved = fastconv.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2, 3, 4):
+            fastconv.set_num_threads(threads)
+            results.append(_all_outputs(shape, np.float32, relu=True))
+    finally:
+        fastconv.set_num_threads(saved)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
