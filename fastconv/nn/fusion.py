@@ -71,7 +71,8 @@ def _folded_conv_args(conv: Conv2d, bn: BatchNorm2d):
     if not bn.uses_running_stats() or bn.num_features != conv.out_channels:
         return None
     w, b = conv.weight, conv.bias
-    if bn.running_var.dtype != w.dtype or (bn.weight is not None and bn.weight.dtype != w.dtype):
+    if bn.running_var.dtype != w.dtype or (bn.weight is not None
+                                           and bn.weight.dtype != w.dtype):
         return None   # the unfused layers raise the dtype error
     scale = 1.0 / autograd.sqrt(bn.running_var + bn.eps)
     if bn.weight is not None:

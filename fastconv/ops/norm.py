@@ -7,7 +7,7 @@ from the input rather than keeping a normalised copy; `relu=True` fuses a ReLU i
 forward and masks the backward with it, keeping nothing more.
 """
 import numbers
-from typing import Optional, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import numpy as np
 
