@@ -23,16 +23,18 @@
  * The 16 lanes are BN_NV native vectors of BN_W lanes each (BN_VBYTES bytes: the
  * variant's register width), written with GNU vector extensions, so that the same
  * source compiles to SSE2, AVX2 or AVX-512 registers; vector k holds lanes
- * [k * BN_W, (k + 1) * BN_W). With -DFC_BN_PLAIN_LANES or another compiler a "vector" is
- * one T (the same lanes and results, slower).
+ * [k * BN_W, (k + 1) * BN_W). With -DFC_BN_PLAIN_LANES, or a compiler other than clang
+ * or GCC 9+ (__builtin_convertvector), a "vector" is one T (the same lanes and results,
+ * slower).
  */
 #define BN_NVT BN_FN(nvec)
 #define BN_NVI BN_FN(nivec)
 
-#if defined(__GNUC__) && !defined(FC_BN_PLAIN_LANES)
+#if (defined(__clang__) || __GNUC__ >= 9) && !defined(FC_BN_PLAIN_LANES)
 #define BN_W ((int)(BN_VBYTES / sizeof(T)))
 typedef T BN_NVT __attribute__((vector_size(BN_VBYTES)));
 typedef IT BN_NVI __attribute__((vector_size(BN_VBYTES)));
+#define BN_LOAD(p) __extension__({ BN_NVT v_; memcpy(&v_, (p), sizeof v_); v_; })
 /* g where v > 0, else +0 (v NaN: 0). */
 #define BN_WHERE_POS(v, g) ((BN_NVT)((BN_NVI)(g) & (BN_NVI)((v) > (BN_NVT){0})))
 #if BN_F32
@@ -74,12 +76,12 @@ typedef T BN_NVT;
 typedef double BN_DVT;
 #define BN_WHERE_POS(v, g) ((v) > (T)0 ? (g) : (T)0)
 #define BN_ADD_WIDE(acc, k, s) (acc[k] += (double)(s))
+#define BN_LOAD(p) (*(p))
 #endif
 
 #define BN_NV (BN_L / BN_W)     /* native vectors per 16 lanes */
 #define BN_ND (BN_L / BN_DW)    /* double vectors per 16 lanes */
 #define BN_SPLAT(s) ((BN_NVT){0} + (T)(s))
-#define BN_LOAD(p) __extension__({ BN_NVT v_; memcpy(&v_, (p), sizeof v_); v_; })
 
 /*
  * The double lanes of one sum: block sums in BN_ND double vectors acc (in registers),
