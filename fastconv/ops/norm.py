@@ -93,6 +93,8 @@ def batch_norm_forward(input, running_mean=None, running_var=None, weight=None, 
     rm = _per_channel(running_mean, "running_mean", c, x.dtype, writable=training)
     rv = _per_channel(running_var, "running_var", c, x.dtype, writable=training)
     y = _args.check_out(out, x.shape, x.dtype, xp)
+    if y is not x:   # out=input is fine (each value is read before it is written)
+        x = _args.unaliased(x, y, xp)
     if training:
         _check_training_size(x.shape)
         mean, invstd = xp.empty(c, x.dtype), xp.empty(c, x.dtype)

@@ -148,3 +148,12 @@ def test_results_are_the_same_bits_for_any_thread_count(shape):
     for other in results[1:]:
         for a, b in zip(results[0], other):
             np.testing.assert_array_equal(a, b)
+
+
+def test_out_overlapping_the_input_at_an_offset_reads_the_input_first():
+    x, _, w, b, _, _ = _data((5, 2, 8), np.float64)
+    buf = np.concatenate([x.ravel(), np.zeros(16)])
+    expected = ops.batch_norm_forward(x.copy(), None, None, w, b, True)[0]
+    out = buf[16:].reshape(x.shape)
+    ops.batch_norm_forward(buf[:x.size].reshape(x.shape), None, None, w, b, True, out=out)
+    np.testing.assert_array_equal(out, expected)
