@@ -30,5 +30,7 @@
 #include "fastconv/act.h"    /* activations */
 #include "fastconv/loss.h"   /* losses */
 #include "fastconv/optim.h"  /* optimizer updates */
+#include "fastconv/norm.h"   /* batch normalisation */
+#include "fastconv/random.h" /* random masks (dropout) */
 
 #endif /* FASTCONV_H */
