@@ -1,5 +1,6 @@
 /*
- * conv/conv_bias.c - AVX-512 per-channel sums for the conv bias gradient (see conv_avx512.h).
+ * conv/conv_bias.c - AVX-512 per-channel sums for the conv bias gradient (see
+ * fc_conv2d_bias_sum_avx512_* in conv_internal.h).
  * Four images' planes are summed side by side (independent add chains hide the add
  * latency); each plane's own sum keeps the portable loop's order, so results match it
  * bit for bit. Compiled with function target attributes, chosen at run time.
@@ -9,34 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv/conv_avx512.h"
+#include "conv/conv_internal.h"
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #include <immintrin.h>
 
 #define FC_AVX512 __attribute__((target("avx512f")))
 
-/* 1 when the CPU has AVX-512F and FASTCONV_GEMM_KERNEL does not cap the kernels below it
- * ("avx2" or "generic", as for the GEMM). Decided once. */
-int fc_conv_use_avx512(void)
-{
-    static volatile int cached = -1; /* benign race: every thread computes the same value */
-    int v = cached;
-    if (v < 0) {
-        const char *env = getenv("FASTCONV_GEMM_KERNEL");
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx512f") &&
-            !(env && (strcmp(env, "generic") == 0 || strcmp(env, "avx2") == 0));
-        cached = v;
-    }
-    return v;
-}
-
 /* ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)) of the 8 lanes, tail added to l0 */
 #define FC_BIAS_TREE(l) (((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])))
 
 #define FC_BIAS_SUM(T, SFX, LOAD8)                                                          \
-    FC_AVX512 double fc_bias_sum_avx512_##SFX(const T *dy, int64_t n, int64_t C, int64_t P, \
+    FC_AVX512 double fc_conv2d_bias_sum_avx512_##SFX(const T *dy, int64_t n, int64_t C, int64_t P, \
                                               int64_t c)                                    \
     {                                                                                       \
         const int64_t body = P - P % 8;                                                     \
@@ -68,14 +53,13 @@ int fc_conv_use_avx512(void)
 FC_BIAS_SUM(float, f32, FC_LOAD8_F32)
 FC_BIAS_SUM(double, f64, FC_LOAD8_F64)
 
-#else
-int fc_conv_use_avx512(void) { return 0; }
-double fc_bias_sum_avx512_f32(const float *dy, int64_t n, int64_t C, int64_t P, int64_t c)
+#else /* not x86 with GCC/clang: never called (the ISA is generic there) */
+double fc_conv2d_bias_sum_avx512_f32(const float *dy, int64_t n, int64_t C, int64_t P, int64_t c)
 {
     (void)dy, (void)n, (void)C, (void)P, (void)c;
     return 0;
 }
-double fc_bias_sum_avx512_f64(const double *dy, int64_t n, int64_t C, int64_t P, int64_t c)
+double fc_conv2d_bias_sum_avx512_f64(const double *dy, int64_t n, int64_t C, int64_t P, int64_t c)
 {
     (void)dy, (void)n, (void)C, (void)P, (void)c;
     return 0;

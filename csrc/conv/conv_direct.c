@@ -11,7 +11,7 @@
  * vectors written out plane by plane. Tasks are (image, 16-channel block): no sum depends
  * on the thread count. Covers stride 1 or 2, zero padding below the kernel size (taps read
  * a per-thread zero-padded copy of the image), no dilation, one group, c_out a multiple
- * of 16, >= 9 taps; dc_applies picks the layers where it is faster than the GEMM path.
+ * of 16, >= 9 taps; fc_conv2d_forward_direct_covers picks the layers where it is faster than the GEMM path.
  *
  * Stride-2 3x3 layers with c_in a multiple of 16 and c_out a multiple of 32 (ResNet's
  * downsampling 3x3) take a channel-blocked variant with the same sums (db_*): 32 output
@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv/conv_avx512.h"
 #include "conv/conv_internal.h"
 #include "core/internal.h"
 
@@ -53,19 +52,11 @@ static int dc_threads(const fc_conv2d_params *p, int64_t tasks, int nthreads)
     return (int)fc_max64(1, fc_min64(nthreads, tasks));
 }
 
-/* FASTCONV_CONV_DIRECT=0 turns the direct kernels off (to compare them with the GEMM
-   path). Read on every call: a getenv is nothing next to a convolution. */
-static int dc_enabled(void)
-{
-    const char *env = getenv("FASTCONV_CONV_DIRECT");
-    return !(env && strcmp(env, "0") == 0);
-}
-
 /* Layers the wide-channel forward computes: stride 1 or 2 (the same both ways), zero
    padding below the kernel size, no dilation, one group, c_out a multiple of 16. */
 static int dc_covers(const fc_conv2d_params *p)
 {
-    return dc_enabled() && p->stride_h == p->stride_w && (p->stride_h == 1 ||
+    return p->stride_h == p->stride_w && (p->stride_h == 1 ||
            p->stride_h == 2) && p->pad_h >= 0 && p->pad_h < p->kh && p->pad_w >= 0 &&
            p->pad_w < p->kw && p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 &&
            p->c_out % 16 == 0 && p->oh >= 1 && p->ow >= 1 && p->kh * p->kw >= 9 &&
@@ -82,13 +73,58 @@ static int dc_plain(const fc_conv2d_params *p)
 
 /* The forward runs directly where that measured faster than the GEMM path: the plain
    layers and stride 2 (ResNet's 128 -> 256, 3x3, s2 on 28x28: 1.1-1.4x). Padded stride-1
-   layers measured slower (the GEMM path reads their rows without waste);
-   FASTCONV_CONV_DIRECT=force runs them directly all the same (tests, benchmarks). */
-static int dc_applies(const fc_conv2d_params *p)
+   layers measured slower (the GEMM path reads their rows without waste); force (direct
+   mode FC_DIRECT_FORCE) runs them directly all the same (tests, benchmarks). */
+int fc_conv2d_forward_direct_covers(const fc_conv2d_params *p, int force)
 {
-    const char *env = getenv("FASTCONV_CONV_DIRECT");
-    const int force = env && strcmp(env, "force") == 0;
     return dc_plain(p) || (dc_covers(p) && (p->stride_h == 2 || force));
+}
+
+int fc_conv2d_relu_pool2x2_direct_covers(const fc_conv2d_params *p)
+{
+    return p->oh >= 2 && p->ow >= 2 && dc_plain(p);
+}
+
+/* Layers the row-vectorised forward computes (rv_*, below). */
+#define RV_MAX_CO 6
+#define RV_LANES 16
+
+int fc_conv2d_forward_direct_rows_covers(const fc_conv2d_params *p)
+{
+    return p->stride_h == 1 && p->stride_w == 1 &&
+           p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 && p->c_out <= RV_MAX_CO &&
+           p->c_in * p->kh * p->kw <= 64 && p->oh >= 2 && p->ow <= 2 * RV_LANES &&
+           p->pad_h >= 0 && p->pad_w >= 0;
+}
+
+
+/* The same with ReLU and the 2x2 pool fused. */
+int fc_conv2d_relu_pool2x2_direct_rows_covers(const fc_conv2d_params *p)
+{
+    return p->oh >= 2 && p->ow >= 2 && fc_conv2d_forward_direct_rows_covers(p);
+}
+
+/* Layers the wide-channel weight gradient computes (3x3 and 5x5 plain layers). */
+int fc_conv2d_wgrad_direct_covers(const fc_conv2d_params *p)
+{
+    return dc_plain(p) && p->kh == p->kw && (p->kh == 3 || p->kh == 5) &&
+           p->c_in * p->kh * p->kw * 16 <= ((int64_t)1 << 26);
+}
+
+/* Layers the blocked kernel computes. */
+int fc_conv2d_forward_direct_blocked_s2_covers(const fc_conv2d_params *p, int force)
+{
+    return fc_conv2d_forward_direct_covers(p, force) && p->stride_h == 2 && p->kh == 3 && p->kw == 3 &&
+           p->c_in % 16 == 0 && p->c_out % 32 == 0;
+}
+
+/* Layers the blocked weight gradient computes. */
+int fc_conv2d_wgrad_direct_blocked_s2_covers(const fc_conv2d_params *p)
+{
+    return p->stride_h == 2 && p->stride_w == 2 && p->kh == 3 &&
+           p->kw == 3 && p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 &&
+           p->pad_h >= 0 && p->pad_h < 3 && p->pad_w >= 0 && p->pad_w < 3 &&
+           p->c_in % 16 == 0 && p->c_out >= 1 && p->oh >= 1 && p->ow >= 1;
 }
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
@@ -342,16 +378,6 @@ static void dc_pad_image(const fc_conv2d_params *p, const float *xn, float *xq)
  * plane (any padding), so taps need no bounds checks. Sums run over taps (ci, ky, kx) in
  * order with FMA from zero, then bias and ReLU as in dc_block.
  */
-#define RV_MAX_CO 6
-#define RV_LANES 16
-
-static int rv_applies(const fc_conv2d_params *p)
-{
-    return dc_enabled() && p->stride_h == 1 && p->stride_w == 1 &&
-           p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 && p->c_out <= RV_MAX_CO &&
-           p->c_in * p->kh * p->kw <= 64 && p->oh >= 2 && p->ow <= 2 * RV_LANES &&
-           p->pad_h >= 0 && p->pad_w >= 0;
-}
 
 /* Two output rows (oy, oy + 1) of one image from its padded copy xq (rows of wq floats,
    hp rows per channel): all CO channels, NCH vectors of 16 columns. */
@@ -557,12 +583,6 @@ static int dc_forward(const fc_conv2d_params *p, const float *x, const float *w,
  */
 #define DB_MAX_COLS 14   /* 2 x 14 sums, 2 weight vectors and a broadcast: 31 registers */
 
-/* Layers the blocked kernel computes. */
-static int db_applies(const fc_conv2d_params *p)
-{
-    return dc_applies(p) && p->stride_h == 2 && p->kh == 3 && p->kw == 3 &&
-           p->c_in % 16 == 0 && p->c_out % 32 == 0;
-}
 
 /* dst[j][l] = r[l][j] for the first n of 16 columns j: a 16x16 transpose in registers. */
 DC_INLINE void db_transpose16(const __m512 r[16], float *dst, int64_t n)
@@ -697,7 +717,7 @@ DC_AVX512 static void db_image(const fc_conv2d_params *p, const float *xb, const
         }
 }
 
-/* The forward of db_applies's layers into y. Each thread keeps the frame of the image its
+/* The forward of fc_conv2d_forward_direct_blocked_s2_covers's layers into y. Each thread keeps the frame of the image its
    task reads, made again when the image changes, and a tile of one task's outputs. */
 static int db_forward(const fc_conv2d_params *p, const float *x, const float *w,
                       const float *bias, float *y, int relu, int nthreads)
@@ -733,31 +753,26 @@ static int db_forward(const fc_conv2d_params *p, const float *x, const float *w,
     return FC_OK;
 }
 
-int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
-                                      const float *w, const float *bias, float *pooled,
-                                      uint8_t *pos, int nthreads)
+int fc_conv2d_forward_direct_avx512_f32(const fc_conv2d_params *p, const float *x,
+                                        const float *w, const float *bias, float *y,
+                                        float *pooled, uint8_t *pos, int relu, int nthreads)
 {
-    if (p->oh < 2 || p->ow < 2 || !fc_conv_use_avx512())
-        return FC_ENOSYS;
-    if (dc_plain(p))
-        return dc_forward(p, x, w, bias, NULL, pooled, pos, 1, nthreads);
-    if (rv_applies(p))
-        return rv_forward(p, x, w, bias, NULL, pooled, pos, 1, nthreads);
-    return FC_ENOSYS;
+    return dc_forward(p, x, w, bias, y, pooled, pos, relu, nthreads);
 }
 
-int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
-                                 const float *bias, float *y, int relu, int nthreads)
+int fc_conv2d_forward_direct_rows_avx512_f32(const fc_conv2d_params *p, const float *x,
+                                             const float *w, const float *bias, float *y,
+                                             float *pooled, uint8_t *pos, int relu,
+                                             int nthreads)
 {
-    if (!fc_conv_use_avx512())
-        return FC_ENOSYS;
-    if (db_applies(p))
-        return db_forward(p, x, w, bias, y, relu, nthreads);
-    if (dc_applies(p))
-        return dc_forward(p, x, w, bias, y, NULL, NULL, relu, nthreads);
-    if (rv_applies(p))
-        return rv_forward(p, x, w, bias, y, NULL, NULL, relu, nthreads);
-    return FC_ENOSYS;
+    return rv_forward(p, x, w, bias, y, pooled, pos, relu, nthreads);
+}
+
+int fc_conv2d_forward_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p, const float *x,
+                                                   const float *w, const float *bias,
+                                                   float *y, int relu, int nthreads)
+{
+    return db_forward(p, x, w, bias, y, relu, nthreads);
 }
 
 /* ------------------------------------------------------------------ weight gradient */
@@ -855,14 +870,6 @@ DC_AVX512 static void dc_wgrad_task_any(const fc_conv2d_params *p, const float *
 #define DWB_H 14   /* 2 x 14 sums, 2 input vectors and a broadcast: 31 registers */
 #define DWB_GROUP_BYTES ((int64_t)1 << 20)   /* images packed between two barriers */
 
-/* Layers the blocked weight gradient computes. */
-static int dwb_applies(const fc_conv2d_params *p)
-{
-    return dc_enabled() && p->stride_h == 2 && p->stride_w == 2 && p->kh == 3 &&
-           p->kw == 3 && p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 &&
-           p->pad_h >= 0 && p->pad_h < 3 && p->pad_w >= 0 && p->pad_w < 3 &&
-           p->c_in % 16 == 0 && p->c_out >= 1 && p->oh >= 1 && p->ow >= 1;
-}
 
 /* sum[v][c] (unit v, output channel c of the block) = the image's own sum over its
    output pixels of x (frame xu + v * du at the pixel's tap) times dy (g[pixel][16]),
@@ -977,7 +984,7 @@ DC_AVX512 static void dwb_store(const fc_conv2d_params *p, const float *sum, flo
         }
 }
 
-/* The weight gradient of dwb_applies's layers into dw. Images go in groups: the threads
+/* The weight gradient of fc_conv2d_wgrad_direct_blocked_s2_covers's layers into dw. Images go in groups: the threads
    pack a group's images into shared buffers, then every thread adds all of them, in image
    order, into its own tiles. One thread packs one image at a time (its frame still in
    cache for the tiles); several pack about DWB_GROUP_BYTES between two barriers, at least
@@ -1023,14 +1030,15 @@ static int dwb_backward_weight(const fc_conv2d_params *p, const float *x, const 
     return FC_OK;
 }
 
-int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
-                                         const float *dy, float *dw, int nthreads)
+int fc_conv2d_wgrad_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p, const float *x,
+                                                 const float *dy, float *dw, int nthreads)
 {
-    if (dwb_applies(p) && fc_conv_use_avx512())
-        return dwb_backward_weight(p, x, dy, dw, nthreads);
-    if (!dc_plain(p) || p->kh != p->kw || (p->kh != 3 && p->kh != 5) ||
-        p->c_in * p->kh * p->kw * 16 > ((int64_t)1 << 26) || !fc_conv_use_avx512())
-        return FC_ENOSYS;
+    return dwb_backward_weight(p, x, dy, dw, nthreads);
+}
+
+int fc_conv2d_wgrad_direct_avx512_f32(const fc_conv2d_params *p, const float *x,
+                                      const float *dy, float *dw, int nthreads)
+{
     const int64_t C = p->c_out, P = p->oh * p->ow, cb_n = C / 16;
     float *dyt = (float *)fc_scratch_get(p->n * P * C * (int64_t)sizeof(float));
     if (!dyt)
@@ -1052,88 +1060,45 @@ int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float 
     return FC_OK;
 }
 
-/* ------------------------------------------------------------------ few-tap wgrad */
-
-#define DW_CB 3
-#define DW_XB 5
-
-/* conv.c's direct weight gradient for few taps in 16 lanes (see conv_avx512.h): blocks of
-   DW_CB channels x DW_XB taps along kx; channels and taps past the end of a block repeat
-   the last valid one and are dropped. Masked loads read nothing past column ow + kw - 2. */
-DC_AVX512 void fc_wgrad_direct_avx512_f32(const float *xpad, int64_t xpad_img, int64_t hp,
-                                          int64_t wp, const float *dy, int64_t dy_img,
-                                          int64_t nimg, int64_t m, int64_t cin, int64_t kh,
-                                          int64_t kw, int64_t oh, int64_t ow, float *out,
-                                          int64_t ldo)
+#else /* not x86 with GCC/clang: never chosen (the ISA is generic there) */
+int fc_conv2d_forward_direct_avx512_f32(const fc_conv2d_params *p, const float *x,
+                                        const float *w, const float *bias, float *y,
+                                        float *pooled, uint8_t *pos, int relu, int nthreads)
 {
-    const int64_t nv = (ow + 15) / 16, rem = ow - (nv - 1) * 16, P = oh * ow, plane = hp * wp;
-    const __mmask16 tail = (__mmask16)((1u << rem) - 1);
-    for (int64_t co0 = 0; co0 < m; co0 += DW_CB)
-        for (int64_t ci = 0; ci < cin; ci++)
-            for (int64_t ky = 0; ky < kh; ky++)
-                for (int64_t kx0 = 0; kx0 < kw; kx0 += DW_XB) {
-                    int64_t co[DW_CB], kx[DW_XB];
-                    for (int c = 0; c < DW_CB; c++)
-                        co[c] = fc_min64(co0 + c, m - 1);
-                    for (int u = 0; u < DW_XB; u++)
-                        kx[u] = fc_min64(kx0 + u, kw - 1);
-                    __m512 acc[DW_CB][DW_XB];
-                    for (int c = 0; c < DW_CB; c++)
-                        for (int u = 0; u < DW_XB; u++)
-                            acc[c][u] = _mm512_setzero_ps();
-                    for (int64_t img = 0; img < nimg; img++) {
-                        const float *d = dy + img * dy_img;
-                        const float *xr = xpad + img * xpad_img + ci * plane + ky * wp;
-                        for (int64_t oy = 0; oy < oh; oy++, xr += wp)
-                            for (int64_t v = 0; v < nv; v++) {
-                                const int64_t o = v * 16, at = oy * ow + o;
-                                const __mmask16 mk = v + 1 < nv ? (__mmask16)0xFFFF : tail;
-                                __m512 dv[DW_CB];
-                                for (int c = 0; c < DW_CB; c++)
-                                    dv[c] = _mm512_maskz_loadu_ps(mk, d + co[c] * P + at);
-                                for (int u = 0; u < DW_XB; u++) {
-                                    const __m512 xv = _mm512_maskz_loadu_ps(mk, xr + o + kx[u]);
-                                    for (int c = 0; c < DW_CB; c++)
-                                        acc[c][u] = _mm512_fmadd_ps(dv[c], xv, acc[c][u]);
-                                }
-                            }
-                    }
-                    for (int c = 0; c < DW_CB && co0 + c < m; c++)
-                        for (int u = 0; u < DW_XB && kx0 + u < kw; u++)
-                            out[(co0 + c) * ldo + (ci * kh + ky) * kw + kx0 + u] =
-                                _mm512_reduce_add_ps(acc[c][u]);
-                }
+    (void)p, (void)x, (void)w, (void)bias, (void)y, (void)pooled, (void)pos, (void)relu;
+    (void)nthreads;
+    return FC_EINVAL;
 }
 
-#else
-int fc_conv2d_relu_pool2x2_direct_f32(const fc_conv2d_params *p, const float *x,
-                                      const float *w, const float *bias, float *pooled,
-                                      uint8_t *pos, int nthreads)
+int fc_conv2d_forward_direct_rows_avx512_f32(const fc_conv2d_params *p, const float *x,
+                                             const float *w, const float *bias, float *y,
+                                             float *pooled, uint8_t *pos, int relu,
+                                             int nthreads)
 {
-    (void)p, (void)x, (void)w, (void)bias, (void)pooled, (void)pos, (void)nthreads;
-    return FC_ENOSYS;
+    (void)p, (void)x, (void)w, (void)bias, (void)y, (void)pooled, (void)pos, (void)relu;
+    (void)nthreads;
+    return FC_EINVAL;
 }
 
-void fc_wgrad_direct_avx512_f32(const float *xpad, int64_t xpad_img, int64_t hp, int64_t wp,
-                                const float *dy, int64_t dy_img, int64_t nimg, int64_t m,
-                                int64_t cin, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
-                                float *out, int64_t ldo)
-{
-    (void)xpad, (void)xpad_img, (void)hp, (void)wp, (void)dy, (void)dy_img, (void)nimg;
-    (void)m, (void)cin, (void)kh, (void)kw, (void)oh, (void)ow, (void)out, (void)ldo;
-}
-
-int fc_conv2d_backward_weight_direct_f32(const fc_conv2d_params *p, const float *x,
-                                         const float *dy, float *dw, int nthreads)
-{
-    (void)p, (void)x, (void)dy, (void)dw, (void)nthreads;
-    return FC_ENOSYS;
-}
-
-int fc_conv2d_forward_direct_f32(const fc_conv2d_params *p, const float *x, const float *w,
-                                 const float *bias, float *y, int relu, int nthreads)
+int fc_conv2d_forward_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p, const float *x,
+                                                   const float *w, const float *bias,
+                                                   float *y, int relu, int nthreads)
 {
     (void)p, (void)x, (void)w, (void)bias, (void)y, (void)relu, (void)nthreads;
-    return FC_ENOSYS;
+    return FC_EINVAL;
+}
+
+int fc_conv2d_wgrad_direct_avx512_f32(const fc_conv2d_params *p, const float *x,
+                                      const float *dy, float *dw, int nthreads)
+{
+    (void)p, (void)x, (void)dy, (void)dw, (void)nthreads;
+    return FC_EINVAL;
+}
+
+int fc_conv2d_wgrad_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p, const float *x,
+                                                 const float *dy, float *dw, int nthreads)
+{
+    (void)p, (void)x, (void)dy, (void)dw, (void)nthreads;
+    return FC_EINVAL;
 }
 #endif

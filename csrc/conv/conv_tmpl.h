@@ -332,15 +332,6 @@ static const T *N_(rows_padded)(const OPD *op, int64_t x0, int64_t k0, int64_t k
     return cx->xpad + op->off + x0;
 }
 
-/* The padded-input paths need stride 1 and a padded plane not much larger than the
- * input and output planes (a huge dilation or padding falls back to im2col). */
-static inline int N_(use_padded)(const fc_conv2d_params *p)
-{
-    const int64_t hp = p->oh + (p->kh - 1) * p->dil_h, wp = p->ow + (p->kw - 1) * p->dil_w;
-    return p->stride_h == 1 && p->stride_w == 1 &&
-           hp * wp <= 4 * (p->h * p->w + p->oh * p->ow) + 4096;
-}
-
 /*
  * Strides > 1 run on the same principle after splitting the zero-padded input into
  * sh*sw phase planes of hq x wq (hq = oh + (kh-1)*dh/sh, wq = ow + (kw-1)*dw/sw):
@@ -349,16 +340,6 @@ static inline int N_(use_padded)(const fc_conv2d_params *p)
  * ((ky*dh) % sh, (kx*dw) % sw): with output columns numbered j = oy*wq + ox each im2col
  * row is again one contiguous slice, read in place by the micro-kernel (no im2col).
  */
-static inline int N_(use_phased)(const fc_conv2d_params *p)
-{
-    const int64_t sh = p->stride_h, sw = p->stride_w;
-    if (sh == 1 && sw == 1)
-        return N_(use_padded)(p);
-    const int64_t hq = p->oh + ((p->kh - 1) * p->dil_h) / sh;
-    const int64_t wq = p->ow + ((p->kw - 1) * p->dil_w) / sw;
-    return sh <= 4 && sw <= 4 &&
-           sh * sw * hq * wq <= 4 * (p->h * p->w + p->oh * p->ow) + 4096;
-}
 
 /* xq[c, py, px, r, s] = x[c, r*sh + py - pad_h, s*sw + px - pad_w] inside x, else 0. */
 static void N_(build_phased)(const fc_conv2d_params *p, const T *x, int64_t channels,
@@ -460,11 +441,6 @@ static int64_t N_(row_block)(const fc_conv2d_params *p, int64_t wp, int64_t nr, 
     return best;
 }
 
-static inline int N_(is_pointwise)(const fc_conv2d_params *p)
-{
-    return p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-           p->pad_h == 0 && p->pad_w == 0 && p->oh == p->h && p->ow == p->w;
-}
 
 /*
  * Forward convolution for any geometry whose paddings may be negative (shared with the
@@ -475,14 +451,15 @@ static inline int N_(is_pointwise)(const fc_conv2d_params *p)
  * tasks are then fixed blocks of output rows (row_block) and each skips the taps that
  * read zero padding only (ky_range).
  */
-static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T *w,
-                                 const T *bias, T *y, int relu, int nthreads, int kyfirst)
+static int N_(conv_forward_core)(fc_isa isa, const fc_conv2d_params *p, const T *x,
+                                 const T *w, const T *bias, T *y, int relu, int nthreads,
+                                 int kyfirst)
 {
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
-    const GKR *kr = N_(fc_gemm_select)(M);
+    const GKR *kr = N_(fc_gemm_select)(isa, M);
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
-    const int pointwise = N_(is_pointwise)(p);
-    const int padded = !pointwise && N_(use_phased)(p);
+    const int pointwise = fc_conv_is_pointwise(p);
+    const int padded = !pointwise && fc_conv_use_phased(p);
     const int64_t sh = p->stride_h, sw = p->stride_w, nph = sh * sw;
     /* padded plane (stride 1) or phase plane (stride > 1) */
     const int64_t hp = p->oh + ((p->kh - 1) * p->dil_h) / sh;
@@ -619,14 +596,10 @@ static int N_(conv_forward_core)(const fc_conv2d_params *p, const T *x, const T 
     return FC_OK;
 }
 
-int N_(fc_conv2d_forward)(const fc_conv2d_params *p, const T *x, const T *w, const T *bias,
-                          T *y, int relu, int nthreads)
+int N_(fc_conv2d_forward_gemm)(fc_isa isa, const fc_conv2d_params *p, const T *x,
+                               const T *w, const T *bias, T *y, int relu, int nthreads)
 {
-    if (p->n <= 0)
-        return FC_OK;
-    if (fc_winograd_applies(p))
-        return N_(fc_winograd_forward)(p, x, w, bias, y, relu, nthreads);
-    return N_(conv_forward_core)(p, x, w, bias, y, relu, nthreads, 0);
+    return N_(conv_forward_core)(isa, p, x, w, bias, y, relu, nthreads, 0);
 }
 
 /* ------------------------------------------------------------------ data gradient */
@@ -674,8 +647,8 @@ static int64_t N_(col2im_runs)(const fc_conv2d_params *p, int64_t ky, int64_t kx
  * into the task's own dx planes. Each dx element is summed over (pixel block, tap,
  * pixel) in a fixed order; the channel split (thread dependent) only separates planes.
  */
-static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy, const T *w,
-                                         T *dx, int nthreads)
+int N_(fc_conv2d_data_col2im)(fc_isa isa, const fc_conv2d_params *p, const T *dy,
+                              const T *w, T *dx, int nthreads)
 {
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
     const int64_t khw = p->kh * p->kw, K = cin_g * khw, P = p->oh * p->ow, hw = p->h * p->w;
@@ -685,7 +658,7 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
     const int64_t base = p->n * G;
     const int64_t ncb = fc_min64(fc_ceil_div(4 * nt, base), cin_g);
     const int64_t cb = fc_ceil_div(cin_g, ncb);
-    const GKR *kr = N_(fc_gemm_select)(cb * khw);
+    const GKR *kr = N_(fc_gemm_select)(isa, cb * khw);
     const int64_t ntasks = base * fc_ceil_div(cin_g, cb);
     nt = fc_min64(nt, ntasks);
     const int64_t pb = fc_min64(P, FC_COL2IM_BLOCK);
@@ -779,19 +752,19 @@ static int N_(conv_backward_data_col2im)(const fc_conv2d_params *p, const T *dy,
 
 /*
  * Stride 1: dx = conv(dy, W') with W'[g*Cin_g + ci, co, ky, kx] =
- * W[g*M + co, ci, KH-1-ky, KW-1-kx] and padding dil*(k-1) - pad (possibly negative).
+ * W[g*M + co, ci, KH-1-ky, KW-1-kx] and padding dil*(k-1) - pad (possibly negative),
+ * run on Winograd (wino) or implicit GEMM.
  */
-static int N_(conv_backward_data_rotated)(const fc_conv2d_params *p, const T *dy,
-                                          const T *w, T *dx, int nthreads)
+int N_(fc_conv2d_data_rotated)(fc_isa isa, const fc_conv2d_params *p, const T *dy,
+                               const T *w, T *dx, int nthreads, int wino)
 {
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
     const int64_t khw = p->kh * p->kw, kh = p->kh, kw = p->kw;
     const fc_conv2d_params q = fc_conv_rotated_params(p);
-    const int wino = fc_winograd_applies(&q);
     /* on the padded path, taps are ordered (ky, co, kx) so row blocks skip zero rows */
-    int kyfirst = !wino && !N_(is_pointwise)(&q) && N_(use_padded)(&q);
+    int kyfirst = !wino && !fc_conv_is_pointwise(&q) && fc_conv_use_padded(&q);
     if (kyfirst) { /* only where skipping saves a fifth of the multiply-adds or more */
-        const GKR *kr = N_(fc_gemm_select)(cin_g);
+        const GKR *kr = N_(fc_gemm_select)(isa, cin_g);
         const int64_t wp = q.ow + (q.kw - 1) * q.dil_w, K = M * khw, nr = kr->nr;
         int64_t macs;
         N_(row_block)(&q, wp, nr, K, &macs);
@@ -810,20 +783,10 @@ static int N_(conv_backward_data_rotated)(const fc_conv2d_params *p, const T *dy
                         d[kyfirst ? (ky * M + co) * kw + kx : co * khw + ky * kw + kx] =
                             src[(kh - 1 - ky) * kw + (kw - 1 - kx)];
             }
-    int rc = wino ? N_(fc_winograd_forward)(&q, dy, wr, NULL, dx, 0, nthreads)
-                  : N_(conv_forward_core)(&q, dy, wr, NULL, dx, 0, nthreads, kyfirst);
+    int rc = wino ? N_(fc_conv2d_forward_winograd)(isa, &q, dy, wr, NULL, dx, 0, nthreads)
+                  : N_(conv_forward_core)(isa, &q, dy, wr, NULL, dx, 0, nthreads, kyfirst);
     fc_aligned_free(wr);
     return rc;
-}
-
-int N_(fc_conv2d_backward_data)(const fc_conv2d_params *p, const T *dy, const T *w, T *dx,
-                                int nthreads)
-{
-    if (p->n <= 0)
-        return FC_OK;
-    if (p->stride_h == 1 && p->stride_w == 1)
-        return N_(conv_backward_data_rotated)(p, dy, w, dx, nthreads);
-    return N_(conv_backward_data_col2im)(p, dy, w, dx, nthreads);
 }
 
 /* ------------------------------------------------------------------ weight gradient */
@@ -838,15 +801,11 @@ int N_(fc_conv2d_backward_data)(const fc_conv2d_params *p, const T *dy, const T 
  * dw, the others private partials, reduced element-wise in chunk order at the end.
  * Tasks are (chunk, group, block of dW columns).
  */
-int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T *dy, T *dw,
-                                  int nthreads)
+int N_(fc_conv2d_wgrad_gemm)(fc_isa isa, const fc_conv2d_params *p, const T *x, const T *dy,
+                             T *dw, int nthreads, int few_taps)
 {
-    if (p->n <= 0)
-        return FC_OK;
-    if (fc_winograd_applies_weight(p))
-        return N_(fc_winograd_backward_weight)(p, x, dy, dw, nthreads);
     const int64_t G = p->groups, M = p->c_out / G, cin_g = p->c_in / G;
-    const GKR *kr = N_(fc_gemm_select)(M);
+    const GKR *kr = N_(fc_gemm_select)(isa, M);
     const int64_t K = cin_g * p->kh * p->kw, P = p->oh * p->ow, hw = p->h * p->w;
     const int64_t dwsize = G * M * K;
 
@@ -862,14 +821,9 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
     int64_t nt = nthreads < 1 ? 1 : nthreads;
     if (p->n * p->c_out * K * P < FC_CONV_PARALLEL_MIN)
         nt = 1;
-    /* few taps (K <= 32), stride 1, no dilation: the direct kernel (conv.c), one task
-     * per (chunk, group), whenever the AVX2/FMA or AVX-512 GEMM kernels are in use */
-    int wdirect = 0;
-#if FC_CONV_HAVE_AVX && FC_T_IS_FLOAT
-    wdirect = K <= 32 && p->ow >= 8 && p->stride_h == 1 && p->stride_w == 1 &&
-              p->dil_h == 1 && p->dil_w == 1 && N_(use_padded)(p) &&
-              strncmp(kr->name, "generic", 7) != 0 && fc_cpu_has_avx2_fma();
-#endif
+    /* few taps (fc_conv2d_wgrad_few_taps_covers, float only): the direct kernel, one
+     * task per (chunk, group) */
+    const int wdirect = FC_T_IS_FLOAT && few_taps;
     const int64_t ktiles = wdirect ? 1 : fc_ceil_div(K, kr->nr);
     int64_t nkb = fc_min64(fc_ceil_div(4 * nt, nch * G), ktiles);
     if (!wdirect)
@@ -881,7 +835,7 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
 
     /* zero-padded copy of every image (split into phase planes at stride > 1),
        gathered without bounds checks */
-    const int padded = N_(use_phased)(p);
+    const int padded = fc_conv_use_phased(p);
     const int64_t phases = p->stride_h * p->stride_w;
     const int64_t hp = p->oh + (p->kh - 1) * p->dil_h / p->stride_h,
                   wp = p->ow + (p->kw - 1) * p->dil_w / p->stride_w;
@@ -932,10 +886,11 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
                                 xpad + i0 * xpad_img + g * cin_g * phases * hp * wp, xpad_img,
                                 hp, wp};
             T *out = (ch == 0 ? dw : parts + (ch - 1) * part_size) + g * M * K + c0;
-#if FC_CONV_HAVE_AVX && FC_T_IS_FLOAT
+#if FC_T_IS_FLOAT
             if (wdirect) { /* nkb == 1: c0 == 0, cn == K */
-                fc_wgrad_direct_f32(cx.xpad, xpad_img, hp, wp, cx.dy, p->c_out * P, i1 - i0,
-                                    M, cin_g, p->kh, p->kw, p->oh, p->ow, out, K);
+                fc_conv2d_wgrad_few_taps_f32(isa, cx.xpad, xpad_img, hp, wp, cx.dy,
+                                             p->c_out * P, i1 - i0, M, cin_g, p->kh, p->kw,
+                                             p->oh, p->ow, out, K);
                 continue;
             }
 #endif
@@ -963,7 +918,8 @@ int N_(fc_conv2d_backward_weight)(const fc_conv2d_params *p, const T *x, const T
 
 /* db[c] = sum over images and pixels of dy, in a fixed order: 8 double lanes per
  * plane, combined in a fixed tree, planes added in image order. Threads split channels. */
-void N_(fc_conv2d_backward_bias)(const fc_conv2d_params *p, const T *dy, T *db, int nthreads)
+void N_(fc_conv2d_bias)(fc_isa isa, const fc_conv2d_params *p, const T *dy, T *db,
+                        int nthreads)
 {
     const int64_t C = p->c_out, P = p->oh * p->ow, n = p->n;
     int64_t nt = nthreads < 1 ? 1 : nthreads;
@@ -975,8 +931,8 @@ void N_(fc_conv2d_backward_bias)(const fc_conv2d_params *p, const T *dy, T *db, 
         int64_t lo, hi;
         fc_split(C, fc_thread_num(), fc_num_threads(), &lo, &hi);
         for (int64_t c = lo; c < hi; c++) {
-            if (fc_conv_use_avx512()) { /* same order, four planes at a time */
-                db[c] = (T)N_(fc_bias_sum_avx512)(dy, n, C, P, c);
+            if (isa >= FC_ISA_AVX512) { /* same order, four planes at a time */
+                db[c] = (T)N_(fc_conv2d_bias_sum_avx512)(dy, n, C, P, c);
                 continue;
             }
             double total = 0;

@@ -137,54 +137,24 @@ FC_WINO_BODY void N_(wino_grad_output_run_body)(const T *restrict r0, const T *r
     }
 }
 
-/* Each transform in two builds: "wide" runs AVX-512 where the CPU has it, "narrow" stops
- * at AVX2 (8 floats) with an SSE epilogue, which suits the short tile rows of small
- * images (a 16-lane loop would leave them to scalar code); wino_wide() picks by length. */
-FC_VEC_WIDE static void N_(wino_deinterleave_wide)(const T *restrict src, int64_t w, int64_t pw,
-                                                   int64_t wq, T *restrict e, T *restrict o)
-{
-    N_(wino_deinterleave_body)(src, w, pw, wq, e, o);
-}
-FC_VEC_NARROW static void N_(wino_deinterleave_narrow)(const T *restrict src, int64_t w,
-                                                       int64_t pw, int64_t wq, T *restrict e,
-                                                       T *restrict o)
-{
-    N_(wino_deinterleave_body)(src, w, pw, wq, e, o);
-}
-FC_VEC_WIDE static void N_(wino_input_run_wide)(const T *restrict b, int64_t rs, int64_t ps,
-                                                int64_t len, T *restrict v, int64_t vs)
-{
-    N_(wino_input_run_body)(b, rs, ps, len, v, vs);
-}
-FC_VEC_NARROW static void N_(wino_input_run_narrow)(const T *restrict b, int64_t rs, int64_t ps,
-                                                    int64_t len, T *restrict v, int64_t vs)
-{
-    N_(wino_input_run_body)(b, rs, ps, len, v, vs);
-}
-FC_VEC_WIDE static void N_(wino_output_run_wide)(const T *restrict m, int64_t ms, int64_t len,
-                                                 T bias, int relu, T *restrict r0,
-                                                 T *restrict r1)
-{
-    N_(wino_output_run_body)(m, ms, len, bias, relu, r0, r1);
-}
-FC_VEC_NARROW static void N_(wino_output_run_narrow)(const T *restrict m, int64_t ms,
-                                                     int64_t len, T bias, int relu,
-                                                     T *restrict r0, T *restrict r1)
-{
-    N_(wino_output_run_body)(m, ms, len, bias, relu, r0, r1);
-}
-FC_VEC_WIDE static void N_(wino_grad_output_run_wide)(const T *restrict r0,
-                                                      const T *restrict r1, int64_t len,
-                                                      T *restrict dm, int64_t ms)
-{
-    N_(wino_grad_output_run_body)(r0, r1, len, dm, ms);
-}
-FC_VEC_NARROW static void N_(wino_grad_output_run_narrow)(const T *restrict r0,
-                                                          const T *restrict r1, int64_t len,
-                                                          T *restrict dm, int64_t ms)
-{
-    N_(wino_grad_output_run_body)(r0, r1, len, dm, ms);
-}
+/* Each transform in three builds (FC_WINO_BUILDS); wino_wide() says whether a loop of
+ * len tiles is long enough for the AVX-512 one (FC_WINO_PICK). */
+FC_WINO_BUILDS(N_(wino_deinterleave_body), N_(wino_deinterleave),
+               (const T *restrict src, int64_t w, int64_t pw, int64_t wq, T *restrict e,
+                T *restrict o),
+               (src, w, pw, wq, e, o))
+FC_WINO_BUILDS(N_(wino_input_run_body), N_(wino_input_run),
+               (const T *restrict b, int64_t rs, int64_t ps, int64_t len, T *restrict v,
+                int64_t vs),
+               (b, rs, ps, len, v, vs))
+FC_WINO_BUILDS(N_(wino_output_run_body), N_(wino_output_run),
+               (const T *restrict m, int64_t ms, int64_t len, T bias, int relu,
+                T *restrict r0, T *restrict r1),
+               (m, ms, len, bias, relu, r0, r1))
+FC_WINO_BUILDS(N_(wino_grad_output_run_body), N_(wino_grad_output_run),
+               (const T *restrict r0, const T *restrict r1, int64_t len, T *restrict dm,
+                int64_t ms),
+               (r0, r1, len, dm, ms))
 static inline int N_(wino_wide)(int64_t len)
 {
     return len >= 64 / (int64_t)sizeof(T);
@@ -192,8 +162,8 @@ static inline int N_(wino_wide)(int64_t len)
 
 /* U = G g G^T of `count` 3x3 kernels g (row-major, 9 apart); element xi of kernel e goes
  * to u[xi*us + e]. */
-FC_VEC_WIDE static void N_(wino_weight_run)(const T *restrict g, int64_t count, T *restrict u,
-                                            int64_t us)
+FC_WINO_BODY void N_(wino_weight_run_body)(const T *restrict g, int64_t count, T *restrict u,
+                                          int64_t us)
 {
     const T h = (T)0.5;
     FC_NO_ALIAS
@@ -219,6 +189,9 @@ FC_VEC_WIDE static void N_(wino_weight_run)(const T *restrict g, int64_t count, 
 #undef FC_WINO_WROW
     }
 }
+FC_WINO_BUILDS(N_(wino_weight_run_body), N_(wino_weight_run),
+               (const T *restrict g, int64_t count, T *restrict u, int64_t us),
+               (g, count, u, us))
 
 /* dg = G^T dU G: the 3x3 weight gradient from dU (element xi at du[xi*us]). */
 static void N_(wino_weight_grad)(const T *du, int64_t us, T *dg)
@@ -254,7 +227,7 @@ static int64_t N_(wino_qrows)(const fc_wino_geom *g, int64_t tb)
  * deinterleaved, zero-padded, into q (per channel: rows of wq even then wq odd columns),
  * so that every tile row is one contiguous vectorised run.
  */
-static void N_(wino_input_block)(const fc_conv2d_params *p, const fc_wino_geom *g,
+static void N_(wino_input_block)(fc_isa isa, const fc_conv2d_params *p, const fc_wino_geom *g,
                                  const T *x, int64_t t0, int64_t cnt, int64_t tb,
                                  int64_t cols, T *q, T *v)
 {
@@ -272,7 +245,7 @@ static void N_(wino_input_block)(const fc_conv2d_params *p, const fc_wino_geom *
                     memset(dst, 0, (size_t)(2 * wq) * sizeof(T));
                     continue;
                 }
-                (N_(wino_wide)(wq) ? N_(wino_deinterleave_wide) : N_(wino_deinterleave_narrow))(
+                FC_WINO_PICK(N_(wino_deinterleave), isa, N_(wino_wide)(wq))(
                     x + (img * C + c) * hw + sy * p->w, p->w, p->pad_w, wq, dst, dst + wq);
             }
         fc_wino_run r;
@@ -280,7 +253,7 @@ static void N_(wino_input_block)(const fc_conv2d_params *p, const fc_wino_geom *
             t = fc_wino_next_run(p, g, t, t0, cnt, &r);
             const T *base = q + 2 * (r.ty - ty0) * 2 * wq + r.tx;
             void (*run)(const T *, int64_t, int64_t, int64_t, T *, int64_t) =
-                N_(wino_wide)(r.len) ? N_(wino_input_run_wide) : N_(wino_input_run_narrow);
+                FC_WINO_PICK(N_(wino_input_run), isa, N_(wino_wide)(r.len));
             for (int64_t c = 0; c < C; c++)
                 run(base + c * plane, 2 * wq, wq, r.len, v + c * cs + r.off, tb);
         }
@@ -292,7 +265,8 @@ static void N_(wino_input_block)(const fc_conv2d_params *p, const fc_wino_geom *
 
 /* y of tiles [t0, t0 + cnt) from M[K][16][tb] (channel stride wino_cstride), + bias,
  * ReLU; `rows` (4*tb values) takes the runs whose outputs are clipped at an edge. */
-static void N_(wino_output_block)(const fc_conv2d_params *p, const fc_wino_geom *g,
+static void N_(wino_output_block)(fc_isa isa, const fc_conv2d_params *p,
+                                  const fc_wino_geom *g,
                                   const T *m, int64_t t0, int64_t cnt, int64_t tb,
                                   const T *bias, int relu, T *y, T *rows)
 {
@@ -302,7 +276,7 @@ static void N_(wino_output_block)(const fc_conv2d_params *p, const fc_wino_geom 
         t = fc_wino_next_run(p, g, t, t0, cnt, &r);
         for (int64_t k = 0; k < K; k++) {
             T *dst = y + ((r.img * K + k) * p->oh + r.oy) * p->ow + r.ox;
-            (N_(wino_wide)(r.len) ? N_(wino_output_run_wide) : N_(wino_output_run_narrow))(
+            FC_WINO_PICK(N_(wino_output_run), isa, N_(wino_wide)(r.len))(
                 m + k * cs + r.off, tb, r.len, bias ? bias[k] : (T)0, relu,
                 r.inside ? dst : rows, r.inside ? dst + p->ow : rows + 2 * tb);
             for (int64_t a = 0; !r.inside && a < r.nrow; a++)
@@ -313,7 +287,8 @@ static void N_(wino_output_block)(const fc_conv2d_params *p, const fc_wino_geom 
 
 /* dM[K][16][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) from dy; `rows`
  * (4*tb values) takes the runs that reach past an edge, zero-padded. */
-static void N_(wino_grad_output_block)(const fc_conv2d_params *p, const fc_wino_geom *g,
+static void N_(wino_grad_output_block)(fc_isa isa, const fc_conv2d_params *p,
+                                       const fc_wino_geom *g,
                                        const T *dy, int64_t t0, int64_t cnt, int64_t tb,
                                        T *dm, T *rows)
 {
@@ -329,8 +304,7 @@ static void N_(wino_grad_output_block)(const fc_conv2d_params *p, const fc_wino_
                 memcpy(row, src + a * p->ow, (size_t)n * sizeof(T));
                 memset(row + n, 0, (size_t)(2 * r.len - n) * sizeof(T));
             }
-            (N_(wino_wide)(r.len) ? N_(wino_grad_output_run_wide)
-                                  : N_(wino_grad_output_run_narrow))(
+            FC_WINO_PICK(N_(wino_grad_output_run), isa, N_(wino_wide)(r.len))(
                 r.inside ? src : rows, r.inside ? src + p->ow : rows + 2 * tb, r.len,
                 dm + k * cs + r.off, tb);
         }
@@ -397,12 +371,12 @@ static int64_t N_(wino_threads)(const fc_conv2d_params *p, int nthreads, int64_t
 
 /* ------------------------------------------------------------------ forward */
 
-int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, const T *bias,
-                            T *y, int relu, int nthreads)
+int N_(fc_conv2d_forward_winograd)(fc_isa isa, const fc_conv2d_params *p, const T *x,
+                                   const T *w, const T *bias, T *y, int relu, int nthreads)
 {
     const fc_wino_geom g = fc_wino_geometry(p);
     const int64_t C = p->c_in, K = p->c_out;
-    const GKR *kr = N_(fc_gemm_select)(K);
+    const GKR *kr = N_(fc_gemm_select)(isa, K);
     const int64_t tb = fc_wino_block(kr->nr, C, K, sizeof(T));
     const int64_t nblk = fc_ceil_div(g.tiles, tb);
     const int64_t nt = N_(wino_threads)(p, nthreads, nblk);
@@ -423,7 +397,7 @@ int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, c
         N_(wino_thread_scratch)(p, &g, tb, work_n, thr + tid * per_thread, &bf);
         int64_t lo, hi;
         fc_split(K * C, tid, nthr, &lo, &hi);
-        N_(wino_weight_run)(w + lo * 9, hi - lo, u + lo, K * C); /* u[xi][k][c] */
+        FC_WINO_PICK(N_(wino_weight_run), isa, 1)(w + lo * 9, hi - lo, u + lo, K * C); /* u[xi][k][c] */
 #pragma omp barrier
         fc_split(16, tid, nthr, &lo, &hi);
         for (int64_t xi = lo; xi < hi; xi++) {
@@ -435,14 +409,14 @@ int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, c
         for (int64_t b = 0; b < nblk; b++) {
             const int64_t t0 = b * tb, cnt = fc_min64(tb, g.tiles - t0);
             const int64_t cols = fc_round_up(cnt, kr->nr);
-            N_(wino_input_block)(p, &g, x, t0, cnt, tb, cols, bf.q, bf.v);
+            N_(wino_input_block)(isa, p, &g, x, t0, cnt, tb, cols, bf.q, bf.v);
             for (int64_t xi = 0; xi < 16; xi++) {
                 OPD A = {.packed = upack + xi * usz};
                 OPD B = {.ptr = bf.v + xi * tb, .rs = cs, .rows = N_(wino_rows)};
                 N_(fc_gemm_serial)(kr, K, cols, C, (T)1, &A, &B, (T)0, bf.m + xi * tb, cs,
                                    NULL, 0, bf.work);
             }
-            N_(wino_output_block)(p, &g, bf.m, t0, cnt, tb, bias, relu, y, bf.rows);
+            N_(wino_output_block)(isa, p, &g, bf.m, t0, cnt, tb, bias, relu, y, bf.rows);
         }
     }
     fc_scratch_put(scratch);
@@ -451,12 +425,12 @@ int N_(fc_winograd_forward)(const fc_conv2d_params *p, const T *x, const T *w, c
 
 /* ------------------------------------------------------------------ weight gradient */
 
-int N_(fc_winograd_backward_weight)(const fc_conv2d_params *p, const T *x, const T *dy, T *dw,
-                                    int nthreads)
+int N_(fc_conv2d_wgrad_winograd)(fc_isa isa, const fc_conv2d_params *p, const T *x,
+                                 const T *dy, T *dw, int nthreads)
 {
     const fc_wino_geom g = fc_wino_geometry(p);
     const int64_t C = p->c_in, K = p->c_out;
-    const GKR *kr = N_(fc_gemm_select)(K);
+    const GKR *kr = N_(fc_gemm_select)(isa, K);
     const int64_t tb = fc_wino_block(kr->nr, C, K, sizeof(T));
     const int64_t nblk = fc_ceil_div(g.tiles, tb);
     const int64_t part = fc_pad_elems(16 * K * C, sizeof(T));
@@ -482,8 +456,8 @@ int N_(fc_winograd_backward_weight)(const fc_conv2d_params *p, const T *x, const
             fc_split(nblk, ch, nch, &b0, &b1);
             for (int64_t b = b0; b < b1; b++) {
                 const int64_t t0 = b * tb, cnt = fc_min64(tb, g.tiles - t0);
-                N_(wino_input_block)(p, &g, x, t0, cnt, tb, cnt, bf.q, bf.v);
-                N_(wino_grad_output_block)(p, &g, dy, t0, cnt, tb, bf.m, bf.rows);
+                N_(wino_input_block)(isa, p, &g, x, t0, cnt, tb, cnt, bf.q, bf.v);
+                N_(wino_grad_output_block)(isa, p, &g, dy, t0, cnt, tb, bf.m, bf.rows);
                 for (int64_t xi = 0; xi < 16; xi++) {
                     OPD A = {.pack = N_(wino_pack_rows), .ptr = bf.m + xi * tb, .rs = cs};
                     OPD B = {.pack = N_(wino_pack_rows), .ptr = bf.v + xi * tb, .rs = cs};

@@ -2,7 +2,7 @@
  * gemm/gemm_avx2.c - AVX2/FMA GEMM micro-kernels and their blocking parameters.
  *
  * Compiled with function target attributes (no global -mavx2), so the library still
- * runs on any x86-64; gemm.c only selects these kernels when fc_cpu_has_avx2_fma().
+ * runs on any x86-64; gemm.c selects these kernels when the ISA is avx2.
  *   float : 6 x 16 tile, 12 ymm accumulators (6 rows x 2 vectors of 8)
  *   double: 6 x 8 tile,  12 ymm accumulators (6 rows x 2 vectors of 4)
  * Each accumulator sums its k products in increasing p with FMA; the store step does
@@ -208,7 +208,7 @@ const fc_gemm_kernel_f32 fc_gemm_kernel_avx2_f32 = {
 const fc_gemm_kernel_f64 fc_gemm_kernel_avx2_f64 = {
     "avx2-fma 6x8", D_MR, D_NR, D_MC, D_KC, D_NC, ukernel_6x8_f64};
 
-#else /* not x86 with GCC/clang: never selected (fc_cpu_has_avx2_fma() is 0) */
+#else /* not x86 with GCC/clang: never selected (the ISA is generic there) */
 
 const fc_gemm_kernel_f32 fc_gemm_kernel_avx2_f32 = {"avx2-fma (absent)", 6, 16, 144, 256,
                                                     4080, 0};

@@ -24,6 +24,8 @@
 
 #include <stdint.h>
 
+#include "fastconv/core.h"
+
 /* Largest micro-tile of any kernel (the edge-tile buffer is sized with these). */
 #define FC_MR_MAX 16
 #define FC_NR_MAX 32
@@ -79,9 +81,9 @@
         fc_rows_##SFX rows;  /* B read in place (no packing) */                         \
     } fc_operand_##SFX;                                                                 \
                                                                                         \
-    /* The micro-kernel for this CPU and for C with m rows (tile height chosen by m;   \
-     * the choice never changes results). */                                           \
-    const fc_gemm_kernel_##SFX *fc_gemm_select_##SFX(int64_t m);                        \
+    /* The micro-kernel for instruction set isa and C with m rows (tile height chosen \
+     * by m; for one isa the choice never changes results). */                         \
+    const fc_gemm_kernel_##SFX *fc_gemm_select_##SFX(fc_isa isa, int64_t m);            \
                                                                                         \
     /* Strided packers: A's element (i, p) is ptr[i*rs + p*cs]; B's (p, j) likewise. */ \
     void fc_pack_a_strided_##SFX(const fc_operand_##SFX *op, int64_t x0, int64_t xn,   \
@@ -112,19 +114,19 @@
                               const fc_operand_##SFX *b, T beta, T *c, int64_t ldc,     \
                               const T *bias, int relu, T *work);                       \
                                                                                         \
-    /* fc_gemm (fastconv/gemm.h) for one element type. */                              \
-    int fc_gemm_##SFX(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alpha, \
+    /* fc_gemm (fastconv/gemm.h) for one element type, under isa. */                   \
+    int fc_gemm_##SFX(fc_isa isa, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alpha, \
                       const T *a, int64_t lda, const T *b, int64_t ldb, T beta, T *c,      \
                       int64_t ldc, int nthreads);
 
 FC_DECLARE_GEMM(float, f32)
 FC_DECLARE_GEMM(double, f64)
 
-/* AVX2/FMA kernels (gemm_avx2.c); only called when fc_cpu_has_avx2_fma(). */
+/* AVX2/FMA kernels (gemm_avx2.c); selected when the ISA is avx2 or better. */
 extern const fc_gemm_kernel_f32 fc_gemm_kernel_avx2_f32;
 extern const fc_gemm_kernel_f64 fc_gemm_kernel_avx2_f64;
-/* AVX-512F kernels (gemm_avx512.c), tallest tile first; only called when the CPU
- * supports AVX-512F. */
+/* AVX-512F kernels (gemm_avx512.c), tallest tile first; selected when the ISA is
+ * avx512. */
 #define FC_AVX512_VARIANTS 4
 extern const fc_gemm_kernel_f32 fc_gemm_kernels_avx512_f32[FC_AVX512_VARIANTS];
 extern const fc_gemm_kernel_f64 fc_gemm_kernels_avx512_f64[FC_AVX512_VARIANTS];

@@ -54,10 +54,10 @@ static const GKR N_(kernel_generic) = {
 #undef GEN_MR
 #undef GEN_NR
 
-const GKR *N_(fc_gemm_select)(int64_t m)
+const GKR *N_(fc_gemm_select)(fc_isa isa, int64_t m)
 {
-    switch (fc_gemm_level()) {
-    case 2: {
+    switch (isa) {
+    case FC_ISA_AVX512: {
         /* fewest padded rows, weighing the taller tiles' better register reuse */
         static const double eff[FC_AVX512_VARIANTS] = {1.04, 1.0, 0.96, 0.92};
         const GKR *ks = N_(fc_gemm_kernels_avx512);
@@ -72,7 +72,7 @@ const GKR *N_(fc_gemm_select)(int64_t m)
         }
         return &ks[best];
     }
-    case 1:
+    case FC_ISA_AVX2:
         return &N_(fc_gemm_kernel_avx2);
     default:
         return &N_(kernel_generic);
@@ -291,13 +291,13 @@ void N_(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
 /* Below this many multiply-adds a GEMM runs on one thread (waking threads costs more). */
 #define FC_GEMM_PARALLEL_MIN ((int64_t)1 << 18)
 
-int N_(fc_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alpha,
+int N_(fc_gemm)(fc_isa isa, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alpha,
                 const T *a, int64_t lda, const T *b, int64_t ldb, T beta, T *c,
                 int64_t ldc, int nthreads)
 {
     if (m <= 0 || n <= 0)
         return FC_OK;
-    const GKR *kr = N_(fc_gemm_select)(m);
+    const GKR *kr = N_(fc_gemm_select)(isa, m);
     OPD A = {.pack = N_(fc_pack_a_strided), .ptr = a, .rs = trans_a ? 1 : lda,
              .cs = trans_a ? lda : 1};
     OPD B = {.pack = N_(fc_pack_b_strided), .ptr = b, .rs = trans_b ? 1 : ldb,

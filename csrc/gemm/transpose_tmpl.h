@@ -17,7 +17,7 @@ static void FC_NAME(transpose_rows, SFX)(const T *base, const int64_t *off, int6
 {
     int64_t l0 = 0;
 #if FC_HAVE_AVX_TRANSPOSE && FC_T_IS_FLOAT
-    if (lanes >= 8 && len >= 8 && fc_cpu_avx()) {
+    if (lanes >= 8 && len >= 8 && fc_isa_now() >= FC_ISA_AVX2) {
         for (; l0 + 8 <= lanes; l0 += 8) {
             const T *s[8];
             for (int q = 0; q < 8; q++)

@@ -62,25 +62,6 @@ static inline void fc_pool_axis(int64_t start, int64_t k, int64_t dil, int64_t s
 #define POOL_ALWAYS_INLINE inline
 #endif
 
-#ifdef FC_POOL_HAVE_AVX2
-/*
- * 1 when interior windows use the AVX2 kernels of pool_avx2.c: the CPU has AVX2 and
- * FASTCONV_POOL_KERNEL is not "generic" (which forces the portable loops, to test them
- * on any machine). Decided once.
- */
-static int fc_pool_use_avx2(void)
-{
-    static volatile int cached = -1; /* benign race: every thread computes the same value */
-    int v = cached;
-    if (v < 0) {
-        const char *env = getenv("FASTCONV_POOL_KERNEL");
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx2") && !(env && strcmp(env, "generic") == 0);
-        cached = v;
-    }
-    return v;
-}
-#endif
 
 #define T float
 #define K int32_t

@@ -7,8 +7,8 @@
  * max_pool2d_forward and relu_backward + max_pool2d_backward.
  *
  * Planes are independent (results never depend on the thread count). float runs on
- * AVX-512 (F, BW, VL) where the CPU has it and FASTCONV_POOL_KERNEL is not "generic";
- * the portable loops (pool2x2_impl.h) cover double and every other CPU.
+ * AVX-512 (F, BW, VL) where the CPU has it and the ISA is avx512; the portable loops
+ * (pool2x2_impl.h) cover double and every other case, with the same results.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,20 +44,10 @@
 
 #define P2_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
 
-/* 1 when the float kernels use AVX-512: the CPU has F, BW and VL and
-   FASTCONV_POOL_KERNEL is not "generic". Decided once. */
+/* 1 when the float kernels use AVX-512: the ISA allows it and the CPU has BW and VL. */
 static int p2_use_avx512(void)
 {
-    static volatile int cached = -1; /* benign race: every thread computes the same value */
-    int v = cached;
-    if (v < 0) {
-        const char *env = getenv("FASTCONV_POOL_KERNEL");
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl") && !(env && strcmp(env, "generic") == 0);
-        cached = v;
-    }
-    return v;
+    return fc_isa_now() >= FC_ISA_AVX512 && fc_cpu_has_avx512bw_vl();
 }
 
 /* Lane masks for the 2n input columns [0, 2n) of a chunk of n <= 16 outputs. */

@@ -3,7 +3,7 @@
  *
  * Included by pool.c with T (the element type), K (an integer type as wide as T), K_MAX
  * and SUFFIX (f32 / f64) defined; the includer supplies POOL_CAT, POOL_FN, POOL_PAR_MIN,
- * POOL_CHUNK, POOL_VL, POOL_ALWAYS_INLINE and fc_pool_use_avx2.
+ * POOL_CHUNK, POOL_VL and POOL_ALWAYS_INLINE.
  *
  * Semantics follow PyTorch's CPU kernel: scan each window in row-major order, replace the
  * running maximum when a value is larger or is NaN (so a NaN wins, the last NaN if
@@ -212,7 +212,7 @@ static void POOL_CAT(fc_max_pool2d_forward_, SUFFIX)(const fc_pool2d_params *p, 
         && in_plane - 1 <= (int64_t)K_MAX) {
         interior = POOL_FN(row_interior);
 #ifdef FC_POOL_HAVE_AVX2
-        if (fc_pool_use_avx2())
+        if (fc_isa_now() >= FC_ISA_AVX2)
             interior = POOL_CAT(fc_pool_interior_avx2_, SUFFIX);
 #endif
     }

@@ -4,8 +4,8 @@
  * fc_pool_interior_avx2_*: max pooling of interior outputs [ox0, ox0 + n) of one output
  * row (every column tap inside the plane), column stride 1 or 2, n >= 32 bytes of T
  * (8 floats, 4 doubles); r0 < r1 are the in-bounds tap rows, y and ip (NULL: no indices)
- * point at output ox0. Same values and indices as the scalar scan. Call only when
- * fc_pool_use_avx2().
+ * point at output ox0. Same values and indices as the scalar scan. Call only when the
+ * ISA is avx2 or better.
  */
 #ifndef FC_POOL_INTERNAL_H
 #define FC_POOL_INTERNAL_H
