@@ -1,8 +1,12 @@
 /*
  * conv/conv_gemm.c - conv2d on the GEMM engine of gemm/gemm_internal.h, float and double:
- * the implicit-GEMM forward, the data gradient (rotated-weight forward at stride 1, GEMM
- * and col2im above), the weight gradient and the bias gradient. The code for each
- * element type is in conv_tmpl.h, included once per type.
+ * the implicit-GEMM forward (forward_gemm_tmpl.h), the data gradient (data_gemm_tmpl.h:
+ * the rotated-weight forward at stride 1, GEMM and col2im above) and the weight gradient
+ * (wgrad_gemm_tmpl.h), on the operands of im2col_tmpl.h and wgrad_pack_tmpl.h.
+ *
+ * Everything is a GEMM on fc_gemm_serial inside one OpenMP region per call, with work
+ * split into tasks whose results never depend on the thread count (see each plan).
+ * Scratch comes from fc_scratch_get (one block reused between calls).
  */
 #pragma STDC FP_CONTRACT OFF
 
@@ -14,23 +18,15 @@
 #include "gemm/gemm_internal.h"
 #include "gemm/transpose.h"
 
-#define FC_NAME2(name, sfx) name##_##sfx
-#define FC_NAME(name, sfx) FC_NAME2(name, sfx)
-
-#define T float
-#define SFX f32
-#define FC_T_IS_FLOAT 1
-#include "gemm/transpose_tmpl.h"
-#include "conv/conv_tmpl.h"
-#undef T
-#undef SFX
-#undef FC_T_IS_FLOAT
-
-#define T double
-#define SFX f64
-#define FC_T_IS_FLOAT 0
-#include "gemm/transpose_tmpl.h"
-#include "conv/conv_tmpl.h"
-#undef FC_T_IS_FLOAT
-#undef T
-#undef SFX
+#define FC_TMPL "gemm/transpose_tmpl.h"
+#include "core/tmpl.h"
+#define FC_TMPL "conv/im2col_tmpl.h"
+#include "core/tmpl.h"
+#define FC_TMPL "conv/wgrad_pack_tmpl.h"
+#include "core/tmpl.h"
+#define FC_TMPL "conv/forward_gemm_tmpl.h"
+#include "core/tmpl.h"
+#define FC_TMPL "conv/data_gemm_tmpl.h"
+#include "core/tmpl.h"
+#define FC_TMPL "conv/wgrad_gemm_tmpl.h"
+#include "core/tmpl.h"

@@ -15,6 +15,9 @@
 
 #include "fastconv/conv.h"
 
+/* Below this many multiply-adds a convolution runs on one thread. */
+#define FC_CONV_PARALLEL_MIN ((int64_t)1 << 17)
+
 /* ---------------------------------------------------------------- geometry helpers */
 
 /* The padded-input paths need stride 1 and a padded plane not much larger than the
@@ -82,21 +85,8 @@ static inline fc_conv2d_params fc_conv_rotated_params(const fc_conv2d_params *p)
  *                   fc_conv2d_wgrad_few_taps_covers) uses the direct few-tap kernel
  *   bias            per-channel sums of dy
  */
-#define FC_DECLARE_CONV_GEMM(T, SFX)                                                        \
-    int fc_conv2d_forward_gemm_##SFX(fc_isa isa, const fc_conv2d_params *p, const T *x,     \
-                                     const T *w, const T *bias, T *y, int relu,             \
-                                     int nthreads);                                         \
-    int fc_conv2d_data_rotated_##SFX(fc_isa isa, const fc_conv2d_params *p, const T *dy,    \
-                                     const T *w, T *dx, int nthreads, int wino);            \
-    int fc_conv2d_data_col2im_##SFX(fc_isa isa, const fc_conv2d_params *p, const T *dy,     \
-                                    const T *w, T *dx, int nthreads);                       \
-    int fc_conv2d_wgrad_gemm_##SFX(fc_isa isa, const fc_conv2d_params *p, const T *x,       \
-                                   const T *dy, T *dw, int nthreads, int few_taps);         \
-    void fc_conv2d_bias_##SFX(fc_isa isa, const fc_conv2d_params *p, const T *dy, T *db,    \
-                              int nthreads);
-
-FC_DECLARE_CONV_GEMM(float, f32)
-FC_DECLARE_CONV_GEMM(double, f64)
+#define FC_TMPL "conv/conv_decl_tmpl.h"
+#include "core/tmpl.h"
 
 /* Weight gradients with few taps per output channel (K = c_in/groups*kh*kw <= 32), stride
  * 1, no dilation, output rows of 8 or more, on the padded path: the direct few-tap kernel
@@ -125,17 +115,6 @@ void fc_conv2d_wgrad_few_taps_f32(fc_isa isa, FC_FEW_TAPS_ARGS);
 void fc_conv2d_wgrad_few_taps_avx2_f32(FC_FEW_TAPS_ARGS);
 void fc_conv2d_wgrad_few_taps_avx512_f32(FC_FEW_TAPS_ARGS);
 
-/*
- * conv/conv_bias.c: channel c's sum of dy (n images of C planes of P elements) on
- * AVX-512, in exactly the order of conv_tmpl.h's portable loop: per plane 8 double lanes
- * (element j into lane j % 8, a tail of P % 8 into lane 0), combined
- * ((0+1)+(2+3))+((4+5)+(6+7)), planes added in image order.
- */
-double fc_conv2d_bias_sum_avx512_f32(const float *dy, int64_t n, int64_t C, int64_t P,
-                                     int64_t c);
-double fc_conv2d_bias_sum_avx512_f64(const double *dy, int64_t n, int64_t C, int64_t P,
-                                     int64_t c);
-
 /* ---------------------------------------------------------------- Winograd */
 
 /* conv/winograd.c: F(2x2, 3x3) forward and weight gradient (see winograd.h for the
@@ -144,15 +123,6 @@ int fc_conv2d_winograd_covers(const fc_conv2d_params *p);
 /* The weight gradient needs larger planes to gain. */
 int fc_conv2d_wgrad_winograd_covers(const fc_conv2d_params *p);
 
-#define FC_DECLARE_CONV_WINOGRAD(T, SFX)                                                    \
-    int fc_conv2d_forward_winograd_##SFX(fc_isa isa, const fc_conv2d_params *p, const T *x, \
-                                         const T *w, const T *bias, T *y, int relu,         \
-                                         int nthreads);                                     \
-    int fc_conv2d_wgrad_winograd_##SFX(fc_isa isa, const fc_conv2d_params *p, const T *x,   \
-                                       const T *dy, T *dw, int nthreads);
-
-FC_DECLARE_CONV_WINOGRAD(float, f32)
-FC_DECLARE_CONV_WINOGRAD(double, f64)
 
 /* ---------------------------------------------------------------- direct (AVX-512F) */
 

@@ -169,23 +169,10 @@ static int64_t fc_wino_next_run(const fc_conv2d_params *p, const fc_wino_geom *g
     return t + r->len;
 }
 
-#define FC_NAME2(name, sfx) name##_##sfx
-#define FC_NAME(name, sfx) FC_NAME2(name, sfx)
 
-#define T float
-#define SFX f32
-#define FC_T_IS_FLOAT 1
-#include "gemm/transpose_tmpl.h"
-#include "conv/winograd_tmpl.h"
-#undef T
-#undef SFX
-#undef FC_T_IS_FLOAT
-
-#define T double
-#define SFX f64
-#define FC_T_IS_FLOAT 0
-#include "gemm/transpose_tmpl.h"
-#include "conv/winograd_tmpl.h"
-#undef T
-#undef SFX
-#undef FC_T_IS_FLOAT
+#define FC_TMPL "gemm/transpose_tmpl.h"
+#include "core/tmpl.h"
+#define FC_TMPL "conv/winograd_transforms_tmpl.h"
+#include "core/tmpl.h"
+#define FC_TMPL "conv/winograd_tmpl.h"
+#include "core/tmpl.h"

@@ -1,7 +1,7 @@
 /*
  * gemm/gemm.c - fastconv's GEMM: driver, packing, portable micro-kernel and run-time kernel
  * choice. The structure and the determinism rules are described in gemm_internal.h;
- * the code for each element type is in gemm_tmpl.h, included once per type.
+ * the code for both element types is gemm_tmpl.h, instantiated by core/tmpl.h.
  */
 #pragma STDC FP_CONTRACT OFF /* the epilogue must round exactly as written */
 
@@ -12,24 +12,11 @@
 #include "fastconv/gemm.h"
 #include "gemm/gemm_internal.h"
 
-#define FC_NAME2(name, sfx) name##_##sfx
-#define FC_NAME(name, sfx) FC_NAME2(name, sfx)
-#define FC_STR2(x) #x
-#define FC_STR(x) FC_STR2(x)
 
 /* ------------------------------------------------------------------ kernels */
 
-#define T float
-#define SFX f32
-#include "gemm/gemm_tmpl.h"
-#undef T
-#undef SFX
-
-#define T double
-#define SFX f64
-#include "gemm/gemm_tmpl.h"
-#undef T
-#undef SFX
+#define FC_TMPL "gemm/gemm_tmpl.h"
+#include "core/tmpl.h"
 
 /* e.g. "avx512f 12x32": the float kernel for large m (small m may use shorter tiles
  * of the same family). */
