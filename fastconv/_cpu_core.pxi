@@ -69,8 +69,8 @@ def set_capabilities(**changes) -> dict:
         if direct is True or direct is False:
             direct = "on" if direct else "off"
         if direct not in DIRECT_MODES:
-            raise ValueError("set_capabilities: direct must be one of %s (or a bool), got %r"
-                             % (", ".join(DIRECT_MODES), direct))
+            raise ValueError("set_capabilities: direct must be one of %s (or a bool), "
+                             "got %r" % (", ".join(DIRECT_MODES), direct))
         c.direct = <core.fc_direct_mode> <int> DIRECT_MODES.index(direct)
     if "winograd" in changes:
         winograd = changes["winograd"]

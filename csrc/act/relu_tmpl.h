@@ -16,7 +16,7 @@ static void FC_T(fc_relu_forward)(int64_t size, const T *x, T *y, int nthreads)
 
 /* dx = dy where the forward output y > 0, else 0 (dx may alias dy). */
 static void FC_T(fc_relu_backward)(int64_t size, const T *dy, const T *y, T *dx,
-                                         int nthreads)
+                                   int nthreads)
 {
     (void)nthreads;
     #pragma omp parallel for num_threads(nthreads) if(nthreads > 1 && size >= RELU_PAR_MIN) schedule(static)

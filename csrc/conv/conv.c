@@ -16,7 +16,8 @@
 static fc_conv2d_algo fc_conv2d_choose(const fc_conv2d_params *p, fc_conv2d_pass pass,
                                        fc_dtype dt, const fc_caps *c)
 {
-    const int direct = dt == FC_F32 && c->isa >= FC_ISA_AVX512 && c->direct != FC_DIRECT_OFF;
+    const int direct =
+        dt == FC_F32 && c->isa >= FC_ISA_AVX512 && c->direct != FC_DIRECT_OFF;
     const int force = c->direct == FC_DIRECT_FORCE;
     switch (pass) {
     case FC_CONV_FORWARD:
@@ -90,7 +91,10 @@ const char *fc_conv2d_algorithm_name(fc_conv2d_algo algo)
     return "?";
 }
 
-static size_t fc_dtype_size(fc_dtype dt) { return dt == FC_F32 ? sizeof(float) : sizeof(double); }
+static size_t fc_dtype_size(fc_dtype dt)
+{
+    return dt == FC_F32 ? sizeof(float) : sizeof(double);
+}
 
 /* ------------------------------------------------------------------ entry points */
 
@@ -102,7 +106,8 @@ int fc_conv2d_forward(fc_dtype dt, const fc_conv2d_params *p, const void *x, con
     const fc_caps c = fc_caps_get();
     switch (fc_conv2d_choose(p, FC_CONV_FORWARD, dt, &c)) {
     case FC_CONV_DIRECT_BLOCKED_S2:
-        return fc_conv2d_forward_direct_blocked_s2_avx512_f32(p, x, w, bias, y, relu, nthreads);
+        return fc_conv2d_forward_direct_blocked_s2_avx512_f32(p, x, w, bias, y, relu,
+                                                              nthreads);
     case FC_CONV_DIRECT:
         return fc_conv2d_forward_direct_avx512_f32(p, x, w, bias, y, NULL, NULL, relu,
                                                    nthreads);

@@ -3,7 +3,7 @@
  * conv_internal.h declares (a template: see core/tmpl.h). Semantics: conv_internal.h.
  */
 
-/* conv_gemm.c */
+/* conv_gemm.c, bias.c */
 int FC_T(fc_conv2d_forward_gemm)(fc_isa isa, const fc_conv2d_params *p, const T *x,
                                  const T *w, const T *bias, T *y, int relu,
                                  int nthreads);

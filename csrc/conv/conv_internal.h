@@ -75,7 +75,8 @@ static inline fc_conv2d_params fc_conv_rotated_params(const fc_conv2d_params *p)
 /* ---------------------------------------------------------------- implicit GEMM */
 
 /*
- * conv/conv_gemm.c (conv_tmpl.h): every geometry, float and double.
+ * conv/conv_gemm.c (forward_gemm_tmpl.h, data_gemm_tmpl.h, wgrad_gemm_tmpl.h) and
+ * conv/bias.c: every geometry, float and double.
  *   forward_gemm    implicit GEMM (B read in place from a padded or phase-split copy, or
  *                   im2col while packing)
  *   data_rotated    stride 1: the forward of dy with rotated weights, on Winograd (wino)
@@ -86,7 +87,7 @@ static inline fc_conv2d_params fc_conv_rotated_params(const fc_conv2d_params *p)
  *   bias            per-channel sums of dy
  */
 #define FC_TMPL "conv/conv_decl_tmpl.h"
-#include "core/tmpl.h"
+#include "core/tmpl.h" /* these and the Winograd kernels below, for float and double */
 
 /* Weight gradients with few taps per output channel (K = c_in/groups*kh*kw <= 32), stride
  * 1, no dilation, output rows of 8 or more, on the padded path: the direct few-tap kernel
@@ -98,7 +99,7 @@ static inline int fc_conv2d_wgrad_few_taps_covers(const fc_conv2d_params *p)
 }
 
 /*
- * The few-tap weight gradient (conv/conv_gemm.c for AVX2, conv_direct.c for AVX-512):
+ * The few-tap weight gradient (conv/wgrad_few_taps.c: AVX2 and AVX-512 side by side):
  *   out[co*ldo + (ci*kh + ky)*kw + kx] = sum over images, oy, ox of
  *       dy[img][co][oy][ox] * xpad[img][ci][oy + ky][ox + kx]
  * for co < m, over nimg images of a zero-padded input (planes hp x wp, xpad_img apart)
@@ -107,9 +108,9 @@ static inline int fc_conv2d_wgrad_few_taps_covers(const fc_conv2d_params *p)
  * are added in a fixed tree: the result depends on the shapes and the ISA only.
  * fc_conv2d_wgrad_few_taps_f32 runs the AVX-512 one when isa allows it, else AVX2.
  */
-#define FC_FEW_TAPS_ARGS                                                                    \
-    const float *xpad, int64_t xpad_img, int64_t hp, int64_t wp, const float *dy,          \
-        int64_t dy_img, int64_t nimg, int64_t m, int64_t cin, int64_t kh, int64_t kw,       \
+#define FC_FEW_TAPS_ARGS                                                                   \
+    const float *xpad, int64_t xpad_img, int64_t hp, int64_t wp, const float *dy,         \
+        int64_t dy_img, int64_t nimg, int64_t m, int64_t cin, int64_t kh, int64_t kw,      \
         int64_t oh, int64_t ow, float *out, int64_t ldo
 void fc_conv2d_wgrad_few_taps_f32(fc_isa isa, FC_FEW_TAPS_ARGS);
 void fc_conv2d_wgrad_few_taps_avx2_f32(FC_FEW_TAPS_ARGS);
@@ -117,17 +118,17 @@ void fc_conv2d_wgrad_few_taps_avx512_f32(FC_FEW_TAPS_ARGS);
 
 /* ---------------------------------------------------------------- Winograd */
 
-/* conv/winograd.c: F(2x2, 3x3) forward and weight gradient (see winograd.h for the
- * method) on 3x3 stride-1 layers with enough channels and outputs. */
+/* conv/winograd.c: F(2x2, 3x3) forward and weight gradient (see winograd.c for the
+ * method; fc_conv2d_forward_winograd_* and fc_conv2d_wgrad_winograd_* are declared
+ * above) on 3x3 stride-1 layers with enough channels and outputs. */
 int fc_conv2d_winograd_covers(const fc_conv2d_params *p);
 /* The weight gradient needs larger planes to gain. */
 int fc_conv2d_wgrad_winograd_covers(const fc_conv2d_params *p);
 
-
 /* ---------------------------------------------------------------- direct (AVX-512F) */
 
 /*
- * conv/conv_direct.c: float kernels for small layers, AVX-512F only.
+ * conv/direct_*.c (see conv/direct.h): float kernels for small layers, AVX-512F only.
  *   forward_direct             c_out a multiple of 16, stride 1 or 2, padding below the
  *                              kernel size, >= 9 taps: where that measured faster than
  *                              the other algorithms (force: on every such layer)
@@ -148,14 +149,16 @@ int fc_conv2d_wgrad_direct_blocked_s2_covers(const fc_conv2d_params *p);
 
 int fc_conv2d_forward_direct_avx512_f32(const fc_conv2d_params *p, const float *x,
                                         const float *w, const float *bias, float *y,
-                                        float *pooled, uint8_t *pos, int relu, int nthreads);
+                                        float *pooled, uint8_t *pos, int relu,
+                                        int nthreads);
 int fc_conv2d_forward_direct_rows_avx512_f32(const fc_conv2d_params *p, const float *x,
                                              const float *w, const float *bias, float *y,
                                              float *pooled, uint8_t *pos, int relu,
                                              int nthreads);
-int fc_conv2d_forward_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p, const float *x,
-                                                   const float *w, const float *bias,
-                                                   float *y, int relu, int nthreads);
+int fc_conv2d_forward_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p,
+                                                   const float *x, const float *w,
+                                                   const float *bias, float *y, int relu,
+                                                   int nthreads);
 int fc_conv2d_wgrad_direct_avx512_f32(const fc_conv2d_params *p, const float *x,
                                       const float *dy, float *dw, int nthreads);
 int fc_conv2d_wgrad_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p, const float *x,

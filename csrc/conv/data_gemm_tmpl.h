@@ -11,7 +11,8 @@
 /* Pixels per col2im block; fixed (not thread dependent) since it orders the sums. */
 #define FC_COL2IM_BLOCK 512
 
-/* One col2im segment (a run of one tap along an output row): dcol row columns [s, s + len) add into plane elements d + t*stride_w. */
+/* One col2im segment (a run of one tap along an output row): dcol row columns
+ * [s, s + len) add into plane elements d + t*stride_w. */
 typedef struct {
     int64_t s, d, len;
 } FC_T(col2im_seg);
@@ -37,7 +38,8 @@ static int64_t FC_T(col2im_runs)(const fc_conv2d_params *p, int64_t ky, int64_t 
         const int64_t iy = oy * p->stride_h + iyb;
         const int64_t u0 = fc_max64(ox, oxa), u1 = fc_min64(ox + len, oxe);
         if (iy >= 0 && iy < p->h && u1 > u0)
-            runs[n++] = (FC_T(col2im_seg)){jl - ox + u0, iy * p->w + ixb + u0 * sw, u1 - u0};
+            runs[n++] =
+                (FC_T(col2im_seg)){jl - ox + u0, iy * p->w + ixb + u0 * sw, u1 - u0};
         jl += len;
         ox = 0;
         oy++;
@@ -95,10 +97,9 @@ static void FC_T(plan_col2im)(fc_isa isa, const fc_conv2d_params *p, int nthread
      * counts */
     pl->nblk_p = fc_ceil_div(P, pl->pb);
     pl->maxruns = FC_T(col2im_max_runs)(p, pl->pb);
-    pl->runs_n = fc_pad_elems(
-        fc_ceil_div(pl->nblk_p * khw * (pl->maxruns + 1) * (int64_t)sizeof(FC_T(col2im_seg)),
-                    (int64_t)sizeof(T)),
-        sizeof(T));
+    const int64_t runs_bytes =
+        pl->nblk_p * khw * (pl->maxruns + 1) * (int64_t)sizeof(FC_T(col2im_seg));
+    pl->runs_n = fc_pad_elems(fc_ceil_div(runs_bytes, (int64_t)sizeof(T)), sizeof(T));
 }
 
 /* Scratch: each thread's dcol and work, the packed weights, the runs table. */
@@ -229,8 +230,8 @@ int FC_T(fc_conv2d_data_col2im)(fc_isa isa, const fc_conv2d_params *p, const T *
  * (ky, co, kx) so that row blocks skip zero rows (kyfirst), where that saves a fifth of
  * the multiply-adds or more (a plan: it depends on the geometry and the micro-tile only).
  */
-static int FC_T(data_kyfirst)(fc_isa isa, const fc_conv2d_params *q, int64_t M, int64_t cin_g,
-                              int wino)
+static int FC_T(data_kyfirst)(fc_isa isa, const fc_conv2d_params *q, int64_t M,
+                              int64_t cin_g, int wino)
 {
     if (wino || fc_conv_is_pointwise(q) || !fc_conv_use_padded(q))
         return 0;

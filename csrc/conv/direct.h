@@ -86,7 +86,7 @@ void fc_direct_pad_image(const fc_conv2d_params *p, const float *xn, float *xq);
 #define DC_AVX512 __attribute__((target("avx512f")))
 
 /* Where a block's results go: conv output planes y (rv_*) or pixel vectors
-   tile[pixel][16] (dc_*, then dc_tile_out), or (pooled != NULL) 2x2 stride-2 max-pool
+   tile[pixel][16] (dc_*, then fc_direct_tile_out), or (pooled != NULL) 2x2 stride-2 max-pool
    planes and window positions; each points at the block's first channel. */
 typedef struct {
     float *y, *pooled;

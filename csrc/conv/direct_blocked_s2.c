@@ -145,13 +145,15 @@ static void run_db(const fc_conv2d_params *p, const db_plan *pl, const float *x,
     }
 }
 
-int fc_conv2d_forward_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p, const float *x,
-                                                   const float *w, const float *bias,
-                                                   float *y, int relu, int nthreads)
+int fc_conv2d_forward_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p,
+                                                   const float *x, const float *w,
+                                                   const float *bias, float *y, int relu,
+                                                   int nthreads)
 {
     db_plan pl;
     plan_db(p, nthreads, &pl);
-    float *wq = (float *)fc_scratch_get((pl.wq_n + pl.nt * pl.xq_n) * (int64_t)sizeof(float));
+    const int64_t bytes = (pl.wq_n + pl.nt * pl.xq_n) * (int64_t)sizeof(float);
+    float *wq = (float *)fc_scratch_get(bytes);
     if (!wq)
         return FC_ENOMEM;
     run_db(p, &pl, x, w, bias, y, relu, wq);
@@ -160,9 +162,10 @@ int fc_conv2d_forward_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p, co
 }
 
 #else /* not x86 with GCC/clang: never chosen (the ISA is generic there) */
-int fc_conv2d_forward_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p, const float *x,
-                                                   const float *w, const float *bias,
-                                                   float *y, int relu, int nthreads)
+int fc_conv2d_forward_direct_blocked_s2_avx512_f32(const fc_conv2d_params *p,
+                                                   const float *x, const float *w,
+                                                   const float *bias, float *y, int relu,
+                                                   int nthreads)
 {
     (void)p, (void)x, (void)w, (void)bias, (void)y, (void)relu, (void)nthreads;
     return FC_EINVAL;

@@ -55,8 +55,8 @@ DC_INLINE void dc_pool_store(const fc_conv2d_params *p, const dc_out *o, __m512i
 /* acc[r][c] += every tap's weight vector times the broadcast input under it, taps in
    (ci, ky, kx) order: one broadcast per FMA. */
 DC_INLINE void dc_taps(const fc_conv2d_params *p, const dc_in *in, const float *wq,
-                       int64_t oy, int64_t ox0, __m512 acc[DC_MAX_ROWS][DC_MAX_COLS], const int ROWS,
-                       const int R)
+                       int64_t oy, int64_t ox0, __m512 acc[DC_MAX_ROWS][DC_MAX_COLS],
+                       const int ROWS, const int R)
 {
     const int64_t rs = in->rs, kh = p->kh, kw = p->kw, S = p->stride_h;
     for (int64_t ci = 0; ci < p->c_in; ci++)
@@ -264,7 +264,8 @@ int fc_conv2d_forward_direct_avx512_f32(const fc_conv2d_params *p, const float *
 {
     dc_plan pl;
     plan_dc(p, pooled != NULL, nthreads, &pl);
-    float *wq = (float *)fc_scratch_get((pl.wq_n + pl.nt * pl.xq_n) * (int64_t)sizeof(float));
+    const int64_t bytes = (pl.wq_n + pl.nt * pl.xq_n) * (int64_t)sizeof(float);
+    float *wq = (float *)fc_scratch_get(bytes);
     if (!wq)
         return FC_ENOMEM;
     run_dc(p, &pl, x, w, bias, y, pooled, pos, relu, wq);

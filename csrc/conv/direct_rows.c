@@ -79,8 +79,8 @@ DC_INLINE void rv_rows(const fc_conv2d_params *p, const float *xq, int64_t hp, i
                     const int64_t left = ow - h * RV_LANES;
                     const __mmask16 mk = (__mmask16)(left >= RV_LANES ? 0xFFFF
                                                                       : (1u << left) - 1);
-                    _mm512_mask_storeu_ps(o->y + (c * p->oh + oy + r) * ow + h * RV_LANES, mk,
-                                          acc[c][r][h]);
+                    _mm512_mask_storeu_ps(o->y + (c * p->oh + oy + r) * ow + h * RV_LANES,
+                                          mk, acc[c][r][h]);
                 }
         return;
     }

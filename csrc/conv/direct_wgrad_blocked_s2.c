@@ -3,8 +3,8 @@
  * channel-blocked (see conv/direct.h).
  *
  * Stride-2 3x3 layers with c_in a multiple of 16 (ResNet's 128 -> 256 downsampling), any
- * c_out: x in fc_direct_pack_blocked's channel-blocked frame, dy transposed to blocks of 14 output
- * channels [pixel][16] (2 lanes unused). A tile is 14 output channels x 2 units, a unit
+ * c_out: x in fc_direct_pack_blocked's channel-blocked frame, dy transposed to blocks of
+ * 14 output channels [pixel][16] (2 lanes unused). A tile is 14 output channels x 2 units, a unit
  * being one tap of one 16-channel input block (lanes = input channels): per output pixel,
  * 2 vector loads of x and 14 broadcasts of dy feed 28 FMAs (0.57 loads per FMA, the
  * input vectors of a tile in L1 across the channel blocks). Each tile's sums run over

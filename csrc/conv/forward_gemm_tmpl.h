@@ -155,8 +155,9 @@ static int64_t FC_T(forward_scratch)(const FC_T(forward_plan) *pl)
 }
 
 /* This thread's share of the packed weights (split by MR panels). */
-static void FC_T(forward_pack_weights)(const fc_conv2d_params *p, const FC_T(forward_plan) *pl,
-                                       const T *w, T *wpack, int64_t tid, int64_t nthr)
+static void FC_T(forward_pack_weights)(const fc_conv2d_params *p,
+                                       const FC_T(forward_plan) *pl, const T *w, T *wpack,
+                                       int64_t tid, int64_t nthr)
 {
     const GKR *kr = pl->kr;
     const int64_t M = pl->M, K = pl->K, npan = fc_ceil_div(M, kr->mr);

@@ -27,10 +27,10 @@ static inline void FC_T(copy_run)(T *dst, const T *src, int64_t n)
 }
 
 /* Where tap (ty, tx) (dilation applied) of channel ci starts in a zero-padded input split
- * into sh*sw phase planes of `plane` values, rows wq apart (see use_phased); at stride 1
- * that is the padded plane itself. */
+ * into sh*sw phase planes of `plane` values, rows wq apart (see fc_conv_use_phased); at
+ * stride 1 that is the padded plane itself. */
 static inline int64_t FC_T(phase_offset)(int64_t ci, int64_t ty, int64_t tx, int64_t sh,
-                                       int64_t sw, int64_t plane, int64_t wq)
+                                         int64_t sw, int64_t plane, int64_t wq)
 {
     return ((ci * sh + ty % sh) * sw + tx % sw) * plane + (ty / sh) * wq + tx / sw;
 }
@@ -57,8 +57,8 @@ static inline void FC_T(copy_stride2)(T *dst, const T *src, int64_t n)
  * plane give 0. Paddings may be negative (data gradient through the forward kernel).
  */
 static inline void FC_T(gather_run)(const fc_conv2d_params *p, const T *plane, int64_t ky,
-                                  int64_t kx, int64_t oy, int64_t ox0, int64_t len, T *out,
-                                  int64_t os)
+                                    int64_t kx, int64_t oy, int64_t ox0, int64_t len,
+                                    T *out, int64_t os)
 {
     const int64_t iy = oy * p->stride_h - p->pad_h + ky * p->dil_h;
     int64_t lo = len, hi = len;
@@ -95,8 +95,8 @@ typedef struct {
     const T *x; /* first input channel of the group in this image */
 } FC_T(im2col_ctx);
 
-static void FC_T(pack_b_im2col)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
-                              int64_t r, T *dst)
+static void FC_T(pack_b_im2col)(const OPD *op, int64_t x0, int64_t xn, int64_t k0,
+                                int64_t kn, int64_t r, T *dst)
 {
     const FC_T(im2col_ctx) *cx = (const FC_T(im2col_ctx) *)op->ctx;
     const fc_conv2d_params *p = cx->p;
@@ -110,8 +110,8 @@ static void FC_T(pack_b_im2col)(const OPD *op, int64_t x0, int64_t xn, int64_t k
         while (jl < xn) { /* runs that stay on one output row and inside one panel */
             const int64_t lane = jl % r;
             const int64_t len = fc_min64(fc_min64(xn - jl, ow - ox), r - lane);
-            FC_T(gather_run)(p, plane, ky, kx, oy, ox, len, dst + (jl - lane) * kn + pp * r + lane,
-                           1);
+            FC_T(gather_run)(p, plane, ky, kx, oy, ox, len,
+                             dst + (jl - lane) * kn + pp * r + lane, 1);
             jl += len;
             ox += len;
             if (ox == ow) {
@@ -156,7 +156,7 @@ typedef struct {
 
 /* B rows read in place from the padded input: no packing at all. */
 static const T *FC_T(rows_padded)(const OPD *op, int64_t x0, int64_t k0, int64_t kn,
-                                int64_t *boff)
+                                  int64_t *boff)
 {
     const FC_T(padded_ctx) *cx = (const FC_T(padded_ctx) *)op->ctx;
     if (cx->kyfirst) { /* stride 1, K = (ky, ci, kx) */
@@ -181,7 +181,7 @@ static const T *FC_T(rows_padded)(const OPD *op, int64_t x0, int64_t k0, int64_t
             boff[pp] = ci * cx->plane + ky * cx->row_step + kx * cx->col_step;
         } else { /* tap (ky, kx) reads phase plane ((ky*dh) % sh, (kx*dw) % sw) */
             boff[pp] = FC_T(phase_offset)(ci, ky * cx->dh, kx * cx->dw, cx->sh, cx->sw,
-                                        cx->plane, cx->row_step);
+                                          cx->plane, cx->row_step);
         }
         if (++kx == cx->kw) {
             kx = 0;
@@ -206,7 +206,7 @@ static const T *FC_T(rows_padded)(const OPD *op, int64_t x0, int64_t k0, int64_t
 
 /* xq[c, py, px, r, s] = x[c, r*sh + py - pad_h, s*sw + px - pad_w] inside x, else 0. */
 static void FC_T(build_phased)(const fc_conv2d_params *p, const T *x, int64_t channels,
-                             int64_t hq, int64_t wq, int64_t total, T *xq)
+                               int64_t hq, int64_t wq, int64_t total, T *xq)
 {
     const int64_t sh = p->stride_h, sw = p->stride_w;
     memset(xq, 0, (size_t)total * sizeof(T));
@@ -238,7 +238,7 @@ static void FC_T(build_phased)(const fc_conv2d_params *p, const T *x, int64_t ch
 
 /* xpad[c, r, s] = x[c, r - pad_h, s - pad_w] inside x, else 0 (pads may be negative). */
 static void FC_T(build_padded)(const fc_conv2d_params *p, const T *x, int64_t channels,
-                             int64_t hp, int64_t wp, int64_t total, T *xpad)
+                               int64_t hp, int64_t wp, int64_t total, T *xpad)
 {
     memset(xpad, 0, (size_t)total * sizeof(T));
     const int64_t c0 = fc_max64(0, p->pad_w), src0 = fc_max64(0, -p->pad_w);

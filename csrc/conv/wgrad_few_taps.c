@@ -143,8 +143,8 @@ FC_AVX512 void fc_conv2d_wgrad_few_taps_avx512_f32(FC_FEW_TAPS_ARGS)
 void fc_conv2d_wgrad_few_taps_f32(fc_isa isa, FC_FEW_TAPS_ARGS)
 {
     if (isa >= FC_ISA_AVX512)
-        fc_conv2d_wgrad_few_taps_avx512_f32(xpad, xpad_img, hp, wp, dy, dy_img, nimg, m, cin,
-                                            kh, kw, oh, ow, out, ldo);
+        fc_conv2d_wgrad_few_taps_avx512_f32(xpad, xpad_img, hp, wp, dy, dy_img, nimg, m,
+                                            cin, kh, kw, oh, ow, out, ldo);
     else
         fc_conv2d_wgrad_few_taps_avx2_f32(xpad, xpad_img, hp, wp, dy, dy_img, nimg, m, cin,
                                           kh, kw, oh, ow, out, ldo);

@@ -113,9 +113,9 @@ static void FC_T(wgrad_build_padded)(const fc_conv2d_params *p, const FC_T(wgrad
 }
 
 /* Task t: the column block b of group g's dW over chunk ch's images. */
-static void FC_T(wgrad_task)(fc_isa isa, const fc_conv2d_params *p, const FC_T(wgrad_plan) *pl,
-                             int64_t t, const T *x, const T *xpad, const T *dy, T *dw,
-                             T *parts, T *work)
+static void FC_T(wgrad_task)(fc_isa isa, const fc_conv2d_params *p,
+                             const FC_T(wgrad_plan) *pl, int64_t t, const T *x,
+                             const T *xpad, const T *dy, T *dw, T *parts, T *work)
 {
     const int64_t G = pl->G, M = pl->M, K = pl->K, P = pl->P, nkb = pl->nkb, kb = pl->kb;
     const int64_t ch = t / (G * nkb), g = (t / nkb) % G, b = t % nkb;
@@ -146,8 +146,9 @@ static void FC_T(wgrad_task)(fc_isa isa, const fc_conv2d_params *p, const FC_T(w
 
 /* The OpenMP region: build the padded copies, run the tasks, add the partials to dw in
  * chunk order. */
-static void FC_T(run_wgrad)(fc_isa isa, const fc_conv2d_params *p, const FC_T(wgrad_plan) *pl,
-                            const T *x, const T *dy, T *dw, T *scratch)
+static void FC_T(run_wgrad)(fc_isa isa, const fc_conv2d_params *p,
+                            const FC_T(wgrad_plan) *pl, const T *x, const T *dy, T *dw,
+                            T *scratch)
 {
     T *parts = scratch, *work = scratch + (pl->nch - 1) * pl->part_n;
     T *xp = work + pl->nt * pl->work_n;

@@ -19,8 +19,8 @@ typedef struct {
 /* B(k', kk) = col(x)[kk, k']: NR panels over kk. Each lane's taps along one output row
  * are gathered contiguously into a small buffer (bounds-checked, any stride), then the
  * lanes are transposed into the panel (contiguous writes, vector transposes). */
-static void FC_T(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
-                             int64_t r, T *dst)
+static void FC_T(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0,
+                               int64_t kn, int64_t r, T *dst)
 {
     const FC_T(wgrad_ctx) *cx = (const FC_T(wgrad_ctx) *)op->ctx;
     const fc_conv2d_params *p = cx->p;
@@ -45,7 +45,7 @@ static void FC_T(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0
             const T *ximg = cx->x + img * img_stride;
             for (int64_t l = 0; l < lanes; l++)
                 FC_T(gather_run)(p, ximg + lci[l] * hw, lky[l], lkx[l], oy, ox, len,
-                               buf + l * FC_WGRAD_RUN, 1);
+                                 buf + l * FC_WGRAD_RUN, 1);
             FC_T(transpose_rows)(buf, boff, lanes, len, dst + done * r, r);
             done += len;
             pix += len;
@@ -58,10 +58,10 @@ static void FC_T(pack_b_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0
 }
 
 /* The same B gathered from the padded input (stride 1) or its phase planes (stride > 1,
- * see use_phased), with no bounds checks: each run of pixels on one output row is then
+ * see fc_conv_use_phased), with no bounds checks: each run of pixels on one output row is then
  * a block of contiguous rows, transposed into the panel. */
 static void FC_T(pack_b_wgrad_padded)(const OPD *op, int64_t x0, int64_t xn, int64_t k0,
-                                    int64_t kn, int64_t r, T *dst)
+                                      int64_t kn, int64_t r, T *dst)
 {
     const FC_T(wgrad_ctx) *cx = (const FC_T(wgrad_ctx) *)op->ctx;
     const fc_conv2d_params *p = cx->p;
@@ -72,7 +72,7 @@ static void FC_T(pack_b_wgrad_padded)(const OPD *op, int64_t x0, int64_t xn, int
         for (int64_t l = 0; l < lanes; l++) {
             const int64_t kk = op->off + x0 + q0 + l;
             off[l] = FC_T(phase_offset)(kk / khw, (kk % khw) / p->kw * p->dil_h,
-                                      kk % p->kw * p->dil_w, p->stride_h, p->stride_w,
+                                        kk % p->kw * p->dil_w, p->stride_h, p->stride_w,
                                       plane, cx->wp);
         }
         int64_t done = 0, img = k0 / P, pix = k0 % P;
@@ -92,8 +92,8 @@ static void FC_T(pack_b_wgrad_padded)(const OPD *op, int64_t x0, int64_t xn, int
 }
 
 /* A(i, k') = dy[image, channel i of the group, pixel]: MR panels. */
-static void FC_T(pack_a_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
-                             int64_t r, T *dst)
+static void FC_T(pack_a_wgrad)(const OPD *op, int64_t x0, int64_t xn, int64_t k0,
+                               int64_t kn, int64_t r, T *dst)
 {
     const FC_T(wgrad_ctx) *cx = (const FC_T(wgrad_ctx) *)op->ctx;
     const fc_conv2d_params *p = cx->p;

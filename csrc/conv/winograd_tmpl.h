@@ -21,9 +21,9 @@ static int64_t FC_T(wino_qrows)(const fc_wino_geom *g, int64_t tb)
  * deinterleaved, zero-padded, into q (per channel: rows of wq even then wq odd columns),
  * so that every tile row is one contiguous vectorised run.
  */
-static void FC_T(wino_input_block)(fc_isa isa, const fc_conv2d_params *p, const fc_wino_geom *g,
-                                 const T *x, int64_t t0, int64_t cnt, int64_t tb,
-                                 int64_t cols, T *q, T *v)
+static void FC_T(wino_input_block)(fc_isa isa, const fc_conv2d_params *p,
+                                   const fc_wino_geom *g, const T *x, int64_t t0,
+                                   int64_t cnt, int64_t tb, int64_t cols, T *q, T *v)
 {
     const int64_t C = p->c_in, cs = FC_T(wino_cstride)(tb), hw = p->h * p->w;
     const int64_t wq = g->tw + 1;
@@ -60,7 +60,7 @@ static void FC_T(wino_input_block)(fc_isa isa, const fc_conv2d_params *p, const 
 /* y of tiles [t0, t0 + cnt) from M[K][16][tb] (channel stride wino_cstride), + bias,
  * ReLU; `rows` (4*tb values) takes the runs whose outputs are clipped at an edge. */
 static void FC_T(wino_output_block)(fc_isa isa, const fc_conv2d_params *p,
-                                  const fc_wino_geom *g,
+                                    const fc_wino_geom *g,
                                   const T *m, int64_t t0, int64_t cnt, int64_t tb,
                                   const T *bias, int relu, T *y, T *rows)
 {
@@ -82,7 +82,7 @@ static void FC_T(wino_output_block)(fc_isa isa, const fc_conv2d_params *p,
 /* dM[K][16][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) from dy; `rows`
  * (4*tb values) takes the runs that reach past an edge, zero-padded. */
 static void FC_T(wino_grad_output_block)(fc_isa isa, const fc_conv2d_params *p,
-                                       const fc_wino_geom *g,
+                                         const fc_wino_geom *g,
                                        const T *dy, int64_t t0, int64_t cnt, int64_t tb,
                                        T *dm, T *rows)
 {
@@ -107,7 +107,7 @@ static void FC_T(wino_grad_output_block)(fc_isa isa, const fc_conv2d_params *p,
 
 /* GEMM B operand read in place from a row-major matrix (ptr, row stride rs). */
 static const T *FC_T(wino_rows)(const OPD *op, int64_t x0, int64_t k0, int64_t kn,
-                              int64_t *boff)
+                                int64_t *boff)
 {
     for (int64_t q = 0; q < kn; q++)
         boff[q] = (k0 + q) * op->rs;
@@ -117,8 +117,8 @@ static const T *FC_T(wino_rows)(const OPD *op, int64_t x0, int64_t k0, int64_t k
 /* GEMM packer for the weight gradient's operands, both stored as rows (ptr, row stride
  * rs) along the tiles, the GEMM's depth: rows x0.. become the columns of r-wide panels
  * (A: dM, rows = output channels; B: V, rows = input channels). */
-static void FC_T(wino_pack_rows)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
-                               int64_t r, T *dst)
+static void FC_T(wino_pack_rows)(const OPD *op, int64_t x0, int64_t xn, int64_t k0,
+                                 int64_t kn, int64_t r, T *dst)
 {
     int64_t off[FC_NR_MAX > FC_MR_MAX ? FC_NR_MAX : FC_MR_MAX];
     for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
@@ -137,7 +137,8 @@ typedef struct {
 
 /* Elements of one thread's scratch (work_n: the GEMM's); with base, carves it up. */
 static int64_t FC_T(wino_thread_scratch)(const fc_conv2d_params *p, const fc_wino_geom *g,
-                                       int64_t tb, int64_t work_n, T *base, FC_T(wino_bufs) *b)
+                                         int64_t tb, int64_t work_n, T *base,
+                                         FC_T(wino_bufs) *b)
 {
     const int64_t cs = FC_T(wino_cstride)(tb);
     const int64_t n[5] = {fc_pad_elems(p->c_in * cs, sizeof(T)),
@@ -259,7 +260,8 @@ static void FC_T(run_wino_forward)(fc_isa isa, const fc_conv2d_params *p,
 }
 
 int FC_T(fc_conv2d_forward_winograd)(fc_isa isa, const fc_conv2d_params *p, const T *x,
-                                     const T *w, const T *bias, T *y, int relu, int nthreads)
+                                     const T *w, const T *bias, T *y, int relu,
+                                     int nthreads)
 {
     FC_T(wino_plan) pl;
     FC_T(plan_wino_forward)(isa, p, nthreads, &pl);

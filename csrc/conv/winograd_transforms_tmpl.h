@@ -20,7 +20,7 @@ static inline int64_t FC_T(wino_cstride)(int64_t tb)
 /* e[s] = src[2s - pw] and o[s] = src[2s + 1 - pw] for s < wq, 0 where the column falls
  * outside [0, w): one input row split into its even and odd (padded) columns. */
 FC_WINO_BODY void FC_T(wino_deinterleave_body)(const T *restrict src, int64_t w, int64_t pw,
-                                             int64_t wq, T *restrict e, T *restrict o)
+                                               int64_t wq, T *restrict e, T *restrict o)
 {
     /* s in [lo, hi): both columns inside */
     const int64_t lo = fc_min64((pw + 1) / 2, wq);
@@ -50,7 +50,7 @@ FC_WINO_BODY void FC_T(wino_deinterleave_body)(const T *restrict src, int64_t w,
  * and odd. Element xi of tile l goes to v[xi*vs + l].
  */
 FC_WINO_BODY void FC_T(wino_input_run_body)(const T *restrict b, int64_t rs, int64_t ps,
-                                          int64_t len, T *restrict v, int64_t vs)
+                                            int64_t len, T *restrict v, int64_t vs)
 {
     const T *restrict b0 = b, *restrict b1 = b + rs, *restrict b2 = b + 2 * rs;
     const T *restrict b3 = b + 3 * rs;
@@ -89,7 +89,7 @@ FC_WINO_BODY void FC_T(wino_input_run_body)(const T *restrict b, int64_t rs, int
  * l is m[xi*ms + l]; outputs go to two rows r0, r1 (columns 2l, 2l + 1).
  */
 FC_WINO_BODY void FC_T(wino_output_run_body)(const T *restrict m, int64_t ms, int64_t len,
-                                           T bias, int relu, T *restrict r0,
+                                             T bias, int relu, T *restrict r0,
                                            T *restrict r1)
 {
     FC_NO_ALIAS
@@ -116,8 +116,9 @@ FC_WINO_BODY void FC_T(wino_output_run_body)(const T *restrict m, int64_t ms, in
 
 /* dM = A dY A^T for `len` tiles of one output channel: dY rows r0, r1 (columns 2l, 2l+1,
  * zero past the output's edge); element xi of tile l goes to dm[xi*ms + l]. */
-FC_WINO_BODY void FC_T(wino_grad_output_run_body)(const T *restrict r0, const T *restrict r1,
-                                                int64_t len, T *restrict dm, int64_t ms)
+FC_WINO_BODY void FC_T(wino_grad_output_run_body)(const T *restrict r0,
+                                                  const T *restrict r1, int64_t len,
+                                                  T *restrict dm, int64_t ms)
 {
     FC_NO_ALIAS
     for (int64_t l = 0; l < len; l++) {
@@ -158,8 +159,8 @@ static inline int FC_T(wino_wide)(int64_t len)
 
 /* U = G g G^T of `count` 3x3 kernels g (row-major, 9 apart); element xi of kernel e goes
  * to u[xi*us + e]. */
-FC_WINO_BODY void FC_T(wino_weight_run_body)(const T *restrict g, int64_t count, T *restrict u,
-                                          int64_t us)
+FC_WINO_BODY void FC_T(wino_weight_run_body)(const T *restrict g, int64_t count,
+                                             T *restrict u, int64_t us)
 {
     const T h = (T)0.5;
     FC_NO_ALIAS

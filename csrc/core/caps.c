@@ -159,10 +159,11 @@ int fc_caps_set(const fc_caps *c, fc_caps *previous)
 {
     const int now = caps_load();
     const fc_isa cpu = unpack(now).cpu_isa;
-    if ((int)c->isa < 0 || c->isa > cpu || (int)c->direct < 0 || c->direct > FC_DIRECT_FORCE ||
-        (c->winograd != 0 && c->winograd != 1))
+    if ((int)c->isa < 0 || c->isa > cpu || (int)c->direct < 0 ||
+        c->direct > FC_DIRECT_FORCE || (c->winograd != 0 && c->winograd != 1))
         return FC_EINVAL;
-    const int old = __atomic_exchange_n(&caps_word, pack(c->isa, cpu, c->direct, c->winograd),
+    const int old = __atomic_exchange_n(&caps_word,
+                                        pack(c->isa, cpu, c->direct, c->winograd),
                                         __ATOMIC_ACQ_REL);
     if (previous)
         *previous = unpack(old);

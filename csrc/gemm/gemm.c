@@ -29,6 +29,6 @@ int fc_gemm(fc_dtype dt, int trans_a, int trans_b, int64_t m, int64_t n, int64_t
             double alpha, const void *a, int64_t lda, const void *b, int64_t ldb,
             double beta, void *c, int64_t ldc, int nthreads)
 {
-    return FC_BY_DTYPE(dt, fc_gemm, fc_isa_now(), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
-                       c, ldc, nthreads);
+    return FC_BY_DTYPE(dt, fc_gemm, fc_isa_now(), trans_a, trans_b, m, n, k, alpha, a, lda,
+                       b, ldb, beta, c, ldc, nthreads);
 }

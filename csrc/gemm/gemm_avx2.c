@@ -37,12 +37,12 @@ FC_GEMM_EPILOGUE(gemm_epilogue_avx2_f64, FC_AVX2, double, __m256d, fc_epilogue_f
                  _mm256_loadu_pd, _mm256_set1_pd, _mm256_setzero_pd, _mm256_mul_pd,
                  _mm256_add_pd, _mm256_max_pd)
 
-FC_GEMM_UKERNEL(gemm_ukernel_6x16_avx2_f32, FC_AVX2, S_MR, float, __m256, 8, fc_epilogue_f32,
-                gemm_epilogue_avx2_f32, _mm256_setzero_ps, _mm256_set1_ps, _mm256_loadu_ps,
-                _mm256_storeu_ps, _mm256_fmadd_ps)
-FC_GEMM_UKERNEL(gemm_ukernel_6x8_avx2_f64, FC_AVX2, D_MR, double, __m256d, 4, fc_epilogue_f64,
-                gemm_epilogue_avx2_f64, _mm256_setzero_pd, _mm256_set1_pd, _mm256_loadu_pd,
-                _mm256_storeu_pd, _mm256_fmadd_pd)
+FC_GEMM_UKERNEL(gemm_ukernel_6x16_avx2_f32, FC_AVX2, S_MR, float, __m256, 8,
+                fc_epilogue_f32, gemm_epilogue_avx2_f32, _mm256_setzero_ps, _mm256_set1_ps,
+                _mm256_loadu_ps, _mm256_storeu_ps, _mm256_fmadd_ps)
+FC_GEMM_UKERNEL(gemm_ukernel_6x8_avx2_f64, FC_AVX2, D_MR, double, __m256d, 4,
+                fc_epilogue_f64, gemm_epilogue_avx2_f64, _mm256_setzero_pd, _mm256_set1_pd,
+                _mm256_loadu_pd, _mm256_storeu_pd, _mm256_fmadd_pd)
 
 const fc_gemm_kernel_f32 fc_gemm_kernel_avx2_f32 = {
     "avx2-fma 6x16", S_MR, S_NR, S_MC, S_KC, S_NC, gemm_ukernel_6x16_avx2_f32};

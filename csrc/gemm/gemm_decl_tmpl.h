@@ -84,6 +84,6 @@ void FC_T(fc_gemm_serial)(const FC_T(fc_gemm_kernel) *kr, int64_t m, int64_t n,
                           const T *bias, int relu, T *work);
 
 /* fc_gemm (fastconv/gemm.h) for one element type, under isa. */
-int FC_T(fc_gemm)(fc_isa isa, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alpha,
-                  const T *a, int64_t lda, const T *b, int64_t ldb, T beta, T *c,
+int FC_T(fc_gemm)(fc_isa isa, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                  T alpha, const T *a, int64_t lda, const T *b, int64_t ldb, T beta, T *c,
                   int64_t ldc, int nthreads);

@@ -25,7 +25,7 @@ static inline T FC_T(epi_one)(T t, const T *c, const EPI *e, int64_t row)
 
 /* Portable GEN_MR x GEN_NR micro-kernel in plain C (the compiler may vectorise it). */
 static void FC_T(ukernel_generic)(int64_t k, const T *a, const T *b, const int64_t *boff,
-                                int64_t bs, T *c, int64_t ldc, const EPI *e)
+                                  int64_t bs, T *c, int64_t ldc, const EPI *e)
 {
     T acc[GEN_MR][GEN_NR];
     for (int i = 0; i < GEN_MR; i++)
@@ -78,7 +78,7 @@ const GKR *FC_T(fc_gemm_select)(fc_isa isa, int64_t m)
 /* ------------------------------------------------------------------ packing */
 
 void FC_T(fc_pack_a_strided)(const OPD *op, int64_t x0, int64_t xn,
-                           int64_t k0, int64_t kn, int64_t r, T *dst)
+                             int64_t k0, int64_t kn, int64_t r, T *dst)
 {
     const int64_t rs = op->rs, cs = op->cs;
     for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
@@ -105,7 +105,7 @@ void FC_T(fc_pack_a_strided)(const OPD *op, int64_t x0, int64_t xn,
 }
 
 void FC_T(fc_pack_b_strided)(const OPD *op, int64_t x0, int64_t xn,
-                           int64_t k0, int64_t kn, int64_t r, T *dst)
+                             int64_t k0, int64_t kn, int64_t r, T *dst)
 {
     const int64_t rs = op->rs, cs = op->cs;
     if (cs == 1) {
@@ -162,8 +162,8 @@ int64_t FC_T(fc_gemm_packed_a_size)(const GKR *kr, int64_t m, int64_t k)
     return fc_round_up(m, kr->mr) * k;
 }
 
-void FC_T(fc_gemm_prepack_a_rows)(const GKR *kr, int64_t m, int64_t k, int64_t i0, int64_t mn,
-                                const OPD *a, T *dst)
+void FC_T(fc_gemm_prepack_a_rows)(const GKR *kr, int64_t m, int64_t k, int64_t i0,
+                                  int64_t mn, const OPD *a, T *dst)
 {
     const int64_t mpad = fc_round_up(m, kr->mr);
     const int64_t kcb = FC_T(kc_block)(kr, k);
@@ -174,7 +174,7 @@ void FC_T(fc_gemm_prepack_a_rows)(const GKR *kr, int64_t m, int64_t k, int64_t i
 }
 
 void FC_T(fc_gemm_prepack_a)(const GKR *kr, int64_t m, int64_t k,
-                           const OPD *a, T *dst)
+                             const OPD *a, T *dst)
 {
     FC_T(fc_gemm_prepack_a_rows)(kr, m, k, 0, m, a, dst);
 }
@@ -190,9 +190,9 @@ int64_t FC_T(fc_gemm_work_size)(const GKR *kr, int64_t n)
 /* The macro-kernel: all MR x NR tiles of one (mc x kc) A block times one kc x nc B block,
  * whose row p of column panel jr/NR starts at b + jr*bstep + boff[p] (boff NULL:
  * + p*bs). */
-static void FC_T(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc, int64_t kc, const T *ap,
-                             const T *b, int64_t bstep, const int64_t *boff, int64_t bs,
-                             T *c, int64_t ldc, const EPI *e)
+static void FC_T(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc, int64_t kc,
+                               const T *ap, const T *b, int64_t bstep, const int64_t *boff,
+                               int64_t bs, T *c, int64_t ldc, const EPI *e)
 {
     const int64_t MR = kr->mr, NR = kr->nr;
     T tmp[FC_MR_MAX * FC_NR_MAX] __attribute__((aligned(FC_ALIGN)));
@@ -214,14 +214,14 @@ static void FC_T(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc, int64_t kc
                 for (int64_t i = 0; i < mr; i++)
                     for (int64_t j = 0; j < nr; j++)
                         ct[i * ldc + j] = FC_T(epi_one)(tmp[i * NR + j], &ct[i * ldc + j],
-                                                      &et, i);
+                                                        &et, i);
             }
         }
     }
 }
 
 void FC_T(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
-                        T alpha, const OPD *a, const OPD *b,
+                          T alpha, const OPD *a, const OPD *b,
                         T beta, T *c, int64_t ldc, const T *bias, int relu, T *work)
 {
     if (m <= 0 || n <= 0)
@@ -275,8 +275,8 @@ void FC_T(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
                 EPI ei = e;
                 if (e.bias)
                     ei.bias = e.bias + ic;
-                FC_T(macro_kernel)(kr, mc, nc, kc, ap, bb, bstep, bo, bs, c + ic * ldc + jc, ldc,
-                                 &ei);
+                FC_T(macro_kernel)(kr, mc, nc, kc, ap, bb, bstep, bo, bs, c + ic * ldc + jc,
+                                   ldc, &ei);
             }
         }
     }
@@ -287,55 +287,72 @@ void FC_T(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
 /* Below this many multiply-adds a GEMM runs on one thread (waking threads costs more). */
 #define FC_GEMM_PARALLEL_MIN ((int64_t)1 << 18)
 
-int FC_T(fc_gemm)(fc_isa isa, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alpha,
-                const T *a, int64_t lda, const T *b, int64_t ldb, T beta, T *c,
-                int64_t ldc, int nthreads)
-{
-    if (m <= 0 || n <= 0)
-        return FC_OK;
-    const GKR *kr = FC_T(fc_gemm_select)(isa, m);
-    OPD A = {.pack = FC_T(fc_pack_a_strided), .ptr = a, .rs = trans_a ? 1 : lda,
-             .cs = trans_a ? lda : 1};
-    OPD B = {.pack = FC_T(fc_pack_b_strided), .ptr = b, .rs = trans_b ? 1 : ldb,
-             .cs = trans_b ? ldb : 1};
+/* What plan_gemm decides: C split into a tm x tn grid of MR/NR-aligned blocks, one per
+ * worker; k is never split, so each element's reduction is the same for any thread
+ * count. */
+typedef struct {
+    const GKR *kr;
+    int64_t tiles_m, tiles_n, tm, tn, nw; /* micro-tiles, grid, workers */
+    int64_t work_n;                       /* one worker's scratch */
+} FC_T(gemm_plan);
 
-    /* Split C into a tm x tn grid of MR/NR-aligned blocks, one per thread; k is never
-     * split, so each element's reduction is the same for any thread count. */
-    const int64_t tiles_m = fc_ceil_div(m, kr->mr), tiles_n = fc_ceil_div(n, kr->nr);
+static void FC_T(plan_gemm)(fc_isa isa, int64_t m, int64_t n, int64_t k, int nthreads,
+                            FC_T(gemm_plan) *pl)
+{
+    const GKR *kr = FC_T(fc_gemm_select)(isa, m);
+    pl->kr = kr;
+    pl->tiles_m = fc_ceil_div(m, kr->mr);
+    pl->tiles_n = fc_ceil_div(n, kr->nr);
     int64_t nt = nthreads < 1 ? 1 : nthreads;
     if (m * n * (k > 0 ? k : 1) < FC_GEMM_PARALLEL_MIN)
         nt = 1;
-    int64_t tn = fc_min64(nt, tiles_n);
-    int64_t tm = fc_min64(nt / tn, tiles_m);
-    if (tm < 1)
-        tm = 1;
-    const int64_t nw = tm * tn;
-    const int64_t ncols = fc_ceil_div(tiles_n, tn) * kr->nr;
-    const int64_t wsize = FC_T(fc_gemm_work_size)(kr, ncols);
-    T *work = (T *)fc_scratch_get(nw * wsize * (int64_t)sizeof(T));
-    if (!work)
-        return FC_ENOMEM;
+    pl->tn = fc_min64(nt, pl->tiles_n);
+    pl->tm = fc_max64(1, fc_min64(nt / pl->tn, pl->tiles_m));
+    pl->nw = pl->tm * pl->tn;
+    pl->work_n = FC_T(fc_gemm_work_size)(kr, fc_ceil_div(pl->tiles_n, pl->tn) * kr->nr);
+}
 
-#pragma omp parallel num_threads((int)nw) if (nw > 1)
+/* The OpenMP region: each worker computes its block of C serially. */
+static void FC_T(run_gemm)(const FC_T(gemm_plan) *pl, int trans_a, int trans_b, int64_t m,
+                           int64_t n, int64_t k, T alpha, const T *a, int64_t lda,
+                           const T *b, int64_t ldb, T beta, T *c, int64_t ldc, T *work)
+{
+    const GKR *kr = pl->kr;
+    const int64_t tm = pl->tm, tn = pl->tn;
+#pragma omp parallel num_threads((int)pl->nw) if (pl->nw > 1)
     {
         const int64_t nthr = fc_num_threads();
-        for (int64_t w = fc_thread_num(); w < nw; w += nthr) {
+        for (int64_t w = fc_thread_num(); w < pl->nw; w += nthr) {
             int64_t tlo, thi, ulo, uhi;
-            fc_split(tiles_m, w / tn, tm, &tlo, &thi);
-            fc_split(tiles_n, w % tn, tn, &ulo, &uhi);
+            fc_split(pl->tiles_m, w / tn, tm, &tlo, &thi);
+            fc_split(pl->tiles_n, w % tn, tn, &ulo, &uhi);
             const int64_t i0 = tlo * kr->mr, i1 = fc_min64(thi * kr->mr, m);
             const int64_t j0 = ulo * kr->nr, j1 = fc_min64(uhi * kr->nr, n);
             if (i1 <= i0 || j1 <= j0)
                 continue;
-            OPD Aw = A, Bw = B;
-            Aw.ptr = a + (trans_a ? i0 : i0 * lda);
-            Bw.ptr = b + (trans_b ? j0 * ldb : j0);
-            FC_T(fc_gemm_serial)(kr, i1 - i0, j1 - j0, k, alpha, &Aw, &Bw, beta,
-                               c + i0 * ldc + j0, ldc, NULL, 0,
-                               work + w * wsize);
+            OPD A = {.pack = FC_T(fc_pack_a_strided), .ptr = a + (trans_a ? i0 : i0 * lda),
+                     .rs = trans_a ? 1 : lda, .cs = trans_a ? lda : 1};
+            OPD B = {.pack = FC_T(fc_pack_b_strided), .ptr = b + (trans_b ? j0 * ldb : j0),
+                     .rs = trans_b ? 1 : ldb, .cs = trans_b ? ldb : 1};
+            FC_T(fc_gemm_serial)(kr, i1 - i0, j1 - j0, k, alpha, &A, &B, beta,
+                                 c + i0 * ldc + j0, ldc, NULL, 0, work + w * pl->work_n);
         }
     }
+}
+
+int FC_T(fc_gemm)(fc_isa isa, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                  T alpha, const T *a, int64_t lda, const T *b, int64_t ldb, T beta, T *c,
+                  int64_t ldc, int nthreads)
+{
+    if (m <= 0 || n <= 0)
+        return FC_OK;
+    FC_T(gemm_plan) pl;
+    FC_T(plan_gemm)(isa, m, n, k, nthreads, &pl);
+    T *work = (T *)fc_scratch_get(pl.nw * pl.work_n * (int64_t)sizeof(T));
+    if (!work)
+        return FC_ENOMEM;
+    FC_T(run_gemm)(&pl, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                   work);
     fc_scratch_put(work);
     return FC_OK;
 }
-

@@ -1,6 +1,7 @@
 /*
  * transpose.h - rows of a matrix written as the columns of a GEMM panel, shared by the
- * packers of the convolution (conv_tmpl.h) and Winograd (winograd_tmpl.h) kernels.
+ * packers of the convolution (conv/wgrad_pack_tmpl.h) and Winograd (conv/winograd_tmpl.h)
+ * kernels.
  * transpose_tmpl.h holds the per-type transpose_rows built on these.
  */
 #ifndef FC_TRANSPOSE_H
@@ -19,7 +20,7 @@
 
 /* d[t*r + l] = s[l][t] for l < 8, t < len */
 __attribute__((target("avx"))) static void fc_transpose8_f32(const float *const *s,
-                                                              int64_t len, float *d,
+                                                          int64_t len, float *d,
                                                               int64_t r)
 {
     int64_t t = 0;

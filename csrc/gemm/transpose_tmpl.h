@@ -13,7 +13,7 @@
  * transposed in SSE registers where the build has SSE2 (every x86-64), the rest is scalar.
  */
 static void FC_T(transpose_rows)(const T *base, const int64_t *off, int64_t lanes,
-                                         int64_t len, T *d, int64_t r)
+                                 int64_t len, T *d, int64_t r)
 {
     int64_t l0 = 0;
 #if FC_HAVE_AVX_TRANSPOSE && FC_T_IS_FLOAT

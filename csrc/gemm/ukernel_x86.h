@@ -52,8 +52,8 @@
 
 /* The micro-kernel NAME (a fc_ukernel_*, see gemm_decl_tmpl.h) for an MR x 2W tile: the
  * k loop unrolled by 4 by hand (A and B advanced once per 4 steps). */
-#define FC_GEMM_UKERNEL(NAME, TARGET, MR, T, VT, W, EPITYPE, EPI, SET0, SET1, LOAD, STORE,  \
-                        FMA)                                                              \
+#define FC_GEMM_UKERNEL(NAME, TARGET, MR, T, VT, W, EPITYPE, EPI, SET0, SET1, LOAD,       \
+                        STORE, FMA)                                                       \
     TARGET static void NAME(int64_t k, const T *a, const T *b, const int64_t *boff,        \
                             int64_t bs, T *c, int64_t ldc, const EPITYPE *e)              \
     {                                                                                     \

@@ -1,8 +1,9 @@
 /*
- * loss/cross_entropy.c - cross entropy of (N, C) scores against int64 class targets: the fused
- * log_softmax + nll forward and its gradient, one pass per row (fastconv.functional's
- * CrossEntropy for 2-D float inputs without class weights). Rows are independent and
- * run on one thread (N x C is a classifier head: small).
+ * loss/cross_entropy.c - cross entropy of (N, C) scores against int64 class targets: the
+ * fused log_softmax + nll forward and its gradient, one pass per row (fastconv's
+ * cross_entropy for 2-D float inputs without class weights), float and double
+ * (cross_entropy_tmpl.h). Rows are independent and run on one thread (N x C is a
+ * classifier head: small).
  */
 #pragma STDC FP_CONTRACT OFF
 
@@ -24,7 +25,8 @@ int64_t fc_class_target_error(int64_t n, const int64_t *t, int64_t classes, int6
 #include "core/tmpl.h"
 
 double fc_cross_entropy_forward(fc_dtype dt, int64_t n, int64_t c, const void *x,
-                                const int64_t *t, int64_t ignore, void *logp, int64_t *count)
+                                const int64_t *t, int64_t ignore, void *logp,
+                                int64_t *count)
 {
     return FC_BY_DTYPE(dt, fc_cross_entropy_forward, n, c, x, t, ignore, logp, count);
 }

@@ -11,7 +11,7 @@
 /* logp = (x - max) - log(sum exp(x - max)) per row (NaN-propagating max, the sum in
  * double), as the numpy path's x - max then minus the log of the summed exps. */
 static double FC_T(fc_cross_entropy_forward)(int64_t n, int64_t c, const T *x,
-                                         const int64_t *t, int64_t ignore, T *logp,
+                                             const int64_t *t, int64_t ignore, T *logp,
                                          int64_t *count)
 {
     double total = 0;
@@ -40,7 +40,7 @@ static double FC_T(fc_cross_entropy_forward)(int64_t n, int64_t c, const T *x,
 }
 
 static void FC_T(fc_cross_entropy_backward)(int64_t n, int64_t c, const T *logp,
-                                        const int64_t *t, int64_t ignore, T grad,
+                                            const int64_t *t, int64_t ignore, T grad,
                                         T denom, T *dx)
 {
     for (int64_t i = 0; i < n; i++) {

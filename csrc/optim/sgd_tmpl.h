@@ -3,7 +3,7 @@
  * instantiated by sgd.c.
  */
 static void FC_T(fc_sgd_update)(int64_t size, T *p, const T *g, T *buf, T lr, T momentum,
-                            int first)
+                                int first)
 {
     if (!buf) {
         for (int64_t i = 0; i < size; i++)

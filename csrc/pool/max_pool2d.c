@@ -1,5 +1,6 @@
 /*
- * pool/max_pool2d.c - max_pool2d forward (values and argmax indices) and backward, float and double.
+ * pool/max_pool2d.c - max_pool2d forward (values and argmax indices) and backward, float
+ * and double.
  *
  * One OpenMP parallel region per call, split over the n*c planes (planes are independent,
  * so results never depend on the thread count); small calls run serially. A 2x2 stride-2

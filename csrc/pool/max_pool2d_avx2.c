@@ -1,5 +1,5 @@
 /*
- * pool/max_pool2d_avx2.c - AVX2 kernels for interior max-pool windows (see pool_internal.h).
+ * pool/max_pool2d_avx2.c - AVX2 kernels for interior max-pool windows (pool_internal.h).
  *
  * Compiled with function target attributes (no global -mavx2); max_pool2d.c calls them
  * only when the ISA allows AVX2. The per-type primitives (strided load, the scan's
@@ -51,7 +51,7 @@ FC_AVX2_INLINE __m256i select_k_f32(__m256i k, __m256i o, __m256 take)
 
 FC_AVX2_INLINE __m256i offset_f32(int64_t off)
 {
-    return _mm256_set1_epi32((int32_t)off);  /* off < h*w <= INT32_MAX: checked by the Cython layer */
+    return _mm256_set1_epi32((int32_t)off);  /* off < h*w <= INT32_MAX (Cython checks) */
 }
 
 /* ip[l] = first + l * SW + k[l] for the 8 lanes. */

@@ -24,7 +24,7 @@
 
 /* One tap for one vector of outputs. */
 FC_AVX2_INLINE void FC_T(step)(const T *s, VT *m, __m256i *k, int64_t off, const int SW,
-                                const int IDX)
+                               const int IDX)
 {
     const VT v = FC_T(load)(s + off, SW);
     if (IDX)
@@ -35,7 +35,7 @@ FC_AVX2_INLINE void FC_T(step)(const T *s, VT *m, __m256i *k, int64_t off, const
 /* Outputs [0, NV * LANES) whose first taps start at xp + first; the window has nr rows
    of kw taps, rows row_step apart and columns dw apart. */
 FC_AVX2_INLINE void FC_T(block)(const T *xp, int64_t first, int64_t nr, int64_t kw,
-                                 int64_t dw, int64_t row_step, T *y, int64_t *ip,
+                                int64_t dw, int64_t row_step, T *y, int64_t *ip,
                                  const int NV, const int SW, const int IDX)
 {
     const T *s0 = xp + first, *s1 = s0 + LANES * SW;
@@ -60,7 +60,7 @@ FC_AVX2_INLINE void FC_T(block)(const T *xp, int64_t first, int64_t nr, int64_t 
 }
 
 FC_AVX2_INLINE void FC_T(row)(const T *xp, int64_t first, int64_t nr, int64_t kw,
-                               int64_t dw, int64_t row_step, int64_t n, T *y, int64_t *ip,
+                              int64_t dw, int64_t row_step, int64_t n, T *y, int64_t *ip,
                                const int SW, const int IDX)
 {
     const int64_t L = n >= 2 * LANES ? 2 * LANES : LANES;
@@ -68,18 +68,18 @@ FC_AVX2_INLINE void FC_T(row)(const T *xp, int64_t first, int64_t nr, int64_t kw
         if (o > n - L)
             o = n - L;
         if (L == 2 * LANES)
-            FC_T(block)(xp, first + o * SW, nr, kw, dw, row_step, y + o, IDX ? ip + o : 0, 2,
-                         SW, IDX);
+            FC_T(block)(xp, first + o * SW, nr, kw, dw, row_step, y + o, IDX ? ip + o : 0,
+                        2, SW, IDX);
         else
-            FC_T(block)(xp, first + o * SW, nr, kw, dw, row_step, y + o, IDX ? ip + o : 0, 1,
-                         SW, IDX);
+            FC_T(block)(xp, first + o * SW, nr, kw, dw, row_step, y + o, IDX ? ip + o : 0,
+                        1, SW, IDX);
         if (o == n - L)
             break;
     }
 }
 
 FC_AVX2 void FC_T(fc_max_pool2d_interior_avx2)(const fc_pool2d_params *p, const T *xp,
-                                                   int64_t r0, int64_t r1, int64_t ox0,
+                                               int64_t r0, int64_t r1, int64_t ox0,
                                                    int64_t n, T *y, int64_t *ip)
 {
     const int64_t w = p->w, dh = p->dil_h, kw = p->kw, dw = p->dil_w;

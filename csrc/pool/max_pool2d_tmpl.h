@@ -20,7 +20,7 @@
 /* One general window scan: the maximum of plane `xp` over rows [r0, r1) step dh and
    columns [c0, c1) step dw; `start` is the index reported when nothing beats -inf. */
 static inline void FC_T(pool_window)(const T *xp, int64_t w, int64_t r0, int64_t r1,
-                                   int64_t dh, int64_t c0, int64_t c1, int64_t dw,
+                                     int64_t dh, int64_t c0, int64_t c1, int64_t dw,
                                    int64_t start, T *ymax, int64_t *yidx)
 {
     T m = -(T)INFINITY;
@@ -44,7 +44,7 @@ static inline void FC_T(pool_window)(const T *xp, int64_t w, int64_t r0, int64_t
 
 /* Output columns [ox0, ox1) of row oy, one scalar window scan each. */
 static void FC_T(pool_row_scalar)(const fc_pool2d_params *p, const T *xp, int64_t r0,
-                                int64_t r1, int64_t rfall, int64_t oy, int64_t ox0,
+                                  int64_t r1, int64_t rfall, int64_t oy, int64_t ox0,
                                 int64_t ox1, T *yp, int64_t *ip)
 {
     const int64_t w = p->w;
@@ -69,7 +69,7 @@ static void FC_T(pool_row_scalar)(const fc_pool2d_params *p, const T *xp, int64_
  * stride, is a literal 1 or 2 after inlining (unit or pair strided loads).
  */
 static POOL_ALWAYS_INLINE void FC_T(pool_tap_idx)(const T *restrict src, T *restrict m,
-                                                K *restrict k, K off, int64_t len,
+                                                  K *restrict k, K off, int64_t len,
                                                 const int64_t SW)
 {
     for (int64_t i = 0; i < len; i++) {
@@ -81,7 +81,7 @@ static POOL_ALWAYS_INLINE void FC_T(pool_tap_idx)(const T *restrict src, T *rest
 }
 
 static POOL_ALWAYS_INLINE void FC_T(pool_tap_val)(const T *restrict src, T *restrict m,
-                                                int64_t len, const int64_t SW)
+                                                  int64_t len, const int64_t SW)
 {
     for (int64_t i = 0; i < len; i++) {
         const T v = src[i * SW];
@@ -123,7 +123,7 @@ static POOL_ALWAYS_INLINE void FC_T(pool_row_interior_body)(
 }
 
 static void FC_T(pool_row_interior)(const fc_pool2d_params *p, const T *xp, int64_t r0,
-                                  int64_t r1, int64_t ox0, int64_t n, T *y, int64_t *ip)
+                                    int64_t r1, int64_t ox0, int64_t n, T *y, int64_t *ip)
 {
     if (p->stride_w == 1)
         FC_T(pool_row_interior_body)(p, xp, r0, r1, ox0, n, y, ip, 1);
@@ -132,12 +132,12 @@ static void FC_T(pool_row_interior)(const fc_pool2d_params *p, const T *xp, int6
 }
 
 typedef void (*FC_T(pool_row_fn))(const fc_pool2d_params *, const T *, int64_t, int64_t,
-                                int64_t, int64_t, T *, int64_t *);
+                                  int64_t, int64_t, T *, int64_t *);
 
 /* One input plane -> one output plane, any geometry. `interior` (NULL: none) scans the
    output columns [ia, ib) whose column taps all lie inside the plane. */
 static void FC_T(pool_plane_general)(const fc_pool2d_params *p, const T *xp, T *yp,
-                                   int64_t *ip, FC_T(pool_row_fn) interior, int64_t ia,
+                                     int64_t *ip, FC_T(pool_row_fn) interior, int64_t ia,
                                    int64_t ib)
 {
     for (int64_t oy = 0; oy < p->oh; oy++) {
@@ -201,7 +201,7 @@ static void FC_T(pool_plane_2x2)(const fc_pool2d_params *p, const T *xp, T *yp, 
 }
 
 static void FC_T(fc_max_pool2d_forward)(const fc_pool2d_params *p, const T *x, T *y,
-                                              int64_t *idx, int nthreads)
+                                        int64_t *idx, int nthreads)
 {
     const int64_t planes = p->n * p->c;
     const int64_t in_plane = p->h * p->w, out_plane = p->oh * p->ow;
@@ -237,7 +237,7 @@ static void FC_T(fc_max_pool2d_forward)(const fc_pool2d_params *p, const T *x, T
 }
 
 static void FC_T(fc_max_pool2d_backward)(const fc_pool2d_params *p, const T *dy,
-                                               const int64_t *idx, T *dx, int nthreads)
+                                         const int64_t *idx, T *dx, int nthreads)
 {
     const int64_t planes = p->n * p->c;
     const int64_t in_plane = p->h * p->w, out_plane = p->oh * p->ow;

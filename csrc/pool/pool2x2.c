@@ -1,7 +1,7 @@
 /*
- * pool/pool2x2.c - max pooling with 2x2 windows, stride 2, no padding (LeNet's and most CNNs'
- * pooling) that records each winner's position in its window (one byte) instead of a
- * flat int64 index, and a backward that applies the ReLU mask of the pooled output and
+ * pool/pool2x2.c - max pooling with 2x2 windows, stride 2, no padding (LeNet's and most
+ * CNNs' pooling) that records each winner's position in its window (one byte) instead of
+ * a flat int64 index, and a backward that applies the ReLU mask of the pooled output and
  * writes every dx element once (no zero pass, no scatter). The fused conv + ReLU +
  * max-pool autograd op uses this pair; values and gradients are bit-identical to
  * max_pool2d_forward and relu_backward + max_pool2d_backward.
@@ -44,8 +44,8 @@ static inline void p2_masks(int64_t n, __mmask16 *out, __mmask16 *lo, __mmask16 
 
 /* One plane, 16 outputs of a row at a time: even and odd columns of both rows picked
    out of two vectors with one permute each, then the scalar scan's selects. */
-P2_AVX512 static void p2_forward_plane_avx512_f32(const fc_pool2d_params *p, const float *xp,
-                                          float *yp, uint8_t *pp)
+P2_AVX512 static void p2_forward_plane_avx512_f32(const fc_pool2d_params *p,
+                                                  const float *xp, float *yp, uint8_t *pp)
 {
     const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
                                          28, 30);
@@ -72,8 +72,9 @@ P2_AVX512 static void p2_forward_plane_avx512_f32(const fc_pool2d_params *p, con
 
 /* One plane of the backward: the masked gradient placed at each winner, zeros around,
    interleaved back into the two input rows with one permute per 16 columns. */
-P2_AVX512 static void p2_relu_backward_plane_avx512_f32(const fc_pool2d_params *p, const float *dyp,
-                                          const float *yp, const uint8_t *pp, float *dxp)
+P2_AVX512 static void p2_relu_backward_plane_avx512_f32(const fc_pool2d_params *p,
+                                                        const float *dyp, const float *yp,
+                                                        const uint8_t *pp, float *dxp)
 {
     const __m512i il = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7,
                                          23);

@@ -109,7 +109,8 @@ def test_chooser_follows_the_switches():
             assert _cpu.conv2d_algorithm(VGG_3X3, pass_, "float64") == "winograd"
     # float64 never runs the direct float kernels
     for pass_ in ("forward", "weight", "relu_pool2x2"):
-        assert not _cpu.conv2d_algorithm(LENET_CONV2, pass_, np.float64).startswith("direct")
+        algorithm = _cpu.conv2d_algorithm(LENET_CONV2, pass_, np.float64)
+        assert not algorithm.startswith("direct")
 
 
 def test_padded_stride_1_runs_directly_only_when_forced():
@@ -131,7 +132,8 @@ def test_fused_pool_runs_where_the_chooser_says():
     for direct in ("on", "off"):
         with override(direct=direct):
             fused = _cpu.conv2d_algorithm(LENET_CONV2, "relu_pool2x2") != "unfused"
-            assert _cpu.conv2d_relu_max_pool2x2(LENET_CONV2, x, w, None, pooled, pos) == fused
+            ran = _cpu.conv2d_relu_max_pool2x2(LENET_CONV2, x, w, None, pooled, pos)
+            assert ran == fused
     assert not _cpu.conv2d_relu_max_pool2x2(LENET_CONV2, x.astype(np.float64),
                                             w.astype(np.float64), None,
                                             pooled.astype(np.float64), pos)
@@ -204,7 +206,8 @@ def test_old_names_are_caps_and_bad_values_warn():
     assert _start_with(FASTCONV_GEMM_KERNEL="avx2")[0] == _capped("avx2", cpu)
     assert _start_with(FASTCONV_POOL_KERNEL="generic")[0] == "generic"
     assert _start_with(FASTCONV_ISA="avx512", FASTCONV_GEMM_KERNEL="generic")[0] == cpu
-    isa, _, direct, winograd, warned = _start_with(FASTCONV_ISA="sse", FASTCONV_WINOGRAD="no")
+    isa, _, direct, winograd, warned = _start_with(FASTCONV_ISA="sse",
+                                                   FASTCONV_WINOGRAD="no")
     assert (isa, direct, winograd) == (cpu, "on", True)
     assert len(warned) == 1 and "FASTCONV_ISA=sse" in warned[0] and \
         "FASTCONV_WINOGRAD=no" in warned[0]

@@ -14,7 +14,8 @@ extern "C" {
 
 #define FC_OK 0
 #define FC_ENOMEM 1
-#define FC_EINVAL 3  /* a setting this build or CPU cannot take (fc_caps_set) */
+#define FC_EINVAL 3  /* a setting or call this build or CPU cannot take */
+/* 2 is FC_ENOSYS (fastconv/conv.h) */
 
 /* The element type of an op's arrays. */
 typedef enum { FC_F32 = 0, FC_F64 = 1 } fc_dtype;
