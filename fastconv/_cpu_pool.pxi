@@ -103,3 +103,52 @@ def max_pool2x2_relu_backward(tuple geom, cnp.ndarray dy not None, cnp.ndarray y
     with nogil:
         cpool.fc_max_pool2x2_relu_backward(<core.fc_dtype> dt, &p, pdy, py, pp, pdx, nt)
     return dx
+
+
+# ------------------------------------------------------------------ average pooling
+
+cdef cpool.fc_pool2d_params _avg_pool_params(tuple geom, int *cip, int64_t *divisor) except *:
+    """geom = (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override)."""
+    if len(geom) != 14:
+        raise ValueError("fastconv._cpu: avg pool geometry needs 14 integers")
+    cdef cpool.fc_pool2d_params p = _pool_params(tuple(geom[:12]) + (1, 1))
+    if geom[12] not in (0, 1):
+        raise ValueError("fastconv._cpu: count_include_pad must be 0 or 1 in %r" % (geom,))
+    _check_ranges(geom, (), "avg pool")
+    cip[0] = geom[12]
+    divisor[0] = geom[13]
+    return p
+
+
+def avg_pool2d_forward(tuple geom, cnp.ndarray x not None, cnp.ndarray y not None,
+                       int nthreads=1):
+    """y = each window's sum / its divisor (PyTorch's rules)."""
+    cdef int cip
+    cdef int64_t divisor
+    cdef cpool.fc_pool2d_params p = _avg_pool_params(geom, &cip, &divisor)
+    cdef int dt = _dtype_code(x)
+    cdef void *py = _out(y, dt, p.n * p.c * p.oh * p.ow, "y")
+    cdef void *px = _buf(x, dt, p.n * p.c * p.h * p.w, "x")
+    cdef int nt = _threads(nthreads)
+    cdef int rc
+    with nogil:
+        rc = cpool.fc_avg_pool2d_forward(<core.fc_dtype> dt, &p, cip, divisor, px, py, nt)
+    _check_rc(rc)
+    return y
+
+
+def avg_pool2d_backward(tuple geom, cnp.ndarray dy not None, cnp.ndarray dx not None,
+                        int nthreads=1):
+    """dx = dy / divisor spread over each window's inputs; writes all of dx."""
+    cdef int cip
+    cdef int64_t divisor
+    cdef cpool.fc_pool2d_params p = _avg_pool_params(geom, &cip, &divisor)
+    cdef int dt = _dtype_code(dy)
+    cdef void *pdx = _out(dx, dt, p.n * p.c * p.h * p.w, "dx")
+    cdef void *pdy = _buf(dy, dt, p.n * p.c * p.oh * p.ow, "grad_output")
+    cdef int nt = _threads(nthreads)
+    cdef int rc
+    with nogil:
+        rc = cpool.fc_avg_pool2d_backward(<core.fc_dtype> dt, &p, cip, divisor, pdy, pdx, nt)
+    _check_rc(rc)
+    return dx

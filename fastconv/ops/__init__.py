@@ -14,6 +14,7 @@ from .linear import (gemm, linear_backward_data, linear_backward_weight, linear_
 from .loss import class_target_error, cross_entropy_backward, cross_entropy_forward
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
+from .pool import avg_pool2d_backward, avg_pool2d_forward, avg_pool2d_geometry
 
 __all__ = [
     "conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight",
@@ -23,4 +24,5 @@ __all__ = [
     "relu_forward", "relu_backward",
     "gemm", "matmul", "linear_forward", "linear_backward_data", "linear_backward_weight",
     "class_target_error", "cross_entropy_forward", "cross_entropy_backward",
+    "avg_pool2d_forward", "avg_pool2d_backward", "avg_pool2d_geometry",
 ]

@@ -29,6 +29,10 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
     "max_pool2d_backward": ("geom", "dy", "indices", "dx", "nthreads"),
     "max_pool2x2_forward": ("geom", "x", "y", "positions", "nthreads"),
     "max_pool2x2_relu_backward": ("geom", "dy", "y", "positions", "dx", "nthreads"),
+    # average pooling: geom = (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw,
+    #                          count_include_pad, divisor_override or 0)
+    "avg_pool2d_forward": ("geom", "x", "y", "nthreads"),
+    "avg_pool2d_backward": ("geom", "dy", "dx", "nthreads"),
     # activations
     "relu_forward": ("x", "y", "nthreads"),
     "relu_backward": ("dy", "y", "dx", "nthreads"),

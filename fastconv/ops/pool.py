@@ -145,3 +145,80 @@ def max_pool2x2_relu_backward(grad_output, output, positions, input_shape: Seque
         grad_output, output = (_args.unaliased(a, out, xp) for a in (grad_output, output))
     return backend(xp).max_pool2x2_relu_backward(geom, grad_output, output, positions, dx,
                                                  nthreads())
+
+
+# ------------------------------------------------------------------ average pooling
+
+def _pool_input(x_shape: Sequence[int]) -> Tuple[int, int, int, int]:
+    """(n, c, h, w) of a pooling input: 4-D with no empty dimension."""
+    if len(x_shape) != 4:
+        raise ValueError("input must be 4-D (N, C, H, W), got shape %s" % (tuple(x_shape),))
+    n, c, h, w = (int(v) for v in x_shape)
+    if n < 1:
+        raise ValueError("input has an empty batch (shape %s); batch size must be >= 1"
+                         % (tuple(x_shape),))
+    if min(c, h, w) < 1:
+        raise ValueError("input must have no zero-sized dimension, got shape %s"
+                         % (tuple(x_shape),))
+    return n, c, h, w
+
+
+@_args.cached_geometry
+def avg_pool2d_geometry(x_shape: Sequence[int], kernel_size, stride=None, padding=0,
+                        ceil_mode: bool = False, count_include_pad: bool = True,
+                        divisor_override=None):
+    """Validate an average pooling's options; return (geom, out_shape).
+
+    geom is the 14-int tuple the kernels take (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw,
+    count_include_pad as 0/1, divisor_override or 0). As in PyTorch, a ceil-mode window
+    may reach past the padded input (it is clipped, and the overhang is never counted).
+    """
+    n, c, h, w = _pool_input(x_shape)
+    kh, kw = _args.pair(kernel_size, "kernel_size", 1)
+    no_stride = stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
+    sh, sw = (kh, kw) if no_stride else _args.pair(stride, "stride", 1)
+    ph, pw = _args.pair(padding, "padding", 0)
+    if 2 * ph > kh or 2 * pw > kw:
+        raise ValueError("padding %r must be at most half of kernel_size %r"
+                         % ((ph, pw), (kh, kw)))
+    if divisor_override is not None:
+        if isinstance(divisor_override, bool) or not isinstance(divisor_override,
+                                                                (int, np.integer)):
+            raise TypeError("divisor_override must be an int or None, got %r"
+                            % (divisor_override,))
+        if divisor_override == 0:
+            raise ValueError("divisor_override must be nonzero, got 0")
+    oh = _args.pool_output_size(h, ph, kh, sh, 1, bool(ceil_mode), "height", overhang=True)
+    ow = _args.pool_output_size(w, pw, kw, sw, 1, bool(ceil_mode), "width", overhang=True)
+    geom = (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, int(bool(count_include_pad)),
+            int(divisor_override or 0))
+    return geom, (n, c, oh, ow)
+
+
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                       count_include_pad: bool = True, divisor_override=None, *, out=None):
+    """Window averages of a 4-D array, with PyTorch's divisor rules: padding counts when
+    count_include_pad, a ceil-mode window's overhang past the padding never does, and a
+    nonzero divisor_override replaces the count."""
+    xp = _args.array_module(x, out)
+    x = _args.float_array(x, "input", 4)
+    geom, out_shape = avg_pool2d_geometry(x.shape, kernel_size, stride, padding, ceil_mode,
+                                          count_include_pad, divisor_override)
+    y = _args.check_out(out, out_shape, x.dtype, xp)
+    return backend(xp).avg_pool2d_forward(geom, x, y, nthreads())
+
+
+def avg_pool2d_backward(grad_output, input_shape: Sequence[int], kernel_size, stride=None,
+                        padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
+                        divisor_override=None, *, out=None):
+    """Gradient of avg_pool2d with respect to its input: each grad_output / its divisor,
+    added to every input of its window."""
+    xp = _args.array_module(grad_output, out)
+    grad_output = _args.float_array(grad_output, "grad_output", 4)
+    geom, out_shape = avg_pool2d_geometry(tuple(input_shape), kernel_size, stride, padding,
+                                          ceil_mode, count_include_pad, divisor_override)
+    _expect("grad_output", grad_output.shape, out_shape)
+    dx = _args.check_out(out, tuple(input_shape), grad_output.dtype, xp)
+    if out is not None:
+        grad_output = _args.unaliased(grad_output, out, xp)
+    return backend(xp).avg_pool2d_backward(geom, grad_output, dx, nthreads())

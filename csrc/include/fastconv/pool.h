@@ -49,6 +49,27 @@ void fc_max_pool2x2_forward(fc_dtype dt, const fc_pool2d_params *p, const void *
 void fc_max_pool2x2_relu_backward(fc_dtype dt, const fc_pool2d_params *p, const void *dy,
                                   const void *y, const uint8_t *pos, void *dx, int nthreads);
 
+/*
+ * 2-D average pooling (torch.nn.functional.avg_pool2d) over (n, c, h, w) -> (n, c, oh, ow):
+ * p as for max pooling with dil_h = dil_w = 1 (average pooling has no dilation); zero
+ * padding. Each output is (sum of the window's in-bounds inputs) / divisor, where the
+ * window of output (oy, ox) spans rows [hs, he) and columns [ws, we), hs = oy * stride_h
+ * - pad_h, he = min(hs + kh, h + pad_h) (likewise for columns), and the divisor is
+ *   divisor_override                                  when divisor_override != 0,
+ *   (he - hs) * (we - ws)                             when count_include_pad,
+ *   the number of in-bounds inputs of the window       otherwise
+ * (PyTorch's rules: padding counts, a ceil-mode overhang past the padding does not).
+ * The quotient is one division of the sum by the divisor in T; sums run in T in a fixed
+ * order (each window's rows first, then its columns), whatever nthreads.
+ * Return FC_OK, or FC_ENOMEM when the window tables could not be allocated.
+ */
+int fc_avg_pool2d_forward(fc_dtype dt, const fc_pool2d_params *p, int count_include_pad,
+                          int64_t divisor_override, const void *x, void *y, int nthreads);
+
+/* dx = each dy / divisor added to every input of its window; overwrites all of dx. */
+int fc_avg_pool2d_backward(fc_dtype dt, const fc_pool2d_params *p, int count_include_pad,
+                           int64_t divisor_override, const void *dy, void *dx, int nthreads);
+
 #ifdef __cplusplus
 }
 #endif

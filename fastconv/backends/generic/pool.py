@@ -94,3 +94,56 @@ def max_pool2x2_relu_backward(geom, dy, y, positions, dx, nthreads=1):
     g = xp.where((y > 0) & (pos <= 3), dy, xp.zeros((), dtype=dy.dtype)).reshape(pos.shape)
     max_pool2d_backward(geom, g, xp.minimum(rows * w + cols, h * w - 1), dx)
     return dx
+
+
+# ------------------------------------------------------------------ average pooling
+
+def _avg_unpack(geom):
+    """(n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw) and the divisor rule's two ints."""
+    g = _pool_unpack(geom)
+    return g[:12], bool(g[12]), g[13]
+
+
+def _avg_counts(xp, out, k, s, pad, size, count_include_pad):
+    """Per window along one axis: the count PyTorch's divisor uses (a ceil-mode overhang
+    past the padding never counts; the padding counts when count_include_pad)."""
+    start = xp.arange(out) * s - pad
+    end = xp.minimum(start + k, size + pad)
+    if count_include_pad:
+        return end - start
+    return xp.minimum(end, size) - xp.maximum(start, 0)
+
+
+def _avg_divisors(xp, geom, dtype):
+    """(oh, ow) divisors of avg_pool2d's outputs, in dtype."""
+    (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw), cip, override = _avg_unpack(geom)
+    if override:
+        return xp.full((oh, ow), override, dtype=dtype)
+    hc = _avg_counts(xp, oh, kh, sh, ph, h, cip)
+    wc = _avg_counts(xp, ow, kw, sw, pw, w, cip)
+    return (hc[:, None] * wc[None, :]).astype(dtype)
+
+
+def avg_pool2d_forward(geom, x, y, nthreads=1):
+    """y = each window's sum (zero padding) / its divisor (PyTorch's rules)."""
+    xp = _xp(x)
+    (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw), _, _ = _avg_unpack(geom)
+    x = x.reshape(n, c, h, w)
+    hp = _padded_extent(h, ph, oh, sh, 1, kh)
+    wp = _padded_extent(w, pw, ow, sw, 1, kw)
+    win = _windows(xp, _pad(xp, x, ph, pw, hp, wp, 0), oh, ow, kh, kw, sh, sw, 1, 1)
+    return _store(y, win.sum(axis=(4, 5)) / _avg_divisors(xp, geom, x.dtype))
+
+
+def avg_pool2d_backward(geom, dy, dx, nthreads=1):
+    """dx = dy / divisor added to every input of its window (padding dropped)."""
+    xp = _xp(dy)
+    (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw), _, _ = _avg_unpack(geom)
+    g = dy.reshape(n, c, oh, ow) / _avg_divisors(xp, geom, dy.dtype)
+    hp = _padded_extent(h, ph, oh, sh, 1, kh)
+    wp = _padded_extent(w, pw, ow, sw, 1, kw)
+    acc = xp.zeros((n, c, hp, wp), dtype=dx.dtype)
+    for i in range(kh):          # one strided add per tap, not per element
+        for j in range(kw):
+            acc[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += g
+    return _store(dx, acc[:, :, ph:ph + h, pw:pw + w])
