@@ -48,3 +48,20 @@ AVG_POOL2D_LARGE = [
     ((4, 16, 16, 16), 16, None, 0),  # the whole plane (global average)
     ((4, 16, 31, 29), (4, 5), (3, 1), (2, 1)),   # generic window widths
 ]
+
+# adaptive pooling: (input shape, output_size). Sizes that do and do not divide the input,
+# None entries (keep the input's size), outputs larger than the input, global pooling.
+ADAPTIVE_POOL2D = [
+    ((2, 3, 6, 8), (3, 4)),          # divides: plain windows
+    ((2, 3, 7, 6), (3, 4)),          # does not divide: overlapping windows of two sizes
+    ((1, 2, 5, 9), (None, 4)),       # None keeps the input's height
+    ((2, 2, 3, 4), (5, 7)),          # larger than the input: repeated inputs
+    ((2, 3, 6, 5), 1),               # global pooling
+    ((1, 2, 8, 9), (2, None)),
+]
+# larger inputs that reach the multi-threaded kernels and their fast paths (no gradcheck)
+ADAPTIVE_POOL2D_LARGE = [
+    ((8, 16, 16, 16), 1),            # global (ResNet's head)
+    ((4, 16, 32, 32), 7),            # does not divide
+    ((4, 16, 28, 28), (7, 4)),       # divides
+]

@@ -84,12 +84,21 @@ static AVG_ALWAYS_INLINE void AVG_FN(cols_fixed)(const T *restrict b, const T *r
     }
 }
 
-/* The column pass of one output row, any kw and sw: one loop per tap, in tap order. */
+/* The column pass of one output row: uniform windows of any kw and sw run one loop per
+   tap, in tap order; varying (adaptive) windows one short loop per output. */
 static void AVG_FN(cols)(const avg_plan *pl, const T *restrict b, const T *restrict d,
                          T *restrict y)
 {
     const int64_t ow = pl->ow, kw = pl->kw, sw = pl->sw;
-    if (sw == 2 && kw == 2)
+    if (kw == 0) {
+        for (int64_t ox = 0; ox < ow; ox++) {
+            const int64_t c1 = pl->ce[ox];
+            T s = b[pl->cs[ox]];
+            for (int64_t c = pl->cs[ox] + 1; c < c1; c++)
+                s += b[c];
+            y[ox] = s / d[ox];
+        }
+    } else if (sw == 2 && kw == 2)
         AVG_FN(cols_fixed)(b, d, y, ow, 2, 2);
     else if (sw == 2 && kw == 3)
         AVG_FN(cols_fixed)(b, d, y, ow, 3, 2);
@@ -151,8 +160,10 @@ static int AVG_FN(forward)(const avg_plan *pl, const T *x, T *y, int nthreads)
 
 /* ------------------------------------------------------------------ backward */
 
-/* e[b] = sum of g[ox] over the windows holding buffer entry b, for b in [0, span), span =
-   (ow - 1) * sw + kw; literal 2- and 3-wide windows at stride 2 store in one pass. */
+/* e[lpad + c] = the sum of g over the windows holding input column c, in output order,
+   for c in [0, w). Literal 2- and 3-wide windows at stride 2 store the whole span in one
+   pass; other windows gather (scattering would store and reload overlapping pieces of
+   e, which stalls store forwarding). */
 static void AVG_FN(expand)(const avg_plan *pl, const T *restrict g, T *restrict e)
 {
     const int64_t ow = pl->ow, kw = pl->kw, sw = pl->sw;
@@ -167,18 +178,23 @@ static void AVG_FN(expand)(const avg_plan *pl, const T *restrict g, T *restrict 
         e[0] = g[0];
         e[1] = g[0];
         for (int64_t i = 1; i < ow; i++) {
-            e[2 * i] = g[i] + g[i - 1];
+            e[2 * i] = g[i - 1] + g[i];
             e[2 * i + 1] = g[i];
         }
         e[2 * ow] = g[ow - 1];
         return;
     }
-    const int64_t span = (ow - 1) * sw + kw;
-    for (int64_t b = 0; b < span; b++)
-        e[b] = 0;
-    for (int64_t j = 0; j < kw; j++)
-        for (int64_t ox = 0; ox < ow; ox++)
-            e[ox * sw + j] += g[ox];
+    T *restrict ec = e + pl->lpad;
+    for (int64_t c = 0; c < pl->w; c++) {
+        const int64_t lo = pl->olo[c], hi = pl->ohi[c];
+        T s = 0;
+        if (lo < hi) {
+            s = g[lo];
+            for (int64_t ox = lo + 1; ox < hi; ox++)
+                s += g[ox];
+        }
+        ec[c] = s;
+    }
 }
 
 /* One plane. buf: blen row-buffer entries (zero past the windows' span) then ow for

@@ -12,8 +12,9 @@ from .loss_binary import binary_cross_entropy, binary_cross_entropy_with_logits
 from .loss_pointwise import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .pool import max_pool2d
 from .pool import avg_pool2d
+from .pool import adaptive_avg_pool2d, adaptive_max_pool2d
 
 __all__ = ["conv2d", "max_pool2d", "relu", "softmax", "log_softmax", "linear",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "avg_pool2d"]
+           "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]

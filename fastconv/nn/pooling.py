@@ -54,3 +54,35 @@ class AvgPool2d(Module):
     def extra_repr(self) -> str:
         return "kernel_size={}, stride={}, padding={}".format(self.kernel_size, self.stride,
                                                               self.padding)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Averages over the windows that give an output of output_size (an int, a pair, or
+    a pair with None entries for "as the input"), as torch.nn.AdaptiveAvgPool2d;
+    AdaptiveAvgPool2d(1) is global average pooling."""
+
+    def __init__(self, output_size) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return "output_size={}".format(self.output_size)
+
+
+class AdaptiveMaxPool2d(Module):
+    """Maxima over the windows of AdaptiveAvgPool2d, as torch.nn.AdaptiveMaxPool2d (with
+    return_indices, also the flat argmax positions)."""
+
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return "output_size={}".format(self.output_size)

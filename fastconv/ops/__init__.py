@@ -15,6 +15,9 @@ from .loss import class_target_error, cross_entropy_backward, cross_entropy_forw
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
 from .pool import avg_pool2d_backward, avg_pool2d_forward, avg_pool2d_geometry
+from .pool import (adaptive_avg_pool2d_backward, adaptive_avg_pool2d_forward,
+                   adaptive_max_pool2d_backward, adaptive_max_pool2d_forward,
+                   adaptive_pool2d_geometry)
 
 __all__ = [
     "conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight",
@@ -25,4 +28,6 @@ __all__ = [
     "gemm", "matmul", "linear_forward", "linear_backward_data", "linear_backward_weight",
     "class_target_error", "cross_entropy_forward", "cross_entropy_backward",
     "avg_pool2d_forward", "avg_pool2d_backward", "avg_pool2d_geometry",
+    "adaptive_avg_pool2d_forward", "adaptive_avg_pool2d_backward",
+    "adaptive_max_pool2d_forward", "adaptive_max_pool2d_backward", "adaptive_pool2d_geometry",
 ]

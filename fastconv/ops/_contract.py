@@ -33,6 +33,11 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
     #                          count_include_pad, divisor_override or 0)
     "avg_pool2d_forward": ("geom", "x", "y", "nthreads"),
     "avg_pool2d_backward": ("geom", "dy", "dx", "nthreads"),
+    # adaptive pooling: geom = (n, c, h, w, oh, ow)
+    "adaptive_avg_pool2d_forward": ("geom", "x", "y", "nthreads"),
+    "adaptive_avg_pool2d_backward": ("geom", "dy", "dx", "nthreads"),
+    "adaptive_max_pool2d_forward": ("geom", "x", "y", "indices", "nthreads"),
+    "adaptive_max_pool2d_backward": ("geom", "dy", "indices", "dx", "nthreads"),
     # activations
     "relu_forward": ("x", "y", "nthreads"),
     "relu_backward": ("dy", "y", "dx", "nthreads"),

@@ -222,3 +222,104 @@ def avg_pool2d_backward(grad_output, input_shape: Sequence[int], kernel_size, st
     if out is not None:
         grad_output = _args.unaliased(grad_output, out, xp)
     return backend(xp).avg_pool2d_backward(geom, grad_output, dx, nthreads())
+
+
+# ------------------------------------------------------------------ adaptive pooling
+
+def _output_length(value, default: int) -> int:
+    """One entry of an adaptive pool's output_size: an int >= 1, or None for `default`."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError("output_size must be an int, None or a pair of them, got %r"
+                        % (value,))
+    if value < 1:
+        raise ValueError("output_size must be >= 1 (or None), got %r" % (value,))
+    return int(value)
+
+
+@_args.cached_geometry
+def adaptive_pool2d_geometry(x_shape: Sequence[int], output_size):
+    """Validate an adaptive pooling's output_size (an int, or a pair whose None entries
+    keep the input's size); return (geom, out_shape), geom = (n, c, h, w, oh, ow)."""
+    n, c, h, w = _pool_input(x_shape)
+    if isinstance(output_size, (list, tuple)):
+        if len(output_size) != 2:
+            raise ValueError("output_size must be an int or a pair, got %r" % (output_size,))
+        oh, ow = _output_length(output_size[0], h), _output_length(output_size[1], w)
+    elif output_size is None:
+        raise TypeError("output_size must be an int or a pair (entries may be None), got None")
+    else:
+        oh = ow = _output_length(output_size, None)
+    return (n, c, h, w, oh, ow), (n, c, oh, ow)
+
+
+def _adaptive_grad_geometry(grad_output, input_shape: Sequence[int]):
+    """The geometry of an adaptive pooling's backward, from grad_output's (oh, ow)."""
+    geom, out_shape = adaptive_pool2d_geometry(tuple(input_shape),
+                                               tuple(int(v) for v in grad_output.shape[2:]))
+    _expect("grad_output", grad_output.shape, out_shape)
+    return geom
+
+
+def adaptive_avg_pool2d_forward(x, output_size, *, out=None):
+    """Means over PyTorch's adaptive windows: output i of an axis averages the inputs
+    [floor(i * size / out), ceil((i + 1) * size / out))."""
+    xp = _args.array_module(x, out)
+    x = _args.float_array(x, "input", 4)
+    geom, out_shape = adaptive_pool2d_geometry(x.shape, output_size)
+    y = _args.check_out(out, out_shape, x.dtype, xp)
+    return backend(xp).adaptive_avg_pool2d_forward(geom, x, y, nthreads())
+
+
+def adaptive_avg_pool2d_backward(grad_output, input_shape: Sequence[int], *, out=None):
+    """Gradient of adaptive_avg_pool2d (its output size is grad_output's): each gradient
+    divided by its window's size, added to the window's inputs."""
+    xp = _args.array_module(grad_output, out)
+    grad_output = _args.float_array(grad_output, "grad_output", 4)
+    geom = _adaptive_grad_geometry(grad_output, input_shape)
+    dx = _args.check_out(out, tuple(input_shape), grad_output.dtype, xp)
+    if out is not None:
+        grad_output = _args.unaliased(grad_output, out, xp)
+    return backend(xp).adaptive_avg_pool2d_backward(geom, grad_output, dx, nthreads())
+
+
+def adaptive_max_pool2d_forward(x, output_size, *, out=None, indices=None,
+                                return_indices: bool = True):
+    """(y, indices): maxima over PyTorch's adaptive windows and their flat (row * W + col)
+    positions in each input plane (max_pool2d's NaN and tie rules). With
+    return_indices=False only y is computed and returned."""
+    xp = _args.array_module(x, out, indices)
+    x = _args.float_array(x, "input", 4)
+    geom, out_shape = adaptive_pool2d_geometry(x.shape, output_size)
+    y = _args.check_out(out, out_shape, x.dtype, xp)
+    idx = _args.check_out(indices, out_shape, np.int64, xp, "indices") if return_indices \
+        else None
+    backend(xp).adaptive_max_pool2d_forward(geom, x, y, idx, nthreads())
+    return (y, idx) if return_indices else y
+
+
+def adaptive_max_pool2d_backward(grad_output, indices, input_shape: Sequence[int], *,
+                                 out=None, check_indices: bool = True):
+    """Gradient of adaptive_max_pool2d from the forward's indices: each gradient added at
+    its window's argmax. check_indices=False skips the Python range check (as in
+    max_pool2d_backward; the native layer still refuses out-of-range indices)."""
+    xp = _args.array_module(grad_output, indices, out)
+    grad_output = _args.float_array(grad_output, "grad_output", 4)
+    geom = _adaptive_grad_geometry(grad_output, input_shape)
+    if not hasattr(indices, "dtype") or indices.dtype != np.int64:
+        raise TypeError("indices must be an int64 array, got %s"
+                        % getattr(indices, "dtype", type(indices).__name__))
+    _expect("indices", indices.shape, grad_output.shape)
+    plane = geom[2] * geom[3]
+    lo, hi = (int(indices.min()), int(indices.max())) if check_indices else (0, 0)
+    if lo < 0 or hi >= plane:
+        raise ValueError("indices must lie in [0, %d) (H*W of input_shape %s), got values "
+                         "in [%d, %d]" % (plane, tuple(input_shape), lo, hi))
+    if not indices.flags.c_contiguous:
+        indices = xp.ascontiguousarray(indices)
+    dx = _args.check_out(out, tuple(input_shape), grad_output.dtype, xp)
+    if out is not None:
+        grad_output = _args.unaliased(grad_output, out, xp)
+    return backend(xp).adaptive_max_pool2d_backward(geom, grad_output, indices, dx,
+                                                    nthreads())

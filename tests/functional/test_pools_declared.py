@@ -1,13 +1,16 @@
-"""Average pooling declared for the op harness (tests/harness.py): float64 references
-written plainly, gradcheck, PyTorch over sweeps of the options, native vs generic, 1 vs 2
-threads; the modules against torch's; bad input."""
+"""Average and adaptive pooling declared for the op harness (tests/harness.py): float64
+references written plainly, gradcheck, PyTorch over sweeps of the options, native vs
+generic, 1 vs 2 threads; adaptive max pooling's indices; the modules against torch's;
+bad input."""
 import numpy as np
 import pytest
 
 import fastconv as fc
 import fastconv.functional as F
 from fastconv import nn, ops
-from tests.geometries import AVG_POOL2D_LARGE, AVG_POOL2D_OPTIONS, AVG_POOL2D_WINDOWS
+from fastconv.ops._dispatch import use_backend
+from tests.geometries import (ADAPTIVE_POOL2D, ADAPTIVE_POOL2D_LARGE, AVG_POOL2D_LARGE,
+                              AVG_POOL2D_OPTIONS, AVG_POOL2D_WINDOWS)
 from tests.harness import BadCall, Input, OpCase, error_tests, op_tests
 
 
@@ -55,6 +58,52 @@ def ref_avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     return y
 
 
+def ref_adaptive_windows(size, out):
+    """PyTorch's adaptive windows: [floor(i * size / out), ceil((i + 1) * size / out))."""
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+
+
+def _output_size(x, output_size):
+    oh, ow = _pair(output_size) if output_size is not None else (None, None)
+    return (x.shape[-2] if oh is None else oh), (x.shape[-1] if ow is None else ow)
+
+
+def ref_adaptive_pool2d(x, output_size, reduce):
+    """reduce(window) over every adaptive window of the last two axes."""
+    oh, ow = _output_size(x, output_size)
+    y = np.zeros(x.shape[:-2] + (oh, ow))
+    for oy, (r0, r1) in enumerate(ref_adaptive_windows(x.shape[-2], oh)):
+        for ox, (c0, c1) in enumerate(ref_adaptive_windows(x.shape[-1], ow)):
+            y[..., oy, ox] = reduce(x[..., r0:r1, c0:c1])
+    return y
+
+
+def ref_adaptive_avg_pool2d(x, output_size):
+    return ref_adaptive_pool2d(x, output_size, lambda win: win.mean(axis=(-2, -1)))
+
+
+def ref_adaptive_max_pool2d(x, output_size):
+    return ref_adaptive_pool2d(x, output_size, lambda win: win.max(axis=(-2, -1)))
+
+
+def ref_adaptive_max_indices(plane, output_size):
+    """Flat argmax per window of one (h, w) plane by PyTorch's scan: row-major, a value
+    replaces the maximum when larger or NaN; the maximum starts at -inf, its index at the
+    window's first element."""
+    h, w = plane.shape
+    oh, ow = _output_size(plane, output_size)
+    idx = np.zeros((oh, ow), dtype=np.int64)
+    for oy, (r0, r1) in enumerate(ref_adaptive_windows(h, oh)):
+        for ox, (c0, c1) in enumerate(ref_adaptive_windows(w, ow)):
+            best, at = -np.inf, r0 * w + c0
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    if plane[r, c] > best or np.isnan(plane[r, c]):
+                        best, at = plane[r, c], r * w + c
+            idx[oy, ox] = at
+    return idx
+
+
 # ------------------------------------------------------------------ declared cases
 
 def _torch_avg(t, x, **kw):
@@ -99,6 +148,75 @@ def _avg_cases():
 test_avg_pool2d = op_tests(_avg_cases())
 
 
+def _adaptive_cases():
+    cases = []
+    geometries = ([(s, o, True) for s, o in ADAPTIVE_POOL2D]
+                  + [(s, o, False) for s, o in ADAPTIVE_POOL2D_LARGE]
+                  + [((3, 7, 5), (2, 3), True)])                       # unbatched
+    for i, (shape, output_size, small) in enumerate(geometries):
+        cases.append(OpCase("adaptive_avg_pool2d-%d" % i, F.adaptive_avg_pool2d,
+                            [Input(shape)], kwargs=dict(output_size=output_size),
+                            ref=ref_adaptive_avg_pool2d, gradcheck=small,
+                            torch_fn=lambda t, x, **kw: t.nn.functional.adaptive_avg_pool2d(
+                                x, **kw)))
+        cases.append(OpCase("adaptive_max_pool2d-%d" % i, F.adaptive_max_pool2d,
+                            [Input(shape, "distinct")], kwargs=dict(output_size=output_size),
+                            ref=ref_adaptive_max_pool2d, gradcheck=small,
+                            torch_fn=lambda t, x, **kw: t.nn.functional.adaptive_max_pool2d(
+                                x, **kw)))
+    return cases
+
+
+test_adaptive_pool2d = op_tests(_adaptive_cases())
+
+
+def _tricky_planes(shape, seed):
+    """Values with ties, NaNs and whole -inf windows: what the argmax rules are about."""
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.standard_normal(shape) * 2) / 2            # many ties
+    x[rng.random(shape) < 0.05] = np.nan
+    x[0, 0] = -np.inf                                            # a plane of -inf only
+    x[-1, -1, : shape[2] // 2] = -np.inf                         # -inf windows
+    return x
+
+
+@pytest.mark.parametrize("backend", ["native", "generic"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,output_size", ADAPTIVE_POOL2D + ADAPTIVE_POOL2D_LARGE)
+def test_adaptive_max_pool2d_indices_follow_the_scan_rule(shape, output_size, dtype, backend):
+    x = _tricky_planes(shape, 3).astype(dtype)
+    with use_backend(backend):
+        y, idx = F.adaptive_max_pool2d(fc.tensor(x), output_size, return_indices=True)
+    y, idx = y.numpy(), idx.numpy()
+    planes = x.reshape((-1,) + x.shape[2:])
+    for p, plane in enumerate(planes):
+        expected = ref_adaptive_max_indices(plane, output_size)
+        np.testing.assert_array_equal(idx.reshape((-1,) + idx.shape[2:])[p], expected)
+        np.testing.assert_array_equal(y.reshape((-1,) + y.shape[2:])[p],
+                                      plane.reshape(-1)[expected])
+    torch = pytest.importorskip("torch")
+    ty, ti = torch.nn.functional.adaptive_max_pool2d(torch.from_numpy(x), output_size,
+                                                     return_indices=True)
+    np.testing.assert_array_equal(idx, ti.numpy())
+    np.testing.assert_array_equal(y, ty.numpy())
+
+
+def test_adaptive_max_pool2d_gradient_follows_the_indices_and_threads_agree(restore_threads):
+    x = _tricky_planes((8, 16, 16, 16), 4)
+    g = np.random.default_rng(5).standard_normal((8, 16, 1, 1))
+    grads = []
+    for threads in (1, 2):
+        fc.set_num_threads(threads)
+        t = fc.tensor(x, requires_grad=True)
+        y, idx = F.adaptive_max_pool2d(t, 1, return_indices=True)
+        y.backward(fc.tensor(g))
+        grads.append(t.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    expected = np.zeros((8 * 16, 256))
+    expected[np.arange(8 * 16), idx.numpy().reshape(-1)] = g.reshape(-1)
+    np.testing.assert_array_equal(grads[0], expected.reshape(x.shape))
+
+
 # ------------------------------------------------------------------ modules
 
 def test_avg_pool2d_module_matches_torch():
@@ -111,6 +229,22 @@ def test_avg_pool2d_module_matches_torch():
     assert repr(nn.AvgPool2d(2)) == repr(torch.nn.AvgPool2d(2))
     np.testing.assert_allclose(ours(fc.tensor(x)).numpy(),
                                theirs(torch.from_numpy(x)).numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_adaptive_pool_modules_match_torch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 8)).astype(np.float32)
+    for ours, theirs in ((nn.AdaptiveAvgPool2d((4, None)), torch.nn.AdaptiveAvgPool2d((4, None))),
+                         (nn.AdaptiveAvgPool2d(1), torch.nn.AdaptiveAvgPool2d(1)),
+                         (nn.AdaptiveMaxPool2d(3), torch.nn.AdaptiveMaxPool2d(3)),
+                         (nn.AdaptiveMaxPool2d([2, 5], return_indices=True),
+                          torch.nn.AdaptiveMaxPool2d([2, 5], return_indices=True))):
+        assert repr(ours) == repr(theirs)
+        a, b = ours(fc.tensor(x)), theirs(torch.from_numpy(x))
+        if isinstance(b, tuple):
+            np.testing.assert_array_equal(a[1].numpy(), b[1].numpy())
+            a, b = a[0], b[0]
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
 
 
 def test_avg_pool2d_backward_writes_into_out():
@@ -159,4 +293,37 @@ test_avg_pool2d_bad_input = error_tests([
             ValueError, "grad_output must have shape"),
     BadCall("empty batch", lambda: ops.avg_pool2d_forward(np.zeros((0, 2, 6, 6)), 2),
             ValueError, "empty batch"),
+])
+
+
+test_adaptive_pool2d_bad_input = error_tests([
+    BadCall("avg output_size 0", lambda: F.adaptive_avg_pool2d(_x(), 0), ValueError,
+            "output_size must be >= 1"),
+    BadCall("avg output_size negative", lambda: F.adaptive_avg_pool2d(_x(), (2, -1)),
+            ValueError, "output_size must be >= 1"),
+    BadCall("max output_size 0", lambda: F.adaptive_max_pool2d(_x(), (0, 2)), ValueError,
+            "output_size must be >= 1"),
+    BadCall("output_size of three", lambda: F.adaptive_avg_pool2d(_x(), (1, 2, 3)),
+            ValueError, "output_size must be an int or a pair"),
+    BadCall("output_size float", lambda: F.adaptive_max_pool2d(_x(), 2.5), TypeError,
+            "output_size"),
+    BadCall("output_size None alone", lambda: F.adaptive_avg_pool2d(_x(), None), TypeError,
+            "output_size"),
+    BadCall("avg 2-D input", lambda: F.adaptive_avg_pool2d(_x((6, 6)), 2), ValueError,
+            "3-D .* or 4-D"),
+    BadCall("max 5-D input", lambda: F.adaptive_max_pool2d(_x((1, 1, 1, 6, 6)), 2),
+            ValueError, "3-D .* or 4-D"),
+    BadCall("integer input", lambda: F.adaptive_avg_pool2d(
+        fc.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2), TypeError, "float32 or float64"),
+    BadCall("zero-sized plane", lambda: ops.adaptive_avg_pool2d_forward(np.zeros((1, 1, 0, 4)),
+                                                                       2),
+            ValueError, "zero-sized"),
+    BadCall("max indices out of range", lambda: ops.adaptive_max_pool2d_backward(
+        np.zeros((1, 1, 2, 2)), np.full((1, 1, 2, 2), 16), (1, 1, 4, 4)), ValueError,
+            "indices must lie in"),
+    BadCall("max indices dtype", lambda: ops.adaptive_max_pool2d_backward(
+        np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 2, 2)), (1, 1, 4, 4)), TypeError,
+            "indices must be an int64 array"),
+    BadCall("avg grad_output batch", lambda: ops.adaptive_avg_pool2d_backward(
+        np.zeros((2, 1, 2, 2)), (1, 1, 4, 4)), ValueError, "grad_output must have shape"),
 ])

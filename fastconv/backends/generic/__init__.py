@@ -21,6 +21,8 @@ from .loss import class_target_error, cross_entropy_backward, cross_entropy_forw
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2x2_forward,
                    max_pool2x2_relu_backward)
 from .pool import avg_pool2d_backward, avg_pool2d_forward
+from .pool import (adaptive_avg_pool2d_backward, adaptive_avg_pool2d_forward,
+                   adaptive_max_pool2d_backward, adaptive_max_pool2d_forward)
 
 __all__ = [
     "gemm", "conv2d_forward", "conv2d_relu_max_pool2x2", "conv2d_backward_data",
@@ -28,5 +30,7 @@ __all__ = [
     "max_pool2d_backward", "max_pool2x2_forward", "max_pool2x2_relu_backward",
     "relu_forward", "relu_backward", "class_target_error", "cross_entropy_forward",
     "cross_entropy_backward",
-    "avg_pool2d_forward", "avg_pool2d_backward",
+    "avg_pool2d_forward", "avg_pool2d_backward", "adaptive_avg_pool2d_forward",
+    "adaptive_avg_pool2d_backward", "adaptive_max_pool2d_forward",
+    "adaptive_max_pool2d_backward",
 ]

@@ -147,3 +147,81 @@ def avg_pool2d_backward(geom, dy, dx, nthreads=1):
         for j in range(kw):
             acc[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += g
     return _store(dx, acc[:, :, ph:ph + h, pw:pw + w])
+
+
+# ------------------------------------------------------------------ adaptive pooling
+
+def _adaptive_bounds(xp, size, out):
+    """PyTorch's adaptive windows along one axis: [floor(i*size/out), ceil((i+1)*size/out))."""
+    i = xp.arange(out)
+    return i * size // out, -(-(i + 1) * size // out)
+
+
+def _adaptive_matrix(xp, size, out, dtype):
+    """(out, size) 0/1 matrix: row i marks the inputs of window i."""
+    lo, hi = _adaptive_bounds(xp, size, out)
+    pos = xp.arange(size)[None, :]
+    return ((pos >= lo[:, None]) & (pos < hi[:, None])).astype(dtype)
+
+
+def _adaptive_avg_terms(xp, geom, dtype):
+    """The row and column window matrices and the (oh, ow) window sizes."""
+    n, c, h, w, oh, ow = _pool_unpack(geom)
+    rows, cols = _adaptive_matrix(xp, h, oh, dtype), _adaptive_matrix(xp, w, ow, dtype)
+    counts = rows.sum(axis=1)[:, None] * cols.sum(axis=1)[None, :]
+    return rows, cols, counts
+
+
+def adaptive_avg_pool2d_forward(geom, x, y, nthreads=1):
+    """y = each adaptive window's mean: rows @ x @ cols.T / window sizes."""
+    xp = _xp(x)
+    n, c, h, w, oh, ow = _pool_unpack(geom)
+    rows, cols, counts = _adaptive_avg_terms(xp, geom, x.dtype)
+    return _store(y, rows @ x.reshape(n, c, h, w) @ cols.T / counts)
+
+
+def adaptive_avg_pool2d_backward(geom, dy, dx, nthreads=1):
+    """dx = rows.T @ (dy / window sizes) @ cols: each gradient spread over its window."""
+    xp = _xp(dy)
+    n, c, h, w, oh, ow = _pool_unpack(geom)
+    rows, cols, counts = _adaptive_avg_terms(xp, geom, dy.dtype)
+    return _store(dx, rows.T @ (dy.reshape(n, c, oh, ow) / counts) @ cols)
+
+
+def _adaptive_taps(xp, size, out):
+    """(out, k) tap coordinates of each window (k = the widest window), clipped into the
+    axis, and which of them belong to their window."""
+    lo, hi = _adaptive_bounds(xp, size, out)
+    k = int((hi - lo).max())
+    taps = lo[:, None] + xp.arange(k)[None, :]
+    return xp.minimum(taps, size - 1), taps < hi[:, None]
+
+
+def adaptive_max_pool2d_forward(geom, x, y, indices=None, nthreads=1):
+    """y = each adaptive window's maximum with max_pool2d's rule (a NaN wins, the last one;
+    the first of equal maxima); indices, when given, gets the flat argmax offsets."""
+    xp = _xp(x)
+    n, c, h, w, oh, ow = _pool_unpack(geom)
+    rows, row_in = _adaptive_taps(xp, h, oh)                 # (oh, kh)
+    cols, col_in = _adaptive_taps(xp, w, ow)                 # (ow, kw)
+    kh, kw = rows.shape[1], cols.shape[1]
+    win = x.reshape(n, c, h, w)[:, :, rows[:, :, None, None], cols[None, None, :, :]]
+    inside = row_in[:, :, None, None] & col_in[None, None, :, :]
+    win = xp.where(inside, win, -np.inf)                     # (n, c, oh, kh, ow, kw)
+    win = win.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, kh * kw)
+    isnan = xp.isnan(win)
+    last_nan = kh * kw - 1 - xp.argmax(isnan[..., ::-1].astype(np.int8), axis=-1)
+    first_max = xp.argmax(xp.where(isnan, -np.inf, win), axis=-1)
+    k = xp.where(isnan.any(axis=-1), last_nan, first_max)
+    _store(y, xp.take_along_axis(win, k[..., None], axis=-1)[..., 0])
+    if indices is not None:
+        r = rows[xp.arange(oh)[:, None], k // kw]           # (n, c, oh, ow)
+        col = cols[xp.arange(ow)[None, :], k % kw]
+        _store(indices, (r * w + col).astype(np.int64, copy=False))
+    return y
+
+
+def adaptive_max_pool2d_backward(geom, dy, indices, dx, nthreads=1):
+    """dx = dy scatter-added into the argmax positions (max_pool2d's backward, which
+    reads only the sizes of its geometry)."""
+    return max_pool2d_backward(tuple(geom) + (1, 1, 1, 1, 0, 0, 1, 1), dy, indices, dx)
