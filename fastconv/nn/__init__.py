@@ -1,6 +1,8 @@
 """fastconv.nn: layers with state (Parameters, buffers), PyTorch's names and defaults."""
 from . import init
 from .activation import LogSoftmax, ReLU, Softmax
+from .activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, Mish, ReLU6,
+                         Sigmoid, SiLU, Softplus, Tanh)
 from .container import Sequential
 from .conv import Conv2d
 from .linear import Flatten, Identity, Linear
@@ -14,4 +16,6 @@ from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
-           "init", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]
+           "init", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "LeakyReLU", "ELU",
+           "GELU", "SiLU", "Sigmoid", "Tanh", "Softplus", "Hardtanh", "ReLU6", "Hardswish",
+           "Hardsigmoid", "Mish"]

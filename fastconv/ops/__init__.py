@@ -7,6 +7,8 @@ from several Python threads proceed in parallel and are thread-safe. Outputs can
 written into preallocated `out=` buffers.
 """
 from .activation import relu_backward, relu_forward
+from .activation import (ACTIVATIONS, activation_backward, activation_backward_reads,
+                         activation_forward)
 from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
                    conv2d_forward, conv2d_geometry, conv2d_relu_max_pool2x2_forward)
 from .linear import (gemm, linear_backward_data, linear_backward_weight, linear_forward,
@@ -30,4 +32,5 @@ __all__ = [
     "avg_pool2d_forward", "avg_pool2d_backward", "avg_pool2d_geometry",
     "adaptive_avg_pool2d_forward", "adaptive_avg_pool2d_backward",
     "adaptive_max_pool2d_forward", "adaptive_max_pool2d_backward", "adaptive_pool2d_geometry",
+    "ACTIVATIONS", "activation_forward", "activation_backward", "activation_backward_reads",
 ]

@@ -41,6 +41,10 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
     # activations
     "relu_forward": ("x", "y", "nthreads"),
     "relu_backward": ("dy", "y", "dx", "nthreads"),
+    # pointwise activations: kind = a code of fastconv.ops.ACTIVATIONS (csrc act.h);
+    # src = the forward's input or output, as ops.activation_backward_reads says
+    "activation_forward": ("kind", "x", "y", "alpha", "beta", "nthreads"),
+    "activation_backward": ("kind", "src", "dy", "dx", "alpha", "beta", "nthreads"),
     # losses: x (N, C) scores, t (N,) int64 class targets
     "class_target_error": ("t", "classes", "ignore_index"),
     "cross_entropy_forward": ("x", "t", "ignore_index", "logp"),

@@ -14,6 +14,7 @@ a window holding no finite maximum points at its first in-bounds tap (or, when i
 none, the input element nearest to its start).
 """
 from .activation import relu_backward, relu_forward
+from .activation import activation_backward, activation_forward
 from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
                    conv2d_forward, conv2d_relu_max_pool2x2)
 from .gemm import gemm
@@ -32,5 +33,5 @@ __all__ = [
     "cross_entropy_backward",
     "avg_pool2d_forward", "avg_pool2d_backward", "adaptive_avg_pool2d_forward",
     "adaptive_avg_pool2d_backward", "adaptive_max_pool2d_forward",
-    "adaptive_max_pool2d_backward",
+    "adaptive_max_pool2d_backward", "activation_forward", "activation_backward",
 ]
