@@ -107,16 +107,21 @@ def max_pool2x2_relu_backward(tuple geom, cnp.ndarray dy not None, cnp.ndarray y
 
 # ------------------------------------------------------------------ average pooling
 
+cdef tuple _NO_DILATION = (1, 1)
+
+
 cdef cpool.fc_pool2d_params _avg_pool_params(tuple geom, int *cip, int64_t *divisor) except *:
     """geom = (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override)."""
     if len(geom) != 14:
         raise ValueError("fastconv._cpu: avg pool geometry needs 14 integers")
-    cdef cpool.fc_pool2d_params p = _pool_params(tuple(geom[:12]) + (1, 1))
-    if geom[12] not in (0, 1):
-        raise ValueError("fastconv._cpu: count_include_pad must be 0 or 1 in %r" % (geom,))
-    _check_ranges(geom, (), "avg pool")
-    cip[0] = geom[12]
-    divisor[0] = geom[13]
+    cdef cpool.fc_pool2d_params p = _pool_params(geom[:12] + _NO_DILATION)
+    with_pad, override = geom[12], geom[13]
+    if (type(with_pad) is not int or type(override) is not int or with_pad not in (0, 1)
+            or not -2**31 < override < 2**31):
+        raise ValueError("fastconv._cpu: count_include_pad must be 0 or 1 and "
+                         "divisor_override an int below 2**31 in %r" % (geom,))
+    cip[0] = with_pad
+    divisor[0] = override
     return p
 
 

@@ -53,8 +53,8 @@ typedef struct {
     int64_t kw, sw, lpad, blen;
     int64_t divisor_override;
     int64_t *r0, *r1, *hcnt;   /* oh each, in one block with the ow-long tables */
-    int64_t *wcnt, *cs, *ce;   /* ow each */
-    int64_t *olo, *ohi;        /* w each (varying windows only) */
+    int64_t *wcnt, *cs, *ce;   /* ow each (cs, ce: varying windows only) */
+    int64_t *olo, *ohi;        /* w each */
     int global;
 } avg_plan;
 
@@ -62,7 +62,6 @@ typedef struct {
 static int avg_plan_alloc(avg_plan *pl, int64_t oh, int64_t ow, int64_t w)
 {
     pl->r0 = (int64_t *)malloc((size_t)(3 * oh + 3 * ow + 2 * w) * sizeof(int64_t));
-    /* every table is filled before use */
     if (!pl->r0)
         return FC_ENOMEM;
     pl->r1 = pl->r0 + oh;
