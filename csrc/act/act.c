@@ -101,11 +101,13 @@ static void act_f32_maps(act_forward_f32_fn *fwd, act_backward_f32_fn *bwd)
         const char *env = getenv("FASTCONV_ACT_KERNEL");
         const int generic = env && strcmp(env, "generic") == 0;
         const int cap = env && strcmp(env, "avx2") == 0;
+        /* until the CPU-capability record of csrc/core lands: core's AVX2+FMA probe,
+           and AVX-512F asked of the compiler's runtime */
+        const int avx2 = fc_cpu_has_avx2_fma();
         __builtin_cpu_init();
-        const int fma = __builtin_cpu_supports("fma");
-        if (!generic && fma && __builtin_cpu_supports("avx2"))
+        if (!generic && avx2)
             v = 1;
-        if (!generic && !cap && fma && __builtin_cpu_supports("avx512f"))
+        if (!generic && !cap && avx2 && __builtin_cpu_supports("avx512f"))
             v = 2;
 #endif
         level = v;
