@@ -1,8 +1,9 @@
 /*
  * pool/max4_avx2.h - one 2x2 max-pool window per lane, 8 lanes: the AVX2 twin of
- * max4_avx512.h, shared by the standalone 2x2 pool (pool2x2.c) and the pool fused into the
- * AVX2 direct convolution, so that both pick the same winner as the scalar scan. Include
- * only inside an x86 GCC-compatible build.
+ * max4_avx512.h, used by the standalone 2x2 pool (pool2x2.c) and meant for any AVX2
+ * kernel that fuses the pool (there is none yet: the fused direct convolution is AVX-512
+ * only), so that every one picks the same winner as the scalar scan. Include only inside
+ * an x86 GCC-compatible build.
  */
 #ifndef FC_MAX4_AVX2_H
 #define FC_MAX4_AVX2_H
