@@ -42,6 +42,11 @@ _new_object = object.__new__
 _weakref = weakref.ref
 _ndarray = np.ndarray
 
+# Set by fastconv.onnx while it traces a forward pass: called as tracer(ctx, args, kwargs)
+# for every recorded op, with the call's full arguments (the tape keeps only the Tensor
+# inputs). None otherwise: one global read per recorded op.
+_tracer = None
+
 
 class Context:
     """What forward leaves for backward (saved arrays, flags, anything else as attributes),
@@ -143,6 +148,8 @@ def _run(function, args, kwargs):
         ctx.needs_input_grad = tuple(needs)
         out = function.forward(ctx, *raw, **kwargs)
         ctx._inputs = args
+        if _tracer is not None:
+            _tracer(ctx, args, kwargs)
         return _recorded(ctx, out, tensors), ctx
     ctx.needs_input_grad = _no_grads(len(args))
     out = function.forward(ctx, *raw, **kwargs)
@@ -158,6 +165,8 @@ def apply_unary(function, x, *extra):
         ctx.needs_input_grad = _FIRST_ONLY[len(extra)]
         out = function.forward(ctx, x._data, *extra)
         ctx._inputs = x   # the one Tensor input: no tuple for the garbage collector to track
+        if _tracer is not None:
+            _tracer(ctx, (x,) + extra, {})
         return _recorded(ctx, out, (x,))
     ctx.needs_input_grad = _NO_GRADS[len(extra) + 1]
     return _unrecorded(function, function.forward(ctx, x._data, *extra), (x,))
@@ -194,6 +203,8 @@ def apply_multi(function, x, *extra):
         outputs.append(t)
     if record:
         ctx._inputs = x
+        if _tracer is not None:
+            _tracer(ctx, (x,) + extra, {})
         ctx._seq = next(_sequence)
         ctx._outputs = [_weakref(t) for t in outputs]
     return tuple(outputs)
