@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only the cases whose name contains TEXT (e.g. lenet)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_bench)
+
+    from fastconv.onnx import cli_export
+    cli_export.add_parser(sub).set_defaults(func=lambda a: cli_export.run(a, UsageError))
     return parser
 
 

@@ -159,17 +159,20 @@ class _Translator:
 
     def _constant_name(self, t: Tensor) -> str:
         """A parameter's state_dict key; for a value computed from parameters, the key of
-        its first parameter followed by '.folded'."""
-        seen = 0
-        while t._node is not None and seen < 64:
-            ins = _tensor_inputs(t._node)
-            if not ins:
-                break
-            t, seen = ins[0], seen + 1
-        key = self.names.get(id(t)) or self.names.get(id(t._data))
-        if key is None:
-            return "const"
-        return key + ".folded" if seen else key
+        the first parameter found behind it (depth first) followed by '.folded'."""
+        key = self.names.get(id(t))
+        if key is not None:
+            return key
+        stack, seen = [t], 0
+        while stack and seen < 256:
+            u = stack.pop()
+            seen += 1
+            key = self.names.get(id(u)) or self.names.get(id(u._data))
+            if key is not None:
+                return key + ".folded"
+            if u._node is not None and u._node._inputs is not None:
+                stack.extend(reversed(_tensor_inputs(u._node)))
+        return "const"
 
     def _emit(self, ctx) -> None:
         entry = self.calls.get(id(ctx))
