@@ -8,7 +8,7 @@ __version__ = "0.1.0"
 from ._threads import get_num_threads, set_num_threads
 from . import ops
 from .autograd import (Tensor, addmm, arange, baddbmm, bmm, cat, concat, concatenate, dot,
-                       empty, empty_like, enable_grad, eye, from_numpy, full, full_like, inner,
+                       empty, empty_like, enable_grad, eye, from_dlpack, from_numpy, full, full_like, inner,
                        is_grad_enabled, linspace, matmul, mm, mv, no_grad, ones, ones_like,
                        outer, rand, rand_like, randint, randn, randn_like, result_type,
                        set_grad_enabled, stack, tensor, where, zeros, zeros_like)
@@ -24,7 +24,7 @@ from . import utils  # noqa: E402  (fastconv.utils.data, as torch.utils.data)
 __all__ = [
     "__version__", "get_num_threads", "set_num_threads", "manual_seed", "save", "load",
     "ops", "autograd", "functional", "nn", "optim", "models", "data",
-    "Tensor", "tensor", "from_numpy", "no_grad", "enable_grad", "is_grad_enabled",
+    "Tensor", "tensor", "from_numpy", "from_dlpack", "no_grad", "enable_grad", "is_grad_enabled",
     "set_grad_enabled",
     "float32", "float64", "float16", "half", "float", "double", "int64", "long", "int32",
     "int", "int16", "short", "int8", "uint8", "bool",

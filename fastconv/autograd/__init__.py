@@ -11,7 +11,7 @@ from .indexing import where
 from .linalg import addmm, baddbmm, bmm, dot, matmul, mm, mv, outer
 from .promotion import result_type
 from .shapes import cat, stack
-from .tensor import Tensor, from_numpy, tensor
+from .tensor import Tensor, from_dlpack, from_numpy, tensor
 from .tensor_base import bump_version as increment_version
 
 concat = concatenate = cat
@@ -19,7 +19,7 @@ inner = dot
 
 __all__ = sorted(set(_functional_names) | {
     # core
-    "Tensor", "Function", "Context", "tensor", "from_numpy", "no_grad", "enable_grad",
+    "Tensor", "Function", "Context", "tensor", "from_numpy", "from_dlpack", "no_grad", "enable_grad",
     "is_grad_enabled", "set_grad_enabled", "gradcheck", "GradcheckError", "increment_version",
     # creation
     "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like",

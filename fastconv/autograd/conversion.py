@@ -311,8 +311,21 @@ class ConversionOps:
         return self._host().tolist()
 
     def __array__(self, dtype=None, copy=None):
+        """The values as a numpy array, numpy 2's copy protocol honoured: np.asarray(t)
+        shares a CPU tensor's memory, np.array(t) (copy=True) copies, and copy=False
+        raises where a copy cannot be avoided (a dtype change, a GPU tensor)."""
         host = self._host()
-        return host if dtype is None else host.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != host.dtype:
+            if copy is False:
+                raise ValueError("converting a %s tensor to %s needs a copy (copy=False)"
+                                 % (host.dtype, np.dtype(dtype)))
+            return host.astype(dtype)
+        if copy:
+            return host.copy()
+        if copy is False and host is not self._data:
+            raise ValueError("a %s tensor cannot become a numpy array without a copy "
+                             "(copy=False)" % self.device)
+        return host
 
     def __float__(self) -> float:
         return float(self.item())

@@ -16,6 +16,7 @@ needs) and one mixin per kind of op, each in the module that holds those ops' Fu
     sorting.py      sort, argsort, topk                                    SortingOps
     linalg.py       matmul/@, mm, bmm, addmm, baddbmm, dot, outer          LinalgOps
     inplace.py      add_, mul_, zero_, copy_, t[i] = v, t += x, ...        InplaceOps
+    dlpack.py       __dlpack__, __dlpack_device__                          DLPackOps
     conversion.py   to, float, type_as, new_zeros, numpy, item, ...        ConversionOps
 
 This file adds construction, printing and the backward entry point.
@@ -29,6 +30,7 @@ from .conversion import ConversionOps
 from .dtypes import float32, float64, int64  # noqa: F401  (their old import path)
 from .arithmetic import ArithmeticOps
 from .comparison import ComparisonOps
+from .dlpack import DLPackOps, array_from_dlpack
 from .function import run_backward
 from .indexing import IndexingOps
 from .inplace import InplaceOps
@@ -42,7 +44,7 @@ from .unary import UnaryOps
 
 
 class Tensor(ArithmeticOps, UnaryOps, ComparisonOps, ReductionOps, SoftmaxOps, ShapeOps,
-             IndexingOps, SortingOps, LinalgOps, InplaceOps, ConversionOps, TensorBase,
+             IndexingOps, SortingOps, LinalgOps, InplaceOps, ConversionOps, DLPackOps, TensorBase,
              result_class=True):
     """A multi-dimensional array that can record operations for backward()."""
 
@@ -169,3 +171,13 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if array.dtype.kind not in "fiub":
         raise TypeError("from_numpy: unsupported dtype %s" % array.dtype)
     return Tensor(array)
+
+
+def from_dlpack(ext) -> Tensor:
+    """A Tensor sharing the memory of `ext`, any object with __dlpack__ and
+    __dlpack_device__ (a numpy array, a torch tensor, a cupy array, a Tensor), as
+    torch.from_dlpack: CPU memory becomes a numpy-backed Tensor, CUDA memory a cupy-backed
+    one (needs CuPy). Writes through either side are seen by the other."""
+    if isinstance(ext, TensorBase):
+        return Tensor(ext._data)
+    return Tensor(array_from_dlpack(ext))

@@ -1,6 +1,9 @@
 """fastconv.ops: the raw kernels on arrays, with no autograd.
 
 numpy in, numpy out (cupy in, cupy out where CuPy is usable). float32 and float64.
+Array inputs may also be any object with the buffer protocol (memoryview, array.array,
+...) or __array_interface__: one that is already C-contiguous and of a float dtype is
+read in place, without a copy (others are copied to C order; lists are refused).
 Every function validates its arguments and raises TypeError/ValueError naming the bad
 one before native code runs; the native work runs with the GIL released, so calls
 from several Python threads proceed in parallel and are thread-safe. Outputs can be

@@ -31,7 +31,7 @@ def float_array(a, name: str, ndim: int = None):
                 and (ndim is None or a.ndim == ndim)):
             return a if a.flags.c_contiguous else np.ascontiguousarray(a)
     if not isinstance(a, np.ndarray) and not _is_cupy(a):
-        raise TypeError("%s must be a numpy or cupy array, got %s" % (name, type(a).__name__))
+        a = host_array(a, name)
     if a.dtype not in FLOAT_DTYPES:
         raise TypeError("%s must have dtype float32 or float64, got %s" % (name, a.dtype))
     if ndim is not None and a.ndim != ndim:
@@ -39,6 +39,23 @@ def float_array(a, name: str, ndim: int = None):
     if not a.flags.c_contiguous:
         a = a.copy(order="C") if not isinstance(a, np.ndarray) else np.ascontiguousarray(a)
     return a
+
+
+def host_array(a, name: str) -> np.ndarray:
+    """A numpy view (no copy) of an object exposing the buffer protocol (memoryview,
+    array.array, ...) or __array_interface__; anything else is a TypeError naming it.
+    Lists and scalars are refused as before: the ops take arrays."""
+    try:
+        if isinstance(a, np.generic):   # numpy scalars expose both, but are not arrays
+            raise TypeError
+        if hasattr(a, "__array_interface__"):
+            return np.asarray(a)
+        view = memoryview(a)
+    except TypeError:
+        raise TypeError("%s must be a numpy or cupy array (or an object with the buffer "
+                        "protocol or __array_interface__), got %s"
+                        % (name, type(a).__name__)) from None
+    return np.asarray(view)
 
 
 def same_dtype(name_a: str, a, name_b: str, b) -> None:
