@@ -103,3 +103,8 @@ class GraphBuilder:
 
     def squeeze(self, name: str, axes: Sequence[int]) -> str:
         return self.op("Squeeze", [name, self.ints(list(axes), "axes")])
+
+    def batch_size(self, name: str) -> str:
+        """A 1-D int64 value holding dim 0 of `name` at run time."""
+        shape = self.op("Shape", [name])
+        return self.op("Slice", [shape, self.ints([0], "starts"), self.ints([1], "ends")])

@@ -1,7 +1,8 @@
 """Exporters of Tensor arithmetic and shape ops: + - * / (tensor or number), neg,
-reshape/view/flatten, permute, cat, stack, clone, sum, mean, matmul."""
+reshape/view/flatten, permute, cat, stack, clone, sum, mean, matmul, basic indexing."""
 from ..autograd.arithmetic import (Add, AddScalar, Div, DivScalar, Mul, MulScalar, Neg,
                                    RSubScalar, Sub)
+from ..autograd.indexing import Index
 from ..autograd.linalg import MatMul
 from ..autograd.reductions import Mean, Sum
 from ..autograd.shapes import Cat, Clone, Permute, Reshape, Stack
@@ -62,7 +63,27 @@ def export_permute(g: GraphBuilder, call: Call) -> str:
 
 @exporter(Cat)
 def export_cat(g: GraphBuilder, call: Call) -> str:
-    return g.op("Concat", [i for i in call.inputs if i is not None], axis=int(call.ctx.dim))
+    """Concat. With a batched input, a constant part made at the traced batch size (the
+    zero channels of a ResNet option-A shortcut: zeros(n, c, h, w)) whose rows are all
+    equal becomes one row expanded to the running batch size."""
+    dim = int(call.ctx.dim)
+    names = [i for i in call.inputs if i is not None]
+    if call.batched and dim != 0:
+        batched = next(n for n in names if n in g.batched)
+        names = [_batch_expanded(g, call, k, n, batched) for k, n in enumerate(names)]
+    return g.op("Concat", names, axis=dim)
+
+
+def _batch_expanded(g: GraphBuilder, call: Call, k: int, name: str, batched: str) -> str:
+    if name in g.batched:
+        return name
+    data, shape = call.args[k]._data, call.input_shapes[k]
+    batch = next(s[0] for s, n in zip(call.input_shapes, call.inputs) if n in g.batched)
+    if not shape or shape[0] != batch or not (data == data[:1]).all():
+        return name
+    row = g.const(data[:1], dtype=data.dtype, hint="row")
+    target = g.op("Concat", [g.batch_size(batched), g.ints(list(shape[1:]), "shape")], axis=0)
+    return g.op("Expand", [row, target], batched=True)
 
 
 @exporter(Stack)
@@ -94,3 +115,64 @@ def export_reduce(g: GraphBuilder, call: Call) -> str:
     if op == "ReduceSum" or g.opset >= 18:   # axes as an input
         return g.op(op, [call.inputs[0], g.ints(axes, "axes")], keepdims=keep)
     return g.op(op, [call.inputs[0]], axes=axes, keepdims=keep)
+
+
+def _basic_index(index, ndim: int):
+    """A basic index as a list over the input's dims plus inserted axes: ('slice', slice)
+    / ('int', i) per input dim, ('new',) for None; Ellipsis expanded."""
+    items = list(index) if isinstance(index, tuple) else [index]
+    used = sum(1 for i in items if i is not None and i is not Ellipsis)
+    out = []
+    for i in items:
+        if i is Ellipsis:
+            out += [("slice", slice(None))] * (ndim - used)
+            used = ndim   # only one Ellipsis
+        elif i is None:
+            out.append(("new",))
+        elif isinstance(i, slice):
+            out.append(("slice", i))
+        else:
+            out.append(("int", int(i)))
+    taken = sum(1 for o in out if o[0] != "new")
+    return out + [("slice", slice(None))] * (ndim - taken)
+
+
+@exporter(Index)
+def export_index(g: GraphBuilder, call: Call) -> str:
+    """x[basic index] -> Slice (with steps) on the sliced dims, Squeeze for the int
+    indices, Unsqueeze for None. A full slice of dim 0 keeps the batch symbolic."""
+    shape = call.input_shapes[0]
+    parts = _basic_index(call.args[1], len(shape))
+    starts, ends, axes, steps, drop = [], [], [], [], []
+    dim = 0
+    for part in parts:
+        if part[0] == "new":
+            continue
+        n = shape[dim]
+        if part[0] == "int":
+            i = part[1] % n if n else part[1]
+            starts.append(i), ends.append(i + 1), axes.append(dim), steps.append(1)
+            drop.append(dim)
+        elif part[1] != slice(None):
+            start, stop, step = part[1].indices(n)
+            if step < 0 and stop < 0:
+                stop = -(2 ** 62)            # "before index 0" for a backward slice
+            starts.append(start), ends.append(stop), axes.append(dim), steps.append(step)
+        dim += 1
+    if call.batched and 0 in axes:
+        call.keeps_batch = False
+    y = call.inputs[0]
+    if axes:
+        y = g.op("Slice", [y, g.ints(starts, "starts"), g.ints(ends, "ends"),
+                           g.ints(axes, "axes"), g.ints(steps, "steps")])
+    if drop:
+        y = g.squeeze(y, drop)
+    kept = [p for p in parts if p[0] != "int"]
+    new_axes = [i for i, p in enumerate(kept) if p[0] == "new"]
+    if new_axes:
+        if call.batched and 0 in new_axes:
+            call.keeps_batch = False
+        y = g.unsqueeze(y, new_axes)
+    if y == call.inputs[0]:
+        y = g.op("Identity", [y])
+    return y

@@ -156,3 +156,25 @@ def test_batch_norm_1d_on_3d_input_and_functional_forms(tmp_path):
     bn.running_mean._data[...] = [0.5, -1.0, 2.0]
     bn.running_var._data[...] = [2.0, 0.5, 1.5]
     export_and_compare(bn, _x((2, 3, 7)), tmp_path, batches=(4,))
+
+
+@pytest.mark.parametrize("index", [
+    (slice(None), slice(None), slice(None, None, 2), slice(None, None, 2)),
+    (Ellipsis, 1),
+    (slice(None), 0, None, slice(1, -1)),
+    (slice(None), slice(None, None, -1)),
+    (Ellipsis, slice(3, 0, -2), None),
+], ids=["stride2", "ellipsis_int", "int_none_slice", "reverse", "backward_step"])
+def test_basic_indexing(tmp_path, index):
+    export_and_compare(_Lambda(lambda x: x[index] * 1.0), _x((2, 3, 6, 5)), tmp_path,
+                       batches=(1, 4))
+
+
+def test_cat_with_constant_zero_channels_follows_the_batch(tmp_path):
+    """ResNet option-A shortcut: zeros(n, ...) made at the traced batch size."""
+    def shortcut(x):
+        y = x[:, :, ::2, ::2]
+        n, _, h, w = y.shape
+        return fastconv.cat([fastconv.zeros(n, 2, h, w), y, fastconv.zeros(n, 1, h, w)], 1)
+    proto = export_and_compare(_Lambda(shortcut), _x((3, 4, 6, 6)), tmp_path, batches=(1, 5))
+    assert "Expand" in [n.op_type for n in proto.graph.node]
