@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd import Tensor, enable_grad
 from ..autograd import function as _function
-from ._graph import ExportError, GraphBuilder, to_numpy
+from ._graph import ExportError, GraphBuilder
 from ._table import Call, lookup
 
 _ONNX_HINT = "fastconv.onnx needs the onnx package: pip install fastconv[onnx]"
@@ -64,23 +64,14 @@ def _as_input(example) -> Tensor:
 
 
 def _array_names(model) -> Dict[int, str]:
-    """id of each parameter/buffer Tensor and of its array -> its state_dict key."""
+    """id of each parameter's and buffer's array -> its state_dict key (state_dict's
+    Tensors are detached but share the arrays)."""
     names = {}
     if hasattr(model, "state_dict"):
-        for key, t in model.state_dict(keep_vars=True).items() \
-                if _accepts_keep_vars(model) else model.state_dict().items():
+        for key, t in model.state_dict().items():
             if isinstance(t, Tensor):
-                names.setdefault(id(t), key)
                 names.setdefault(id(t._data), key)
     return names
-
-
-def _accepts_keep_vars(model) -> bool:
-    import inspect
-    try:
-        return "keep_vars" in inspect.signature(model.state_dict).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _tensor_inputs(ctx):
@@ -160,14 +151,14 @@ class _Translator:
     def _constant_name(self, t: Tensor) -> str:
         """A parameter's state_dict key; for a value computed from parameters, the key of
         the first parameter found behind it (depth first) followed by '.folded'."""
-        key = self.names.get(id(t))
+        key = self.names.get(id(t._data))
         if key is not None:
             return key
         stack, seen = [t], 0
         while stack and seen < 256:
             u = stack.pop()
             seen += 1
-            key = self.names.get(id(u)) or self.names.get(id(u._data))
+            key = self.names.get(id(u._data))
             if key is not None:
                 return key + ".folded"
             if u._node is not None and u._node._inputs is not None:

@@ -144,3 +144,10 @@ def test_exported_model_is_a_loadable_file(tmp_path):
     sess = session(path)
     assert sess.get_inputs()[0].name == "input"
     assert sess.get_inputs()[0].shape[0] == "batch"
+
+
+@pytest.mark.parametrize("opset", [13, 15, 18, 21])
+def test_other_opsets(tmp_path, opset):
+    fastconv.manual_seed(2)
+    model = randomize_batch_norm(_TinyResNet())
+    export_and_compare(model, _x((2, 3, 12, 12)), tmp_path, batches=(3,), opset_version=opset)
