@@ -21,5 +21,9 @@ try:   # the dense-prediction layers (conv_transpose2d, interpolate, pad), where
     from . import ops_dense  # noqa: F401
 except ImportError:   # pragma: no cover - before they are merged
     pass
+try:   # the recurrent networks (RNN, LSTM, GRU), where present
+    from . import ops_rnn  # noqa: F401
+except ImportError:   # pragma: no cover - before they are merged
+    pass
 
 __all__ = ["export", "exporter", "EXPORTERS", "ExportError", "Call", "GraphBuilder"]

@@ -237,6 +237,7 @@ def export(model, example_input, path: Union[str, os.PathLike, None],
 
     names = _array_names(model)
     g = GraphBuilder(onnx, opset_version, x.dtype, names)
+    g.dynamic_batch = bool(dynamic_batch)
     input_name = g.claim(input_names[0])
     for n in output_names:
         g.claim(n)

@@ -28,6 +28,7 @@ class GraphBuilder:
         self.nodes: List = []
         self.initializers: List = []
         self.batched = set()
+        self.dynamic_batch = True           # export's dynamic_batch argument
         self._array_names = array_names     # id(array) -> state_dict key
         self._array_cache: Dict[int, str] = {}
         self._keep = []                     # arrays whose ids are cached: keep them alive
@@ -69,6 +70,18 @@ class GraphBuilder:
         if batched:
             self.batched.add(out)
         return out
+
+    def op_outputs(self, op_type: str, inputs: Sequence[Optional[str]], count: int,
+                   **attrs) -> List[str]:
+        """Add one node with `count` outputs; returns their names."""
+        inputs = list(inputs)
+        while inputs and inputs[-1] is None:
+            inputs.pop()
+        outs = [self.fresh(op_type.lower()) for _ in range(count)]
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+        self.nodes.append(self.helper.make_node(op_type, ["" if i is None else i
+                                                          for i in inputs], outs, **attrs))
+        return outs
 
     # ------------------------------------------------------------------ constants
 
