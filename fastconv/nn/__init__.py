@@ -12,9 +12,10 @@ from .parallel import DataParallel
 from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .pooling import MaxPool2d
+from .sync_batchnorm import SyncBatchNorm
 
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
            "init", "utils", "ModuleList", "ModuleDict", "DataParallel", "BatchNorm1d",
-           "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d"]
+           "BatchNorm2d", "SyncBatchNorm", "Dropout", "Dropout1d", "Dropout2d"]
