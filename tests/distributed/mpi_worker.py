@@ -270,6 +270,46 @@ def sampler_shards_with_a_dataloader():
     return {"epochs": epochs, "rank": rank}
 
 
+@check
+def training_processes_shard_and_reduce():
+    """The pieces `fastconv train --distributed` uses."""
+    from fastconv.distributed.training import TrainingProcesses
+    from fastconv.train import EpochStats, EvalStats
+
+    procs = TrainingProcesses(enabled=True)
+    data = TensorDataset(np.arange(70.0), np.arange(70))
+    train = procs.train_loader(DataLoader(data, batch_size=8, shuffle=True, seed=4))
+    test = procs.test_loader(DataLoader(data, batch_size=16))
+    procs.set_epoch(1)
+    train_seen = np.concatenate([b[1].numpy() for b in train])
+    batches = [len(b[1]) for b in train]
+    test_seen = np.concatenate([b[1].numpy() for b in test])
+    try:
+        procs.batch_per_process(7)
+        odd_batch = ""
+    except ValueError as e:
+        odd_batch = str(e)
+    epoch = procs.reduce_epoch(EpochStats(loss=1.0 + procs.rank, images=35,
+                                          seconds=1.0 + procs.rank))
+    return {"rank": procs.rank, "world": procs.world, "local_world": procs.local_world,
+            "batches": batches, "train": dist.all_gather_array(train_seen).tolist(),
+            "test": sorted(np.concatenate([test_seen, _other(test_seen)]).tolist()),
+            "odd_batch": odd_batch,
+            "epoch": [epoch.loss, epoch.images, epoch.seconds],
+            "describe": procs.describe()}
+
+
+def _other(values):
+    """The other rank's `values` (lengths may differ: gathered with padding)."""
+    n = np.array([len(values)])
+    sizes = dist.all_gather_array(n).ravel()
+    padded = np.full(sizes.max(), -1, dtype=values.dtype)
+    padded[:len(values)] = values
+    rows = dist.all_gather_array(padded)
+    other = 1 - dist.get_rank()
+    return rows[other][:sizes[other]]
+
+
 def main(out_path):
     dist.init()
     fastconv.set_num_threads(1)

@@ -102,6 +102,18 @@ def test_sampler_shards_are_disjoint_cover_the_set_and_reshuffle(results):
     assert not np.array_equal(first, second)
 
 
+def test_training_processes_split_the_batch_and_the_data(results):
+    r = _ok(results, "training_processes_shard_and_reduce")
+    assert (r["rank"], r["world"], r["local_world"]) == (0, 2, 2)
+    assert r["batches"] == [4] * 8 + [3]                # 70 images: 35 per rank, batch 8 / 2
+    train = np.array(r["train"])
+    assert sorted(train.ravel().tolist()) == list(range(70))
+    assert r["test"] == list(range(70))                 # each test image once, no padding
+    assert "does not split evenly over 2 processes" in r["odd_batch"]
+    assert r["epoch"] == [1.5, 70, 2.0]                 # mean loss, all images, slowest rank
+    assert r["describe"].startswith("2 processes (2 on this machine), ")
+
+
 def test_a_rank_that_raises_stops_the_whole_job():
     proc = run_mpi([os.path.join(HERE, "mpi_raise.py")], timeout=60)
     assert proc.returncode is not None, "the job hung (killed after 60 s)"

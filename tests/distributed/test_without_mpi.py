@@ -135,3 +135,23 @@ def test_ddp_rejects_bad_arguments_before_communicating():
         dist.DistributedDataParallel(object())
     with pytest.raises(ValueError, match="bucket_cap_mb"):
         dist.DistributedDataParallel(nn.Linear(2, 2), bucket_mb=0)
+
+
+def test_training_processes_for_one_process_change_nothing():
+    from fastconv.data import DataLoader, TensorDataset
+    from fastconv.distributed.training import TrainingProcesses
+    from fastconv.train import EpochStats, EvalStats
+
+    procs = TrainingProcesses(enabled=False)
+    assert (procs.rank, procs.world, procs.is_main) == (0, 1, True)
+    model = nn.Linear(2, 2)
+    loader = DataLoader(TensorDataset(np.zeros((6, 2))), batch_size=3, shuffle=True, seed=1)
+    assert procs.wrap(model) is model
+    assert procs.train_loader(loader) is loader and procs.test_loader(loader) is loader
+    assert procs.default_threads() is None and procs.batch_per_process(7) == 7
+    stats = EpochStats(loss=1.0, images=6, seconds=0.5)
+    assert procs.reduce_epoch(stats) is stats
+    test = EvalStats(loss=1.0, accuracy=0.5, images=6, seconds=0.1)
+    assert procs.reduce_eval(test) is test
+    procs.set_epoch(3)
+    procs.fail(2)               # nothing to abort

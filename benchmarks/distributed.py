@@ -1,0 +1,237 @@
+"""Data-parallel training on one machine: 1 process x 2 threads against 2 MPI ranks x 1
+thread, and how much of the gradient allreduce is hidden behind backward.
+
+    python benchmarks/distributed.py [--models lenet5,cnn_bn,resnet20] [--batch 64]
+                                     [--steps 20] [--rounds 3] [--bucket-mb 25]
+
+For each model it runs, alternately and --rounds times, two fresh jobs on the same
+global batch of synthetic data (SGD with momentum; throughput does not depend on the
+values):
+
+- single: one process, OMP_NUM_THREADS=2, the whole batch;
+- ddp: `mpiexec -n 2`, OMP_NUM_THREADS=1, half the batch per rank, DistributedDataParallel.
+  Inside this job three kinds of step alternate: overlapped (DDP as it is: each
+  bucket's Iallreduce starts during backward), blocking (the same buckets, allreduced
+  one after the other once backward is over) and local (no_sync: no communication).
+
+and prints medians: images/s of both jobs; per step, the allreduce time when nothing
+overlaps it (time inside the blocking Allreduce calls), the wait left after backward in
+the overlapped steps, and two measures of the share hidden: 1 - wait / allreduce, and
+(blocking - overlapped) / (blocking - local) from whole-step times. The load average of
+the machine (1 minute) is printed before and after every job: on a shared machine the
+figures mean little without it.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+INPUTS = {"lenet5": (1, 28, 28), "cnn_bn": (1, 28, 28), "resnet20": (3, 32, 32),
+          "vgg11_bn": (3, 32, 32)}
+
+
+def load_average() -> float:
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def build(model_name: str, batch: int, seed: int):
+    """The model, an SGD optimizer and one fixed synthetic batch."""
+    import numpy as np
+
+    import fastconv
+    import fastconv.models
+    from fastconv import optim
+
+    fastconv.manual_seed(seed)
+    model = getattr(fastconv.models, model_name)()
+    rng = np.random.default_rng(seed)
+    x = fastconv.from_numpy(rng.standard_normal((batch,) + INPUTS[model_name],
+                                                dtype=np.float32))
+    y = fastconv.from_numpy(rng.integers(0, 10, batch).astype(np.int64))
+    return model, optim.SGD(model.parameters(), lr=0.01, momentum=0.9), x, y
+
+
+def forward_backward(model, opt, x, y) -> None:
+    import fastconv.functional as F
+
+    opt.zero_grad()
+    F.cross_entropy(model(x), y).backward()
+
+
+def child_single(args) -> dict:
+    """One process, the whole batch: seconds per step (median)."""
+    model, opt, x, y = build(args.model, args.batch, 0)
+    model.train()
+    for _ in range(3):
+        forward_backward(model, opt, x, y)
+        opt.step()
+    times = []
+    for _ in range(args.steps):
+        start = time.perf_counter()
+        forward_backward(model, opt, x, y)
+        opt.step()
+        times.append(time.perf_counter() - start)
+    return {"step_s": statistics.median(times)}
+
+
+def child_ddp(args) -> dict:
+    """Two ranks, half the batch each, the three kinds of step interleaved."""
+    import numpy as np
+
+    import fastconv.distributed as dist
+    from fastconv.distributed.reducer import Bucket
+
+    dist.init()
+    world = dist.get_world_size()
+    model, opt, x, y = build(args.model, args.batch // world, dist.get_rank())
+    ddp = dist.DistributedDataParallel(model, bucket_mb=args.bucket_mb)
+    ddp.train()
+    comm = ddp.process_group
+    from mpi4py import MPI
+
+    def overlapped():
+        forward_backward(ddp, opt, x, y)
+        opt.step()
+
+    def local():
+        with ddp.no_sync():
+            forward_backward(ddp, opt, x, y)
+        opt.step()
+
+    allreduce_s = []
+
+    def blocking():
+        with ddp.no_sync():
+            forward_backward(ddp, opt, x, y)
+        spent = 0.0
+        for bucket in ddp.reducer.buckets:   # the same flat buffers, one at a time
+            pack(bucket)
+            start = time.perf_counter()
+            comm.Allreduce(MPI.IN_PLACE, bucket.flat, op=MPI.SUM)
+            spent += time.perf_counter() - start
+            unpack(bucket, world)
+        allreduce_s.append(spent)
+        opt.step()
+
+    kinds = {"overlapped": overlapped, "blocking": blocking, "local": local}
+    times = {k: [] for k in kinds}
+    waits = []
+    for _ in range(2):
+        for run in kinds.values():
+            run()
+    for _ in range(args.steps):
+        for name, run in kinds.items():
+            comm.Barrier()
+            wait_before = ddp.comm_stats.wait_seconds
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+            if name == "overlapped":
+                waits.append(ddp.comm_stats.wait_seconds - wait_before)
+    # every rank's median, the slowest rank counts
+    mine = np.array([statistics.median(times["overlapped"]), statistics.median(times["blocking"]),
+                     statistics.median(times["local"]), statistics.median(allreduce_s),
+                     statistics.median(waits)])
+    slowest = dist.all_gather_array(mine).max(axis=0)
+    return {"step_s": slowest[0], "blocking_s": slowest[1], "local_s": slowest[2],
+            "allreduce_s": slowest[3], "wait_s": slowest[4],
+            "buckets": len(ddp.reducer.buckets),
+            "grad_bytes": sum(b.nbytes for b in ddp.reducer.buckets),
+            "rank": dist.get_rank()}
+
+
+def pack(bucket) -> None:
+    for p, offset in zip(bucket.params, bucket.offsets):
+        bucket.flat[offset:offset + p._data.size] = p.grad._data.reshape(-1)
+
+
+def unpack(bucket, world: int) -> None:
+    import numpy as np
+
+    np.divide(bucket.flat, world, out=bucket.flat)
+    for p, offset in zip(bucket.params, bucket.offsets):
+        p.grad._data[...] = bucket.flat[offset:offset + p._data.size].reshape(p._data.shape)
+
+
+def run_job(args, kind: str, model: str) -> dict:
+    """One fresh job; its JSON result plus the load average around it."""
+    here = os.path.abspath(__file__)
+    common = ["--child", kind, "--model", model, "--batch", str(args.batch), "--steps",
+              str(args.steps), "--bucket-mb", str(args.bucket_mb)]
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    if kind == "single":
+        env["OMP_NUM_THREADS"] = "2"
+        command = [sys.executable, here] + common
+    else:
+        env["OMP_NUM_THREADS"] = "1"
+        mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+        command = [mpiexec if os.path.exists(mpiexec) else "mpiexec", "-n", "2",
+                   sys.executable, here] + common
+    before = load_average()
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise SystemExit("%s job failed:\n%s\n%s" % (kind, proc.stdout, proc.stderr))
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    result = json.loads(lines[0])
+    result["load"] = (before, load_average())
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="lenet5,cnn_bn,resnet20")
+    parser.add_argument("--batch", type=int, default=64, help="global batch (default 64)")
+    parser.add_argument("--steps", type=int, default=20, help="timed steps per job and kind")
+    parser.add_argument("--rounds", type=int, default=3, help="jobs of each kind per model")
+    parser.add_argument("--bucket-mb", type=float, default=25.0)
+    parser.add_argument("--child", choices=["single", "ddp"], help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        import fastconv
+        fastconv.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+        result = child_single(args) if args.child == "single" else child_ddp(args)
+        if result.get("rank", 0) == 0:
+            print(json.dumps(result), flush=True)
+        return
+
+    import fastconv.models
+    names = [m for m in args.models.split(",") if hasattr(fastconv.models, m)]
+    skipped = [m for m in args.models.split(",") if m not in names]
+    print("global batch %d, %d timed steps per job, %d rounds (single, ddp, single, ...), "
+          "bucket %.3g MiB; machine: %d cores%s"
+          % (args.batch, args.steps, args.rounds, args.bucket_mb, os.cpu_count(),
+             "; not in fastconv.models here: " + ", ".join(skipped) if skipped else ""))
+    header = ("model      grad MB bkts | 1x2thr img/s | 2x1thr img/s  speedup | allreduce ms "
+              "wait ms  hidden  hidden(e2e) | load 1-min")
+    print(header)
+    print("-" * len(header))
+    for name in names:
+        singles, ddps = [], []
+        for _ in range(args.rounds):
+            singles.append(run_job(args, "single", name))
+            ddps.append(run_job(args, "ddp", name))
+        med = lambda rows, key: statistics.median(r[key] for r in rows)  # noqa: E731
+        single_ips = args.batch / med(singles, "step_s")
+        ddp_ips = args.batch / med(ddps, "step_s")
+        allreduce, wait = med(ddps, "allreduce_s"), med(ddps, "wait_s")
+        blocking, overlapped, local = (med(ddps, k) for k in ("blocking_s", "step_s",
+                                                               "local_s"))
+        e2e = (blocking - overlapped) / (blocking - local) if blocking > local else float("nan")
+        loads = [v for r in singles + ddps for v in r["load"]]
+        print("%-10s %7.2f %4d | %12.0f | %12.0f  %6.2fx | %12.2f %7.2f  %5.0f%%  %10.0f%% | "
+              "%.1f-%.1f" % (name, ddps[0]["grad_bytes"] / 1e6, ddps[0]["buckets"], single_ips,
+                             ddp_ips, ddp_ips / single_ips, allreduce * 1e3, wait * 1e3,
+                             100 * (1 - wait / allreduce) if allreduce > 0 else float("nan"),
+                             100 * e2e, min(loads), max(loads)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
