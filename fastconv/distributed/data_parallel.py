@@ -34,7 +34,10 @@ class DistributedDataParallel(Module):
     look, after each forward, for parameters that the output does not depend on, so
     that backward does not wait for their gradients. process_group: an mpi4py
     communicator to use instead of init()'s (DDP works on a duplicate of it, so its
-    messages never mix with the caller's). device_ids, output_device, dim and the other
+    messages never mix with the caller's). progress_thread (fastconv's own): while
+    allreduces are in flight, a thread calls into MPI every 50 us so that they advance
+    during the kernels of backward (MPI moves them only inside its calls); False leaves
+    the cores to the kernels alone, and the allreduces advance between layers. device_ids, output_device, dim and the other
     torch arguments are accepted for ported scripts and ignored (CPU only).
     """
 
@@ -42,7 +45,8 @@ class DistributedDataParallel(Module):
                  dim: int = 0, broadcast_buffers: bool = True, process_group: Any = None,
                  bucket_cap_mb: Optional[float] = None, find_unused_parameters: bool = False,
                  check_reduction: bool = False, gradient_as_bucket_view: bool = False,
-                 static_graph: bool = False, *, bucket_mb: Optional[float] = None) -> None:
+                 static_graph: bool = False, *, bucket_mb: Optional[float] = None,
+                 progress_thread: bool = True) -> None:
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError("module must be a fastconv.nn.Module, got %s"
@@ -65,7 +69,7 @@ class DistributedDataParallel(Module):
         _broadcast_tensors(list(module.parameters()) + list(module.buffers()), comm)
         params = [p for p in module.parameters() if p.requires_grad]
         self._param_list = params
-        self.reducer = Reducer(params, comm, self.bucket_bytes)
+        self.reducer = Reducer(params, comm, self.bucket_bytes, bool(progress_thread))
 
     @property
     def comm_stats(self) -> CommStats:

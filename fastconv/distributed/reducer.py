@@ -8,12 +8,17 @@ its finished .grad into its slot; when a bucket's last slot is filled, one
 non-blocking allreduce (MPI_Iallreduce) of the whole buffer starts, while backward goes
 on with the layers below. Buckets start strictly in index order (a bucket that fills
 early waits for the ones before it), so every rank issues the same collectives in the
-same order. Each hook also tests the started requests, which lets MPI progress them
-(MPI libraries move a non-blocking collective forward only inside MPI calls). When the
-last bucket has started, the reducer waits for all of them, divides by the world size
+same order. MPI libraries move a non-blocking collective forward only inside MPI calls,
+so while buckets are in flight a progress thread calls into MPI every 50 microseconds
+(it sleeps in between, and holds no GIL while the kernels run); without it (MPI
+without MPI_THREAD_MULTIPLE, or progress_thread=False) each hook tests the started
+requests instead, which moves them only between layers. When the last bucket has
+started, the reducer waits for all of them, divides by the world size
 and copies the averages back into each .grad: by the time backward() returns, every
 rank holds the same averaged gradients.
 """
+import atexit
+import threading
 import time
 import weakref
 from typing import Any, List, Optional
@@ -24,6 +29,55 @@ from ..autograd.tensor_base import bump_version
 from ._mpi import mpi
 
 FIRST_BUCKET_BYTES = 1024 * 1024   # torch's first-bucket cap, so that the first allreduce starts early
+PROGRESS_INTERVAL = 50e-6          # seconds between the progress thread's calls into MPI
+
+
+class ProgressThread:
+    """A daemon thread that, while active, calls MPI_Iprobe on `comm` every `interval`
+    seconds: any MPI call drives the library's progress engine, and so the started
+    non-blocking collectives (a probe never matches collective traffic, and never
+    touches their requests, which only the main thread completes)."""
+
+    _all = weakref.WeakSet()
+
+    def __init__(self, comm, interval: float = PROGRESS_INTERVAL) -> None:
+        self._comm, self._interval = comm, interval
+        self._active = threading.Event()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="fastconv-mpi-progress",
+                                        daemon=True)
+        self._thread.start()
+        ProgressThread._all.add(self)
+
+    def _run(self) -> None:
+        MPI = mpi()
+        probe, sleep, active = self._comm.Iprobe, time.sleep, self._active
+        while True:
+            active.wait()
+            if self._closed:
+                return
+            while active.is_set() and not self._closed:
+                probe(MPI.ANY_SOURCE, MPI.ANY_TAG)
+                sleep(self._interval)
+
+    def start(self) -> None:
+        self._active.set()
+
+    def stop(self) -> None:
+        self._active.clear()
+
+    def close(self) -> None:
+        """End the thread (before MPI is finalised)."""
+        self._closed = True
+        self._active.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+
+@atexit.register
+def _close_progress_threads() -> None:   # before mpi4py finalises MPI (a later Py_AtExit hook)
+    for thread in list(ProgressThread._all):
+        thread.close()
 
 
 class Bucket:
@@ -89,7 +143,8 @@ class Reducer:
     docstring). expect_sync is set by DistributedDataParallel.forward: False under
     no_sync(), when gradients only accumulate locally."""
 
-    def __init__(self, params: List[Any], comm: Any, bucket_bytes: int) -> None:
+    def __init__(self, params: List[Any], comm: Any, bucket_bytes: int,
+                 progress_thread: bool = True) -> None:
         self.comm = comm
         self.world = comm.Get_size()
         self.params = params
@@ -104,6 +159,11 @@ class Reducer:
         self._next_launch = 0        # the next bucket to start
         self._requests = []          # the started buckets' requests
         self._unused = ()            # parameters known to get no gradient in this backward
+        MPI = mpi()
+        self.progress = None
+        if progress_thread and comm.Get_size() > 1 and \
+                MPI.Query_thread() == MPI.THREAD_MULTIPLE:
+            self.progress = ProgressThread(comm)
         me = weakref.ref(self)
         self._handles = [p.register_post_accumulate_grad_hook(
             lambda p, me=me: _on_grad_ready(me, p)) for p in params]
@@ -111,6 +171,8 @@ class Reducer:
     def __del__(self) -> None:
         for handle in getattr(self, "_handles", ()):
             handle.remove()
+        if getattr(self, "progress", None) is not None:
+            self.progress.close()
 
     # ------------------------------------------------------------ one backward's reduction
     def in_progress(self) -> bool:
@@ -158,7 +220,7 @@ class Reducer:
         bucket.missing -= 1
         if bucket.missing == 0:
             self._launch_ready()
-        elif self._requests:
+        elif self._requests and self.progress is None:
             mpi().Request.Testall(self._requests)   # let MPI progress the started ones
 
     def _launch_ready(self) -> None:
@@ -171,11 +233,15 @@ class Reducer:
             self._next_launch += 1
         if self._next_launch == len(buckets):
             self._finish()
+        elif self.progress is not None:
+            self.progress.start()
         else:
             MPI.Request.Testall(self._requests)
 
     def _finish(self) -> None:
         """Wait for every bucket, average, write the averages into the .grads."""
+        if self.progress is not None:
+            self.progress.stop()
         start = time.perf_counter()
         mpi().Request.Waitall(self._requests)
         self.stats.wait_seconds += time.perf_counter() - start
