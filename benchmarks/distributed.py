@@ -91,7 +91,8 @@ def child_ddp(args) -> dict:
     dist.init()
     world = dist.get_world_size()
     model, opt, x, y = build(args.model, args.batch // world, dist.get_rank())
-    ddp = dist.DistributedDataParallel(model, bucket_mb=args.bucket_mb)
+    ddp = dist.DistributedDataParallel(model, bucket_mb=args.bucket_mb,
+                                       progress_thread=not args.no_progress_thread)
     ddp.train()
     comm = ddp.process_group
     from mpi4py import MPI
@@ -164,7 +165,8 @@ def run_job(args, kind: str, model: str) -> dict:
     """One fresh job; its JSON result plus the load average around it."""
     here = os.path.abspath(__file__)
     common = ["--child", kind, "--model", model, "--batch", str(args.batch), "--steps",
-              str(args.steps), "--bucket-mb", str(args.bucket_mb)]
+              str(args.steps), "--bucket-mb", str(args.bucket_mb)] + (
+                  ["--no-progress-thread"] if args.no_progress_thread else [])
     env = dict(os.environ, PYTHONPATH=ROOT)
     if kind == "single":
         env["OMP_NUM_THREADS"] = "2"
@@ -191,6 +193,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="timed steps per job and kind")
     parser.add_argument("--rounds", type=int, default=3, help="jobs of each kind per model")
     parser.add_argument("--bucket-mb", type=float, default=25.0)
+    parser.add_argument("--no-progress-thread", action="store_true",
+                        help="DDP(progress_thread=False): allreduces advance between layers only")
     parser.add_argument("--child", choices=["single", "ddp"], help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -206,8 +210,9 @@ def main() -> None:
     names = [m for m in args.models.split(",") if hasattr(fastconv.models, m)]
     skipped = [m for m in args.models.split(",") if m not in names]
     print("global batch %d, %d timed steps per job, %d rounds (single, ddp, single, ...), "
-          "bucket %.3g MiB; machine: %d cores%s"
-          % (args.batch, args.steps, args.rounds, args.bucket_mb, os.cpu_count(),
+          "bucket %.3g MiB, progress thread %s; machine: %d cores%s"
+          % (args.batch, args.steps, args.rounds, args.bucket_mb,
+             "off" if args.no_progress_thread else "on", os.cpu_count(),
              "; not in fastconv.models here: " + ", ".join(skipped) if skipped else ""))
     header = ("model      grad MB bkts | 1x2thr img/s | 2x1thr img/s  speedup | allreduce ms "
               "wait ms  hidden  hidden(e2e) | load 1-min")
