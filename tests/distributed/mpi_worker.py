@@ -104,6 +104,27 @@ def lenet_float32():
 
 
 @check
+def progress_thread_changes_nothing_but_timing():
+    """The same steps with the progress thread (default) and without it (allreduces then
+    advance only when hooks test them): bit-identical parameters."""
+    rank = dist.get_rank()
+    finals = []
+    for progress in (True, False):
+        fastconv.manual_seed(1)
+        ddp = dist.DistributedDataParallel(fastconv.models.lenet5(), bucket_mb=0.01,
+                                           progress_thread=progress)
+        opt = optim.SGD(ddp.parameters(), lr=0.05, momentum=0.9)
+        for x, y in fashion_batches(np.float32, 5, 32):
+            step(ddp, opt, x[rank * 16:(rank + 1) * 16], y[rank * 16:(rank + 1) * 16])
+        finals.append(flat_params(ddp.module))
+        threaded = ddp.reducer.progress is not None
+        if progress:
+            with_thread = threaded
+    return {"identical": bool(np.array_equal(*finals)), "thread_used": with_thread,
+            "thread_off": not threaded}
+
+
+@check
 def no_sync_accumulates_then_averages_once():
     rank = dist.get_rank()
     fastconv.manual_seed(7)

@@ -48,6 +48,11 @@ def test_allreduce_starts_while_backward_still_runs(results):
     assert r["launch_before_conv1_grad"]            # before the first layer's gradient
 
 
+def test_progress_thread_changes_timing_only(results):
+    r = _ok(results, "progress_thread_changes_nothing_but_timing")
+    assert r["thread_used"] and r["thread_off"] and r["identical"]
+
+
 def test_no_sync_accumulates_locally_then_averages_once(results):
     r = _ok(results, "no_sync_accumulates_then_averages_once")
     assert r["reductions_in_no_sync"] == 0 and r["reductions_after"] == 1
