@@ -132,10 +132,12 @@ def all_gather(tensor_list: List[Any], tensor: Any, group: Any = None,
     array = np.ascontiguousarray(_array(tensor, "tensor"))
     comm = get_comm(group)
     size = comm.Get_size()
-    if not isinstance(tensor_list, (list, tuple)) or len(tensor_list) != size:
-        raise ValueError("tensor_list must be a list of %d tensors (one per rank), got %r"
-                         % (size, type(tensor_list).__name__ if not isinstance(
-                             tensor_list, (list, tuple)) else len(tensor_list)))
+    if not isinstance(tensor_list, (list, tuple)):
+        raise TypeError("tensor_list must be a list of %d tensors (one per rank), got %s"
+                        % (size, type(tensor_list).__name__))
+    if len(tensor_list) != size:
+        raise ValueError("tensor_list must hold %d tensors (one per rank), got %d"
+                         % (size, len(tensor_list)))
     outs = [_array(t, "tensor_list[%d]" % i) for i, t in enumerate(tensor_list)]
     for i, out in enumerate(outs):
         if out.shape != array.shape or out.dtype != array.dtype:

@@ -271,7 +271,19 @@ def collectives_and_metrics():
     from fastconv.train import EvalStats
     stats = dist.reduce_eval_stats(EvalStats(loss=1.0 + rank, accuracy=0.5 * rank,
                                              images=10 * (rank + 1), seconds=rank + 0.5))
-    return {"sum": t.tolist(), "max": a.tolist(), "avg": m.tolist(), "bcast": b.tolist(),
+    errors = []
+    for call in (lambda: dist.all_reduce([1.0, 2.0]),
+                 lambda: dist.all_reduce(np.zeros(2, np.int64), op=dist.ReduceOp.AVG),
+                 lambda: dist.all_reduce(np.zeros(2), op="median"),
+                 lambda: dist.broadcast(np.zeros(2), src=world),
+                 lambda: dist.all_gather([np.zeros(2)], np.zeros(2))):
+        try:
+            call()
+            errors.append("no error")
+        except (TypeError, ValueError) as e:
+            errors.append("%s: %s" % (type(e).__name__, e))
+    return {"errors": errors,
+            "sum": t.tolist(), "max": a.tolist(), "avg": m.tolist(), "bcast": b.tolist(),
             "gather": [g.tolist() for g in gathered],
             "mean": dist.all_reduce_mean(rank, weight=rank + 1),
             "stats": [stats.loss, stats.accuracy, stats.images, stats.seconds]}

@@ -90,6 +90,12 @@ def test_collectives_and_metric_reduction(results):
     assert r["bcast"] == [1.0, 1.0]
     assert r["gather"] == [[0, 0], [1, 10]]
     assert r["mean"] == pytest.approx((0 * 1 + 1 * 2) / 3)
+    bad_list, avg_int, bad_op, bad_src, short_list = r["errors"]
+    assert bad_list.startswith("TypeError: tensor must be a fastconv Tensor or a numpy")
+    assert avg_int.startswith("TypeError: ReduceOp.AVG needs a floating-point")
+    assert bad_op.startswith("ValueError: op must be one of")
+    assert bad_src.startswith("ValueError: src must be a rank in [0, 1]")
+    assert short_list.startswith("ValueError: tensor_list must hold 2 tensors")
     loss, accuracy, images, seconds = r["stats"]
     assert images == 30 and seconds == 1.5
     assert loss == pytest.approx((1 * 10 + 2 * 20) / 30)
