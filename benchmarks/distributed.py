@@ -1,25 +1,29 @@
 """Data-parallel training on one machine: 1 process x 2 threads against 2 MPI ranks x 1
-thread, and how much of the gradient allreduce is hidden behind backward.
+thread, and how much of the gradient allreduce is hidden behind backward; PyTorch's
+DistributedDataParallel (gloo on loopback) on the same networks side by side.
 
     python benchmarks/distributed.py [--models lenet5,cnn_bn,resnet20] [--batch 64]
                                      [--steps 20] [--rounds 3] [--bucket-mb 25]
+                                     [--no-progress-thread] [--no-torch]
 
-For each model it runs, alternately and --rounds times, two fresh jobs on the same
-global batch of synthetic data (SGD with momentum; throughput does not depend on the
-values):
+For each model it runs, in turn and --rounds times, fresh jobs on the same global batch
+of synthetic data (SGD with momentum; throughput does not depend on the values):
 
 - single: one process, OMP_NUM_THREADS=2, the whole batch;
 - ddp: `mpiexec -n 2`, OMP_NUM_THREADS=1, half the batch per rank, DistributedDataParallel.
   Inside this job three kinds of step alternate: overlapped (DDP as it is: each
   bucket's Iallreduce starts during backward), blocking (the same buckets, allreduced
-  one after the other once backward is over) and local (no_sync: no communication).
+  one after the other once backward is over) and local (no_sync: no communication);
+- torch-single and torch-ddp: the same two in PyTorch (fastconv.models.torch_twins;
+  DDP over gloo on 127.0.0.1, ranks from the MPI launcher), where torch is installed.
 
-and prints medians: images/s of both jobs; per step, the allreduce time when nothing
-overlaps it (time inside the blocking Allreduce calls), the wait left after backward in
-the overlapped steps, and two measures of the share hidden: 1 - wait / allreduce, and
-(blocking - overlapped) / (blocking - local) from whole-step times. The load average of
-the machine (1 minute) is printed before and after every job: on a shared machine the
-figures mean little without it.
+and prints medians: images/s of each job (the global batch over the slowest rank's
+step); per step, the allreduce time when nothing overlaps it (time inside the blocking
+Allreduce calls), the wait left after backward in the overlapped steps, and two
+measures of the share hidden: 1 - wait / allreduce, and (blocking - overlapped) /
+(blocking - local) from whole-step times. The load average of the machine (1 minute)
+is printed before and after every job: on a shared machine the figures mean little
+without it.
 """
 import argparse
 import json
@@ -148,6 +152,60 @@ def child_ddp(args) -> dict:
             "rank": dist.get_rank()}
 
 
+def torch_model(model_name: str):
+    """The same network in PyTorch (fastconv.models.torch_twins)."""
+    from fastconv.models import torch_twins
+    return getattr(torch_twins, model_name + "_torch")()
+
+
+def child_torch(args, world: int, rank: int) -> dict:
+    """PyTorch on the same model and batch: one process (world 1) or DDP over gloo on
+    loopback (ranks from the MPI launcher's environment)."""
+    import numpy as np
+    import torch
+
+    torch.manual_seed(rank)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    model = torch_model(args.model)
+    if world > 1:
+        import torch.distributed as tdist
+        tdist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % args.port,
+                                 rank=rank, world_size=world)
+        model = torch.nn.parallel.DistributedDataParallel(model,
+                                                          bucket_cap_mb=args.bucket_mb)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    rng = np.random.default_rng(rank)
+    batch = args.batch // world
+    x = torch.from_numpy(rng.standard_normal((batch,) + INPUTS[args.model],
+                                             dtype=np.float32))
+    y = torch.from_numpy(rng.integers(0, 10, batch).astype(np.int64))
+    times = []
+    for i in range(args.steps + 3):
+        start = time.perf_counter()
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+        if i >= 3:
+            times.append(time.perf_counter() - start)
+    return {"step_s": statistics.median(times), "rank": rank}
+
+
+def launcher_rank() -> tuple:
+    """(world, rank) from the MPI launcher's environment (MPICH's PMI, Open MPI's)."""
+    for size, rank in (("PMI_SIZE", "PMI_RANK"),
+                       ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK")):
+        if size in os.environ:
+            return int(os.environ[size]), int(os.environ[rank])
+    return 1, 0
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def pack(bucket) -> None:
     for p, offset in zip(bucket.params, bucket.offsets):
         bucket.flat[offset:offset + p._data.size] = p.grad._data.reshape(-1)
@@ -167,8 +225,10 @@ def run_job(args, kind: str, model: str) -> dict:
     common = ["--child", kind, "--model", model, "--batch", str(args.batch), "--steps",
               str(args.steps), "--bucket-mb", str(args.bucket_mb)] + (
                   ["--no-progress-thread"] if args.no_progress_thread else [])
+    if kind.startswith("torch"):
+        common += ["--port", str(free_port())]
     env = dict(os.environ, PYTHONPATH=ROOT)
-    if kind == "single":
+    if kind in ("single", "torch-single"):
         env["OMP_NUM_THREADS"] = "2"
         command = [sys.executable, here] + common
     else:
@@ -195,13 +255,20 @@ def main() -> None:
     parser.add_argument("--bucket-mb", type=float, default=25.0)
     parser.add_argument("--no-progress-thread", action="store_true",
                         help="DDP(progress_thread=False): allreduces advance between layers only")
-    parser.add_argument("--child", choices=["single", "ddp"], help=argparse.SUPPRESS)
+    parser.add_argument("--no-torch", action="store_true", help="fastconv only")
+    parser.add_argument("--child", choices=["single", "ddp", "torch-single", "torch-ddp"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        import fastconv
-        fastconv.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-        result = child_single(args) if args.child == "single" else child_ddp(args)
+        if args.child.startswith("torch"):
+            world, rank = launcher_rank()
+            result = child_torch(args, world, rank)
+        else:
+            import fastconv
+            fastconv.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+            result = child_single(args) if args.child == "single" else child_ddp(args)
         if result.get("rank", 0) == 0:
             print(json.dumps(result), flush=True)
         return
@@ -209,33 +276,47 @@ def main() -> None:
     import fastconv.models
     names = [m for m in args.models.split(",") if hasattr(fastconv.models, m)]
     skipped = [m for m in args.models.split(",") if m not in names]
-    print("global batch %d, %d timed steps per job, %d rounds (single, ddp, single, ...), "
-          "bucket %.3g MiB, progress thread %s; machine: %d cores%s"
+    print("global batch %d, %d timed steps per job, %d rounds (fastconv 1x2, 2x1, torch "
+          "1x2, 2x1, ...), bucket %.3g MiB, progress thread %s; machine: %d cores%s"
           % (args.batch, args.steps, args.rounds, args.bucket_mb,
              "off" if args.no_progress_thread else "on", os.cpu_count(),
              "; not in fastconv.models here: " + ", ".join(skipped) if skipped else ""))
-    header = ("model      grad MB bkts | 1x2thr img/s | 2x1thr img/s  speedup | allreduce ms "
-              "wait ms  hidden  hidden(e2e) | load 1-min")
+    header = ("model     grad MB bkts | fastconv img/s: 1x2thr  2x1thr  gain | torch img/s: "
+              "1x2thr  2x1thr | allreduce ms  wait ms  hidden  hidden(e2e) | load 1-min")
     print(header)
     print("-" * len(header))
     for name in names:
-        singles, ddps = [], []
+        use_torch = not args.no_torch and _has_torch_twin(name)
+        jobs = {"single": [], "ddp": [], "torch-single": [], "torch-ddp": []}
         for _ in range(args.rounds):
-            singles.append(run_job(args, "single", name))
-            ddps.append(run_job(args, "ddp", name))
+            for kind in jobs:
+                if use_torch or not kind.startswith("torch"):
+                    jobs[kind].append(run_job(args, kind, name))
         med = lambda rows, key: statistics.median(r[key] for r in rows)  # noqa: E731
-        single_ips = args.batch / med(singles, "step_s")
-        ddp_ips = args.batch / med(ddps, "step_s")
+        ips = {kind: args.batch / med(rows, "step_s") if rows else float("nan")
+               for kind, rows in jobs.items()}
+        ddps = jobs["ddp"]
         allreduce, wait = med(ddps, "allreduce_s"), med(ddps, "wait_s")
         blocking, overlapped, local = (med(ddps, k) for k in ("blocking_s", "step_s",
                                                                "local_s"))
         e2e = (blocking - overlapped) / (blocking - local) if blocking > local else float("nan")
-        loads = [v for r in singles + ddps for v in r["load"]]
-        print("%-10s %7.2f %4d | %12.0f | %12.0f  %6.2fx | %12.2f %7.2f  %5.0f%%  %10.0f%% | "
-              "%.1f-%.1f" % (name, ddps[0]["grad_bytes"] / 1e6, ddps[0]["buckets"], single_ips,
-                             ddp_ips, ddp_ips / single_ips, allreduce * 1e3, wait * 1e3,
-                             100 * (1 - wait / allreduce) if allreduce > 0 else float("nan"),
-                             100 * e2e, min(loads), max(loads)), flush=True)
+        loads = [v for rows in jobs.values() for r in rows for v in r["load"]]
+        print("%-9s %7.2f %4d | %22.0f %7.0f %4.2fx | %19.0f %7.0f | %12.2f %8.2f  %5.0f%%  "
+              "%10.0f%% | %.1f-%.1f"
+              % (name, ddps[0]["grad_bytes"] / 1e6, ddps[0]["buckets"], ips["single"],
+                 ips["ddp"], ips["ddp"] / ips["single"], ips["torch-single"], ips["torch-ddp"],
+                 allreduce * 1e3, wait * 1e3,
+                 100 * (1 - wait / allreduce) if allreduce > 0 else float("nan"),
+                 100 * e2e, min(loads), max(loads)), flush=True)
+
+
+def _has_torch_twin(name: str) -> bool:
+    try:
+        import torch  # noqa: F401
+        from fastconv.models import torch_twins
+    except ImportError:
+        return False
+    return hasattr(torch_twins, name + "_torch")
 
 
 if __name__ == "__main__":
