@@ -131,3 +131,20 @@ def test_a_rank_that_raises_stops_the_whole_job():
     assert proc.returncode != 0
     assert "ValueError: rank 1 fails on purpose" in proc.stderr
     assert "passed the barrier" not in proc.stdout
+
+
+def test_benchmark_script_runs():
+    """benchmarks/distributed.py end to end on LeNet-5 (a smoke run: the figures of so
+    short a run mean nothing and are not checked)."""
+    import subprocess
+    import sys
+
+    from .mpi_launch import ROOT, mpiexec
+    mpiexec()
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "distributed.py"),
+                           "--models", "lenet5", "--rounds", "1", "--steps", "2",
+                           "--no-torch", "--bucket-mb", "0.05"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    row = proc.stdout.splitlines()[-1]
+    assert row.startswith("lenet5       0.25    3 |"), proc.stdout
