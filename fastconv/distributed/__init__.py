@@ -17,6 +17,7 @@ MPI comes from the optional extra (`pip install 'fastconv[mpi]'`: mpi4py and MPI
 importing this package never needs it, the first call that communicates does.
 """
 from ._mpi import INSTALL_HINT
+from ._mpi import status as mpi_status
 from .collectives import ReduceOp, Work, all_gather, all_gather_array, all_reduce, broadcast
 from .data_parallel import DistributedDataParallel
 from .metrics import all_reduce_mean, all_reduce_sum, reduce_eval_stats
@@ -32,5 +33,5 @@ __all__ = [
     "ReduceOp", "Work", "all_reduce", "broadcast", "all_gather", "all_gather_array",
     "DistributedDataParallel", "DistributedSampler", "eval_shard",
     "SyncBatchNorm", "convert_sync_batchnorm", "sync_batch_norm",
-    "all_reduce_sum", "all_reduce_mean", "reduce_eval_stats", "INSTALL_HINT",
+    "all_reduce_sum", "all_reduce_mean", "reduce_eval_stats", "INSTALL_HINT", "mpi_status",
 ]

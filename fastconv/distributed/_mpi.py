@@ -44,3 +44,13 @@ def library_version() -> str:
     text = MPI.Get_library_version().strip().splitlines()[0].strip()
     major, minor = MPI.Get_version()
     return "%s (MPI %d.%d; mpi4py %s)" % (text, major, minor, mpi4py.__version__)
+
+
+def status() -> str:
+    """One line for `fastconv info`: the MPI library mpi4py runs on, or why none."""
+    if not is_available():
+        return "unavailable: mpi4py is not installed (pip install 'fastconv[mpi]')"
+    try:
+        return "usable: " + library_version()
+    except ImportError as e:
+        return "unavailable: %s" % e

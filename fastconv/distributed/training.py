@@ -135,13 +135,15 @@ class TrainingProcesses:
         get_comm().Allreduce(mpi().IN_PLACE, buf, op=mpi().MAX)
         return float(buf[0])
 
-    def fail(self, code: int) -> None:
-        """After a command failed on this process: stop every process of the job (the
-        others may be waiting for this one in a collective)."""
-        if self.enabled and self.world > 1 and code:
-            import sys
+def abort_after_failure(code: int) -> None:
+    """After a command returned a failing exit code in one process of a job: stop every
+    process (the others may be waiting for this one in a collective). Nothing happens
+    for success, a single process, or before init()."""
+    from .process_group import get_world_size, is_initialized
+    if code and is_initialized() and get_world_size() > 1:
+        import sys
 
-            from .process_group import abort
-            sys.stdout.flush()
-            sys.stderr.flush()
-            abort(code)
+        from .process_group import abort
+        sys.stdout.flush()
+        sys.stderr.flush()
+        abort(code)
