@@ -41,7 +41,7 @@ def library_version() -> str:
     """The MPI library's own version line, and mpi4py's version (for `fastconv info`)."""
     MPI = mpi()
     import mpi4py
-    text = MPI.Get_library_version().strip().splitlines()[0].strip()
+    text = " ".join(MPI.Get_library_version().strip().splitlines()[0].split())
     major, minor = MPI.Get_version()
     return "%s (MPI %d.%d; mpi4py %s)" % (text, major, minor, mpi4py.__version__)
 

@@ -21,6 +21,21 @@ from typing import Any, Optional
 from ..train import EpochStats, EvalStats
 
 
+LAUNCHER_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE")
+
+
+def launched_world_size() -> int:
+    """How many processes the MPI launcher started this one among, read from the
+    variables mpiexec sets (MPICH/Hydra's PMI_SIZE, Open MPI's OMPI_COMM_WORLD_SIZE,
+    PMIx's PMIX_SIZE): 1 when not launched by mpiexec. Reading them needs no MPI, so
+    a command can decide whether to start MPI at all."""
+    for name in LAUNCHER_SIZE_VARIABLES:
+        text = os.environ.get(name, "")
+        if text.strip().isdigit():
+            return max(1, int(text))
+    return 1
+
+
 class TrainingProcesses:
     """This process's place in a data-parallel run (rank 0 of 1 when not enabled)."""
 
@@ -48,8 +63,8 @@ class TrainingProcesses:
         if not self.enabled:
             return "1 process"
         from ._mpi import library_version
-        return "%d processes (%d on this machine), %s" % (self.world, self.local_world,
-                                                         library_version())
+        return "%d process%s (%d on this machine), %s" % (
+            self.world, "" if self.world == 1 else "es", self.local_world, library_version())
 
     def default_threads(self) -> Optional[int]:
         """The kernel threads per process when the user chose none (no --threads, no
