@@ -2,7 +2,7 @@
 thread, and how much of the gradient allreduce is hidden behind backward; PyTorch's
 DistributedDataParallel (gloo on loopback) on the same networks side by side.
 
-    python benchmarks/distributed.py [--models lenet5,cnn_bn,resnet20] [--batch 64]
+    python benchmarks/distributed.py [--models lenet5,small_vgg] [--batch 64]
                                      [--steps 20] [--rounds 3] [--bucket-mb 25]
                                      [--no-progress-thread] [--no-torch]
 
@@ -14,7 +14,8 @@ of synthetic data (SGD with momentum; throughput does not depend on the values):
   Inside this job three kinds of step alternate: overlapped (DDP as it is: each
   bucket's Iallreduce starts during backward), blocking (the same buckets, allreduced
   one after the other once backward is over) and local (no_sync: no communication);
-- torch-single and torch-ddp: the same two in PyTorch (fastconv.models.torch_twins;
+- torch-single and torch-ddp: the same two in PyTorch (fastconv.models.torch_twins, or
+  `fastconv bench`'s LeNet-5 where that module is absent;
   DDP over gloo on 127.0.0.1, ranks from the MPI launcher), where torch is installed.
 
 and prints medians: images/s of each job (the global batch over the slowest rank's
@@ -37,7 +38,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 INPUTS = {"lenet5": (1, 28, 28), "cnn_bn": (1, 28, 28), "resnet20": (3, 32, 32),
-          "vgg11_bn": (3, 32, 32)}
+          "vgg11_bn": (3, 32, 32), "small_vgg": (3, 32, 32)}
+
+
+def fastconv_model(model_name: str):
+    """fastconv.models.<name>(), or `fastconv bench`'s small VGG (5 convolutions, 3x3);
+    None when neither has it."""
+    import fastconv.models
+    from fastconv import bench, nn
+    if hasattr(fastconv.models, model_name):
+        return getattr(fastconv.models, model_name)()
+    return bench.small_vgg(nn) if model_name == "small_vgg" else None
 
 
 def load_average() -> float:
@@ -50,11 +61,10 @@ def build(model_name: str, batch: int, seed: int):
     import numpy as np
 
     import fastconv
-    import fastconv.models
     from fastconv import optim
 
     fastconv.manual_seed(seed)
-    model = getattr(fastconv.models, model_name)()
+    model = fastconv_model(model_name)
     rng = np.random.default_rng(seed)
     x = fastconv.from_numpy(rng.standard_normal((batch,) + INPUTS[model_name],
                                                 dtype=np.float32))
@@ -153,9 +163,18 @@ def child_ddp(args) -> dict:
 
 
 def torch_model(model_name: str):
-    """The same network in PyTorch (fastconv.models.torch_twins)."""
-    from fastconv.models import torch_twins
-    return getattr(torch_twins, model_name + "_torch")()
+    """The same network in PyTorch: fastconv.models.torch_twins where that module exists,
+    else `fastconv bench`'s LeNet-5 twin; None when there is none."""
+    try:
+        from fastconv.models import torch_twins
+    except ImportError:
+        from fastconv import bench as torch_twins
+    if model_name == "small_vgg":
+        import torch
+        from fastconv import bench
+        return bench.small_vgg(torch.nn)
+    make = getattr(torch_twins, model_name + "_torch", None)
+    return None if make is None else make()
 
 
 def child_torch(args, world: int, rank: int) -> dict:
@@ -248,7 +267,7 @@ def run_job(args, kind: str, model: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default="lenet5,cnn_bn,resnet20")
+    parser.add_argument("--models", default="lenet5,small_vgg,cnn_bn,resnet20")
     parser.add_argument("--batch", type=int, default=64, help="global batch (default 64)")
     parser.add_argument("--steps", type=int, default=20, help="timed steps per job and kind")
     parser.add_argument("--rounds", type=int, default=3, help="jobs of each kind per model")
@@ -273,8 +292,7 @@ def main() -> None:
             print(json.dumps(result), flush=True)
         return
 
-    import fastconv.models
-    names = [m for m in args.models.split(",") if hasattr(fastconv.models, m)]
+    names = [m for m in args.models.split(",") if m in INPUTS and fastconv_model(m) is not None]
     skipped = [m for m in args.models.split(",") if m not in names]
     print("global batch %d, %d timed steps per job, %d rounds (fastconv 1x2, 2x1, torch "
           "1x2, 2x1, ...), bucket %.3g MiB, progress thread %s; machine: %d cores%s"
@@ -312,11 +330,9 @@ def main() -> None:
 
 def _has_torch_twin(name: str) -> bool:
     try:
-        import torch  # noqa: F401
-        from fastconv.models import torch_twins
-    except ImportError:
+        return torch_model(name) is not None
+    except ImportError:   # no torch
         return False
-    return hasattr(torch_twins, name + "_torch")
 
 
 if __name__ == "__main__":
