@@ -348,7 +348,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         procs.set_epoch(epoch)
         stats = procs.reduce_epoch(train_epoch(
             trained, train_loader, optimizer, progress=procs.is_main and not args.no_progress,
-            desc="epoch %d/%d" % (epoch, args.epochs)))
+            desc="epoch %d/%d%s" % (epoch, args.epochs, procs.progress_suffix())))
         test = procs.reduce_eval(evaluate(trained, test_loader))
         if procs.is_main:
             print(format_epoch(epoch, args.epochs, stats, test), flush=True)

@@ -66,6 +66,10 @@ class TrainingProcesses:
         return "%d process%s (%d on this machine), %s" % (
             self.world, "" if self.world == 1 else "es", self.local_world, library_version())
 
+    def progress_suffix(self) -> str:
+        """What the progress bar's label adds: the bar counts rank 0's own shard."""
+        return " (rank 0's shard of %d)" % self.world if self.enabled else ""
+
     def default_threads(self) -> Optional[int]:
         """The kernel threads per process when the user chose none (no --threads, no
         OMP_NUM_THREADS): this machine's cores shared among its processes; None for a

@@ -98,3 +98,11 @@ def test_a_bad_batch_under_mpiexec_stops_every_process_with_the_error():
     assert proc.returncode is not None, "the job hung"
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert "does not split evenly over 2 processes" in proc.stderr
+
+
+def test_progress_label_names_the_shard_only_when_distributed():
+    from fastconv.distributed.training import TrainingProcesses
+    assert TrainingProcesses(enabled=False).progress_suffix() == ""
+    procs = TrainingProcesses.__new__(TrainingProcesses)
+    procs.enabled, procs.world = True, 2
+    assert procs.progress_suffix() == " (rank 0's shard of 2)"
