@@ -26,7 +26,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
         description="Load CKPT (a state_dict written by fastconv.save, e.g. by `fastconv "
                     "train --save`) into the fastconv.models network NAME and write it as "
                     "an ONNX model (needs pip install fastconv[onnx]).")
-    e.add_argument("checkpoint", metavar="CKPT", help="weights file (.npz or .safetensors)")
+    e.add_argument("checkpoint", metavar="CKPT",
+                   help="weights (.npz or .safetensors state_dict) or a training checkpoint")
     e.add_argument("--model", required=True, metavar="NAME",
                    help="a network of fastconv.models (e.g. lenet5)")
     e.add_argument("-o", "--output", required=True, metavar="FILE", help="ONNX file to write")
@@ -55,6 +56,8 @@ def run(args: argparse.Namespace, usage_error: type) -> int:
     if not os.path.isdir(parent):
         raise usage_error("-o %s: directory %s does not exist" % (args.output, parent))
     state = fastconv.load(args.checkpoint)
+    if isinstance(state, dict) and isinstance(state.get("model"), dict):
+        state = state["model"]   # a training checkpoint (fastconv train --checkpoint ...)
     try:
         model.load_state_dict(state)
     except (KeyError, RuntimeError, ValueError) as e:

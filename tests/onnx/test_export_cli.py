@@ -20,6 +20,17 @@ def test_export_a_checkpoint(tmp_path, capsys):
     assert_close(got, reference(model, x)[0])
 
 
+def test_export_a_training_checkpoint(tmp_path):
+    fastconv.manual_seed(6)
+    model = fastconv.models.lenet5()
+    ckpt, out = tmp_path / "run.npz", tmp_path / "lenet.onnx"
+    fastconv.save({"epoch": 3, "model": model.state_dict()}, str(ckpt))
+    assert main(["export", str(ckpt), "--model", "lenet5", "-o", str(out),
+                 "--static-batch"]) == 0
+    x = np.random.default_rng(0).standard_normal((1, 1, 28, 28)).astype(np.float32)
+    assert_close(session(out).run(None, {"input": x})[0], reference(model, x)[0])
+
+
 def test_export_errors_are_one_line(tmp_path, capsys):
     ckpt = tmp_path / "w.npz"
     fastconv.save(fastconv.models.lenet5().state_dict(), str(ckpt))
