@@ -273,8 +273,10 @@ def _make_model(onnx, g, x, input_name, outputs, values, output_names, dynamic_b
         helper.make_tensor_value_info(name, _DTYPES.get(t.dtype, elem),
                                       shape_of(t, value in g.batched))
         for t, value, name in zip(outputs, values, output_names)]
+    used = {name for node in g.nodes for name in node.input}
+    initializers = [i for i in g.initializers if i.name in used]   # drop replaced constants
     graph = helper.make_graph(g.nodes, "fastconv", [graph_input], graph_outputs,
-                              initializer=g.initializers)
+                              initializer=initializers)
     model = helper.make_model(graph, producer_name="fastconv",
                               opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = min(model.ir_version, 8 if opset <= 17 else 9)

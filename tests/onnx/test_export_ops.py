@@ -178,3 +178,5 @@ def test_cat_with_constant_zero_channels_follows_the_batch(tmp_path):
         return fastconv.cat([fastconv.zeros(n, 2, h, w), y, fastconv.zeros(n, 1, h, w)], 1)
     proto = export_and_compare(_Lambda(shortcut), _x((3, 4, 6, 6)), tmp_path, batches=(1, 5))
     assert "Expand" in [n.op_type for n in proto.graph.node]
+    used = {i for n in proto.graph.node for i in n.input}
+    assert all(i.name in used for i in proto.graph.initializer)   # replaced ones dropped
