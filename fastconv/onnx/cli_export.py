@@ -4,7 +4,10 @@ import argparse
 import os
 from typing import Optional, Tuple
 
-# The input each fastconv.models network is built for, (C, H, W); others need --input-shape.
+# The input of the networks `fastconv train` builds (Fashion-MNIST), (C, H, W); without
+# fastconv.models.recipes, the input of each fastconv.models network (others need
+# --input-shape).
+TRAIN_INPUT = (1, 28, 28)
 INPUT_SHAPES = {"lenet5": (1, 28, 28)}
 
 
@@ -29,7 +32,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     e.add_argument("checkpoint", metavar="CKPT",
                    help="weights (.npz or .safetensors state_dict) or a training checkpoint")
     e.add_argument("--model", required=True, metavar="NAME",
-                   help="a network of fastconv.models (e.g. lenet5)")
+                   help="the network, as `fastconv train --model` names it (e.g. lenet5)")
     e.add_argument("-o", "--output", required=True, metavar="FILE", help="ONNX file to write")
     e.add_argument("--input-shape", type=_shape, metavar="C,H,W",
                    help="one example's shape (default: the network's own, e.g. 1,28,28 "
@@ -45,8 +48,8 @@ def run(args: argparse.Namespace, usage_error: type) -> int:
     import fastconv
     import fastconv.models
 
-    model = _build(args.model, usage_error)
-    shape: Optional[Tuple[int, ...]] = args.input_shape or INPUT_SHAPES.get(args.model)
+    model, default_shape = _build(args.model, usage_error)
+    shape: Optional[Tuple[int, ...]] = args.input_shape or default_shape
     if shape is None:
         raise usage_error("--input-shape is needed for model %r (e.g. --input-shape 3,32,32)"
                           % args.model)
@@ -79,9 +82,21 @@ def run(args: argparse.Namespace, usage_error: type) -> int:
 
 
 def _build(name: str, usage_error: type):
+    """(network, its input (C, H, W) or None): as `fastconv train --model NAME` builds it
+    (fastconv.models.recipes, 1x28x28 Fashion-MNIST) where that table exists, else the
+    fastconv.models function of that name."""
     import fastconv.models
+    try:
+        from fastconv.models.recipes import MODELS
+    except ImportError:
+        MODELS = None
+    if MODELS is not None:
+        if name not in MODELS:
+            raise usage_error("unknown model %r; fastconv train's models are: %s"
+                              % (name, ", ".join(sorted(MODELS))))
+        return MODELS[name].build(), TRAIN_INPUT
     names = sorted(n for n in getattr(fastconv.models, "__all__", ())
                    if callable(getattr(fastconv.models, n, None)))
     if name not in names:
         raise usage_error("unknown model %r; fastconv.models has: %s" % (name, ", ".join(names)))
-    return getattr(fastconv.models, name)()
+    return getattr(fastconv.models, name)(), INPUT_SHAPES.get(name)
