@@ -1,7 +1,9 @@
 """Exporters of the dense-prediction layers: conv_transpose2d -> ConvTranspose,
-interpolate (nearest, nearest-exact, linear, bilinear) -> Resize, pad -> Pad."""
+interpolate (nearest, nearest-exact, linear, bilinear) -> Resize, pad -> Pad,
+grid_sample -> GridSample (opset >= 16), affine_grid -> AffineGrid (opset >= 20)."""
 from ..functional.conv_transpose import ConvTranspose2d
-from ..functional.resample import Pad, UpsampleLinear, UpsampleNearest
+from ..functional.resample import (AffineGrid, GridSample, Pad, UpsampleLinear,
+                                   UpsampleNearest)
 from ..ops import _args
 from ._graph import GraphBuilder
 from ._table import Call, exporter
@@ -83,3 +85,30 @@ def export_pad(g: GraphBuilder, call: Call) -> str:
     if mode == "constant":
         inputs.append(g.const(float(call.kwargs.get("value", 0.0)), hint="pad_value"))
     return g.op("Pad", inputs, mode=onnx_mode)
+
+
+@exporter(GridSample)
+def export_grid_sample(g: GraphBuilder, call: Call) -> str:
+    """GridSample (opset 16 names its modes bilinear/nearest, opset 20 linear/nearest)."""
+    mode, padding_mode = call.kwargs["mode"], call.kwargs["padding_mode"]
+    if g.opset < 16:
+        raise call.refuse("grid_sample needs opset_version >= 16 (ONNX GridSample)")
+    if g.opset >= 20 and mode == "bilinear":
+        mode = "linear"
+    return g.op("GridSample", call.inputs[:2], mode=mode, padding_mode=padding_mode,
+                align_corners=int(bool(call.kwargs["align_corners"])))
+
+
+@exporter(AffineGrid)
+def export_affine_grid(g: GraphBuilder, call: Call) -> str:
+    """AffineGrid (opset 20); the size's N read from theta at run time."""
+    if g.opset < 20:
+        raise call.refuse("affine_grid needs opset_version >= 20 (ONNX AffineGrid)")
+    size = list(call.kwargs["size"])
+    if len(size) != 4:
+        raise call.refuse("affine_grid of a %d-D size" % len(size))
+    theta = call.inputs[0]
+    sizes = g.op("Concat", [g.batch_size(theta), g.ints(size[1:], "size")], axis=0) \
+        if theta in g.batched else g.ints(size, "size")
+    return g.op("AffineGrid", [theta, sizes],
+                align_corners=int(bool(call.kwargs["align_corners"])))
