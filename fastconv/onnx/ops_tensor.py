@@ -1,16 +1,18 @@
 """Exporters of Tensor arithmetic and shape ops: + - * / (tensor or number), neg,
-reshape/view/flatten, permute, cat, stack, clone, sum, mean, matmul, basic indexing."""
-from ..autograd.arithmetic import (Add, AddScalar, Div, DivScalar, Mul, MulScalar, Neg,
-                                   RSubScalar, Sub)
+reshape/view/flatten, permute, cat, stack, clone, sum, mean, matmul, basic indexing,
+maximum/minimum/clamp, x ** number, expand, split/chunk/unbind."""
+from ..autograd.arithmetic import (Add, AddScalar, Div, DivScalar, Maximum, Minimum, Mul,
+                                   MulScalar, Neg, PowScalar, RSubScalar, Sub)
 from ..autograd.indexing import Index
 from ..autograd.linalg import MatMul
 from ..autograd.reductions import Mean, Sum
-from ..autograd.shapes import Cat, Clone, Permute, Reshape, Stack
+from ..autograd.shapes import Cat, Clone, Expand, Permute, Reshape, Split, Stack
+from ..autograd.unary import Clamp
 from ._graph import GraphBuilder
 from ._table import Call, exporter
 
 _BINARY = {Add: "Add", Sub: "Sub", Mul: "Mul", Div: "Div",
-           MatMul: "MatMul"}
+           MatMul: "MatMul", Maximum: "Max", Minimum: "Min"}
 
 
 @exporter(*_BINARY)
@@ -20,12 +22,13 @@ def export_binary(g: GraphBuilder, call: Call) -> str:
 
 
 _WITH_NUMBER = {AddScalar: ("Add", False), RSubScalar: ("Sub", True),
-                MulScalar: ("Mul", False), DivScalar: ("Div", False)}
+                MulScalar: ("Mul", False), DivScalar: ("Div", False),
+                PowScalar: ("Pow", False)}
 
 
 @exporter(*_WITH_NUMBER)
 def export_with_number(g: GraphBuilder, call: Call) -> str:
-    """x + s, s - x, x * s, x / s for a Python number s."""
+    """x + s, s - x, x * s, x / s, x ** s for a Python number s."""
     op, reflected = _WITH_NUMBER[call.function]
     s = g.const(call.args[1], hint="scalar")
     x = call.inputs[0]
@@ -176,3 +179,43 @@ def export_index(g: GraphBuilder, call: Call) -> str:
     if y == call.inputs[0]:
         y = g.op("Identity", [y])
     return y
+
+
+@exporter(Clamp)
+def export_clamp(g: GraphBuilder, call: Call) -> str:
+    """clamp(x, min, max) -> Max/Min (bounds may be numbers or tensors)."""
+    y = call.inputs[0]
+    for k, op in ((1, "Max"), (2, "Min")):
+        bound = call.args[k] if k < len(call.args) else None
+        if bound is None:
+            continue
+        name = call.inputs[k] if call.inputs[k] is not None else g.const(bound, hint="bound")
+        y = g.op(op, [y, name])
+    return y
+
+
+@exporter(Expand)
+def export_expand(g: GraphBuilder, call: Call) -> str:
+    """expand -> Expand to the traced shape (a batched dim 0 read at run time)."""
+    shape = list(call.output_shape)
+    x = call.inputs[0]
+    if call.batched and call.input_shapes[0] and len(shape) == len(call.input_shapes[0]) \
+            and shape[0] == call.input_shapes[0][0]:
+        target = g.op("Concat", [g.batch_size(x), g.ints(shape[1:], "shape")], axis=0)
+    else:
+        target = g.ints(shape, "shape")
+    return g.op("Expand", [x, target])
+
+
+@exporter(Split)
+def export_split(g: GraphBuilder, call: Call) -> list:
+    """split/chunk/unbind pieces -> one Slice each (Squeeze for unbind's)."""
+    _, dim, bounds, drop = call.args[:4]
+    if call.batched and dim == 0:
+        call.keeps_batch = False
+    outs = []
+    for start, stop in bounds:
+        y = g.op("Slice", [call.inputs[0], g.ints([start], "starts"), g.ints([stop], "ends"),
+                           g.ints([dim], "axes")])
+        outs.append(g.squeeze(y, [dim]) if drop else y)
+    return outs

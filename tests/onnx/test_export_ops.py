@@ -180,3 +180,16 @@ def test_cat_with_constant_zero_channels_follows_the_batch(tmp_path):
     assert "Expand" in [n.op_type for n in proto.graph.node]
     used = {i for n in proto.graph.node for i in n.input}
     assert all(i.name in used for i in proto.graph.initializer)   # replaced ones dropped
+
+
+def test_clamp_pow_maximum_expand_and_split(tmp_path):
+    bound = fastconv.tensor(np.linspace(-0.5, 0.5, 4).astype(np.float32))
+
+    def fn(x):                                     # x: (N, 4)
+        a, b = x.chunk(2, dim=1)                   # Split: two outputs
+        c = fastconv.maximum(a, b) - fastconv.minimum(a, b) ** 2
+        d = x.clamp(-0.7, 0.9) + x.clamp(min=bound) + x.clamp(max=0.2)
+        e = x[:, :1].expand(x.shape[0], 4)
+        parts = x.unbind(1)
+        return fastconv.cat([c, d, e, parts[0].unsqueeze(1) * parts[3].unsqueeze(1)], dim=1)
+    export_and_compare(_Lambda(fn), _x((3, 4)), tmp_path, batches=(1, 6))
