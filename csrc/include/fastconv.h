@@ -30,5 +30,6 @@
 #include "fastconv/act.h"    /* activations */
 #include "fastconv/loss.h"   /* losses */
 #include "fastconv/optim.h"  /* optimizer updates */
+#include "fastconv/rnn.h"    /* recurrent layers over whole sequences */
 
 #endif /* FASTCONV_H */

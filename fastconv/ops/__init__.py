@@ -13,6 +13,7 @@ from .linear import (gemm, linear_backward_data, linear_backward_weight, linear_
                      matmul)
 from .loss import class_target_error, cross_entropy_backward, cross_entropy_forward
 from .optim import sgd_update
+from .rnn import rnn_backward, rnn_forward, rnn_workspace_size
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
 
@@ -24,5 +25,5 @@ __all__ = [
     "relu_forward", "relu_backward",
     "gemm", "matmul", "linear_forward", "linear_backward_data", "linear_backward_weight",
     "class_target_error", "cross_entropy_forward", "cross_entropy_backward",
-    "sgd_update",
+    "sgd_update", "rnn_forward", "rnn_backward", "rnn_workspace_size",
 ]
