@@ -11,7 +11,12 @@ from .loss import cross_entropy, nll_loss
 from .loss_binary import binary_cross_entropy, binary_cross_entropy_with_logits
 from .loss_pointwise import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .pool import max_pool2d
+from .rnn import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
+                  rnn_tanh_cell)
+from .sparse import embedding
 
 __all__ = ["conv2d", "max_pool2d", "relu", "softmax", "log_softmax", "linear",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "embedding",
+           "rnn_tanh", "rnn_relu", "lstm", "gru", "rnn_tanh_cell", "rnn_relu_cell",
+           "lstm_cell", "gru_cell"]
