@@ -10,6 +10,7 @@
 #include "core/internal.h"
 #include "fastconv/rnn.h"
 #include "gemm/gemm_internal.h"
+#include "gemm/transpose.h"
 #include "rnn/rnn_internal.h"
 
 #define FC_NAME2(name, sfx) name##_##sfx
@@ -64,13 +65,19 @@ static inline int64_t rnn_active_end(const int64_t *len, int64_t t, int64_t b0, 
 
 #define T float
 #define SFX f32
+#define FC_T_IS_FLOAT 1
+#include "gemm/transpose_tmpl.h"
 #include "rnn/rnn_tmpl.h"
+#undef FC_T_IS_FLOAT
 #undef T
 #undef SFX
 
 #define T double
 #define SFX f64
+#define FC_T_IS_FLOAT 0
+#include "gemm/transpose_tmpl.h"
 #include "rnn/rnn_tmpl.h"
+#undef FC_T_IS_FLOAT
 #undef T
 #undef SFX
 

@@ -46,9 +46,24 @@ static inline void N_(rnn_gemm)(const GKR *kr, int64_t m, int64_t n, int64_t k,
     N_(fc_gemm_serial)(kr, m, n, k, (T)1, a, b, beta, c, ldc, NULL, 0, work);
 }
 
-static inline OPD N_(rnn_strided_a)(const T *ptr, int64_t rs, int64_t cs)
+/* Pack rows of a row-major A (rows op->rs apart) into MR-row panels with the register
+ * transposes of gemm/transpose.h: the same values as fc_pack_a_strided, for the small
+ * A of every step (states, gate gradients) whose packing would otherwise be scalar. */
+static void N_(rnn_pack_rows)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
+                              int64_t r, T *dst)
 {
-    OPD op = {.pack = N_(fc_pack_a_strided), .ptr = ptr, .rs = rs, .cs = cs};
+    int64_t off[FC_MR_MAX];
+    for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
+        const int64_t mr = fc_min64(r, xn - i0);
+        for (int64_t i = 0; i < mr; i++)
+            off[i] = (x0 + i0 + i) * op->rs + k0;
+        N_(transpose_rows)(op->ptr, off, mr, kn, dst, r);
+    }
+}
+
+static inline OPD N_(rnn_rows_a)(const T *ptr, int64_t rs)
+{
+    OPD op = {.pack = N_(rnn_pack_rows), .ptr = ptr, .rs = rs, .cs = 1};
     return op;
 }
 
@@ -62,6 +77,33 @@ static inline OPD N_(rnn_inplace_b)(const T *ptr, int64_t rs)
 {
     OPD op = {.ptr = ptr, .rs = rs, .cs = 1, .rows = N_(rnn_rows)};
     return op;
+}
+
+/* Rows [lo, hi) of dst (cols x ld) = the transpose of src (rows x cols), each row
+ * zero-padded from `rows` to ld columns: a weight matrix read in place as GEMM's B. */
+static void N_(rnn_transpose_rows)(const T *src, int64_t rows, int64_t cols, int64_t ld,
+                                   int64_t lo, int64_t hi, T *dst)
+{
+    for (int64_t p0 = lo; p0 < hi; p0 += 16) { /* 16 source columns: one cache line */
+        const int64_t p1 = fc_min64(p0 + 16, hi);
+        for (int64_t c = 0; c < rows; c++)
+            for (int64_t p = p0; p < p1; p++)
+                dst[p * ld + c] = src[c * cols + p];
+    }
+    for (int64_t p = lo; p < hi; p++)
+        for (int64_t c = rows; c < ld; c++)
+            dst[p * ld + c] = (T)0;
+}
+
+/* Rows [lo, hi) of src (rows x cols) copied into dst with rows ld apart, zero-padded. */
+static void N_(rnn_pad_rows)(const T *src, int64_t cols, int64_t ld, int64_t lo, int64_t hi,
+                             T *dst)
+{
+    for (int64_t r = lo; r < hi; r++) {
+        memcpy(dst + r * ld, src + r * cols, (size_t)cols * sizeof(T));
+        for (int64_t c = cols; c < ld; c++)
+            dst[r * ld + c] = (T)0;
+    }
 }
 
 /* ------------------------------------------------------------------ forward */
@@ -94,7 +136,7 @@ static void N_(rnn_forward_rows)(const N_(rnn_fwd_plan) *P, int64_t b0, int64_t 
         T *hq = P->hs + nb * BH;
         const int64_t e = rnn_active_end(P->len, t, b0, b1);
         if (e > b0) {
-            const OPD A = N_(rnn_strided_a)(hp + b0 * H, H, 1);
+            const OPD A = N_(rnn_rows_a)(hp + b0 * H, H);
             if (gru)
                 N_(rnn_gemm)(P->kr, e - b0, P->GH, H, &A, &W, (T)0, P->gh + b0 * P->GHp,
                              P->GHp, work);
@@ -155,12 +197,14 @@ static int N_(rnn_forward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B, 
     P.kr = N_(rnn_kernel)(fc_ceil_div(B, nrec));
     const int64_t wsz = fc_max64(N_(rnn_work)(kp, GH), N_(rnn_work)(P.kr, GH));
     const int64_t n_w = fc_pad_elems(H * P.GHp, sizeof(T));
+    const int64_t n_wi = fc_pad_elems(I * P.GHp, sizeof(T));
     const int64_t n_b = fc_pad_elems(2 * GH, sizeof(T));
     const int64_t n_gh = gru ? fc_pad_elems(B * P.GHp, sizeof(T)) : 0;
-    T *scratch = (T *)fc_scratch_get((n_w + n_b + n_gh + nt * wsz) * (int64_t)sizeof(T));
+    T *scratch = (T *)fc_scratch_get((n_w + n_wi + n_b + n_gh + nt * wsz) *
+                                     (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
-    T *whhT = scratch, *bias = scratch + n_w, *work = bias + n_b + n_gh;
+    T *whhT = scratch, *wiT = scratch + n_w, *bias = wiT + n_wi, *work = bias + n_b + n_gh;
     P.whhT = whhT;
     P.bias = bias;
     P.gh = gru ? bias + n_b : NULL;
@@ -183,18 +227,15 @@ static int N_(rnn_forward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B, 
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
         T *wk = work + tid * wsz;
         int64_t lo, hi;
-        fc_split(H, tid, nthr, &lo, &hi); /* W_hh^T, zero-padded to GHp columns */
-        for (int64_t p = lo; p < hi; p++) {
-            T *dst = whhT + p * P.GHp;
-            for (int64_t c = 0; c < GH; c++)
-                dst[c] = w_hh[c * H + p];
-            for (int64_t c = GH; c < P.GHp; c++)
-                dst[c] = (T)0;
-        }
+        fc_split(H, tid, nthr, &lo, &hi); /* W_hh^T and W_ih^T, padded to GHp columns */
+        N_(rnn_transpose_rows)(w_hh, GH, H, P.GHp, lo, hi, whhT);
+        fc_split(I, tid, nthr, &lo, &hi);
+        N_(rnn_transpose_rows)(w_ih, GH, I, P.GHp, lo, hi, wiT);
+#pragma omp barrier
         fc_split(SB, tid, nthr, &lo, &hi); /* input projection of every step */
         if (hi > lo) {
-            const OPD A = N_(rnn_strided_a)(x + lo * I, I, 1);
-            const OPD Wt = N_(rnn_strided_b)(w_ih, 1, I);
+            const OPD A = N_(rnn_rows_a)(x + lo * I, I);
+            const OPD Wt = N_(rnn_inplace_b)(wiT, P.GHp);
             N_(rnn_gemm)(kp, hi - lo, GH, I, &A, &Wt, (T)0, P.gates + lo * P.WS, P.WS, wk);
         }
 #pragma omp barrier
@@ -212,6 +253,46 @@ static int N_(rnn_forward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B, 
 }
 
 /* ------------------------------------------------------------------ backward */
+
+/* The A operand of the weight gradients, [X^T; Hs^T] or one of them: row i < xrows of
+ * A is column i of x (p-th element x[p * xcols + i]), the next rows are h's columns. */
+typedef struct {
+    const T *x, *h;
+    int64_t xcols, xrows, hcols;
+} N_(rnn_xh);
+
+static void N_(rnn_pack_xh)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
+                            int64_t r, T *dst)
+{
+    const N_(rnn_xh) *c = (const N_(rnn_xh) *)op->ctx;
+    for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
+        const int64_t a = x0 + i0, mr = fc_min64(r, xn - i0);
+        const int64_t nx = fc_max64(0, fc_min64(mr, c->xrows - a)); /* rows from x */
+        for (int64_t p = 0; p < kn; p++) {
+            T *d = dst + p * r;
+            const T *xr = c->x + (k0 + p) * c->xcols + a;
+            for (int64_t i = 0; i < nx; i++)
+                d[i] = xr[i];
+            if (nx < mr) {
+                const T *hr = c->h + (k0 + p) * c->hcols + (a + nx - c->xrows);
+                for (int64_t i = nx; i < mr; i++)
+                    d[i] = hr[i - nx];
+            }
+            for (int64_t i = mr; i < r; i++)
+                d[i] = (T)0;
+        }
+    }
+}
+
+/* One weight-gradient product: C (m x GH, the transposed gradients) = A dg, A prepacked. */
+typedef struct {
+    N_(rnn_xh) src;
+    int64_t m;
+    const GKR *kr;
+    T *packed;
+    const T *dg;  /* B: the gate gradients (T*B x GH) */
+    T *c;         /* C rows */
+} N_(rnn_wgrad);
 
 typedef struct {
     fc_rnn_mode mode;
@@ -265,7 +346,7 @@ static void N_(rnn_backward_rows)(const N_(rnn_bwd_plan) *P, int64_t b0, int64_t
             }
         }
         if (e > b0) { /* d(h_prev) = dgh W_hh (+ the direct term) */
-            const OPD A = N_(rnn_strided_a)(P->dgh + (t * B + b0) * GH, GH, 1);
+            const OPD A = N_(rnn_rows_a)(P->dgh + (t * B + b0) * GH, GH);
             N_(rnn_gemm)(P->kr, e - b0, H, GH, &A, &W, gru ? (T)1 : (T)0, P->tmp + b0 * H, H,
                          work);
             for (int64_t b = b0; b < e; b++)
@@ -321,26 +402,44 @@ static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B,
         nt = 1;
     const int64_t nrec = fc_min64(nt, fc_ceil_div(B, RNN_MIN_ROWS));
     P.kr = N_(rnn_kernel)(fc_ceil_div(B, nrec));
-    const GKR *ki = N_(rnn_kernel)(I), *kh = N_(rnn_kernel)(H);
     const GKR *kx = N_(rnn_kernel)(fc_ceil_div(SB, nt));
+    const int64_t Ip = fc_round_up(I, FC_NR_MAX);
+    const T *hprev = P.hs + (reverse ? BH : 0); /* the state before each step */
+    /* weight gradients: dW_ih^T = X^T dgi and dW_hh^T = Hs^T dgh, as one GEMM with A
+     * stacked when dgh is dgi (GRU: two), A packed once for all threads */
+    N_(rnn_wgrad) wg[2];
+    int nwg = 0;
+    const int want_w = dw_ih || dw_hh;
+    if (want_w && !gru) {
+        wg[nwg++] = (N_(rnn_wgrad)){{x, hprev, I, I, H}, I + H, NULL, NULL, NULL, NULL};
+    } else if (want_w) {
+        wg[nwg++] = (N_(rnn_wgrad)){{x, NULL, I, I, 0}, I, NULL, NULL, NULL, NULL};
+        wg[nwg++] = (N_(rnn_wgrad)){{hprev, NULL, H, H, 0}, H, NULL, NULL, NULL, NULL};
+    }
     const int64_t ncols = fc_ceil_div(GH, nt) + 1;
-    int64_t wsz = N_(rnn_work)(P.kr, H);
-    wsz = fc_max64(wsz, N_(rnn_work)(ki, ncols));
-    wsz = fc_max64(wsz, N_(rnn_work)(kh, ncols));
-    wsz = fc_max64(wsz, N_(rnn_work)(kx, I));
+    int64_t wsz = fc_max64(N_(rnn_work)(P.kr, H), N_(rnn_work)(kx, Ip));
+    int64_t n_pk[2] = {0, 0};
+    for (int i = 0; i < nwg; i++) {
+        wg[i].kr = N_(rnn_kernel)(wg[i].m);
+        wsz = fc_max64(wsz, N_(rnn_work)(wg[i].kr, ncols));
+        n_pk[i] = fc_pad_elems(N_(fc_gemm_packed_a_size)(wg[i].kr, wg[i].m, SB), sizeof(T));
+    }
     const int64_t n_w = fc_pad_elems(GH * P.Hp, sizeof(T));
+    const int64_t n_wi = fc_pad_elems(GH * Ip, sizeof(T));
     const int64_t n_g = fc_pad_elems(SB * GH, sizeof(T));
     const int64_t n_s = fc_pad_elems(BH, sizeof(T));
     const int64_t n_z = fc_pad_elems(H, sizeof(T));
-    const int64_t n_t = fc_pad_elems((I + H) * GH, sizeof(T));
-    const int64_t total = n_w + n_g * (gru ? 2 : 1) + n_s * (lstm ? 3 : 2) + n_z + n_t +
-                          nt * wsz;
+    const int64_t n_t = want_w ? fc_pad_elems((I + H) * GH, sizeof(T)) : 0;
+    const int64_t total = n_w + n_wi + n_g * (gru ? 2 : 1) + n_s * (lstm ? 3 : 2) + n_z +
+                          n_t + n_pk[0] + n_pk[1] + nt * wsz;
     T *scratch = (T *)fc_scratch_get(total * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
     T *p = scratch;
     T *whp = p;
     p += n_w;
+    T *wip = p; /* W_ih padded to Ip columns, read in place by the dx product */
+    p += n_wi;
     P.whh = whp;
     P.dgi = p;
     p += n_g;
@@ -356,6 +455,12 @@ static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B,
     p += n_z;
     T *ct = p; /* dW_ih^T (I x GH) then dW_hh^T (H x GH) */
     p += n_t;
+    for (int i = 0; i < nwg; i++) {
+        wg[i].packed = p;
+        wg[i].dg = (gru && i == 1) ? P.dgh : P.dgi;
+        wg[i].c = ct + (i == 1 ? I * GH : 0);
+        p += n_pk[i];
+    }
     T *work = p;
     for (int64_t j = 0; j < H; j++)
         zero[j] = (T)0;
@@ -374,11 +479,19 @@ static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B,
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
         T *wk = work + tid * wsz;
         int64_t lo, hi;
-        fc_split(GH, tid, nthr, &lo, &hi); /* W_hh, zero-padded to Hp columns */
-        for (int64_t r = lo; r < hi; r++) {
-            memcpy(whp + r * P.Hp, w_hh + r * H, (size_t)H * sizeof(T));
-            for (int64_t c = H; c < P.Hp; c++)
-                whp[r * P.Hp + c] = (T)0;
+        fc_split(GH, tid, nthr, &lo, &hi); /* W_hh and W_ih padded to read in place */
+        N_(rnn_pad_rows)(w_hh, H, P.Hp, lo, hi, whp);
+        if (dx)
+            N_(rnn_pad_rows)(w_ih, I, Ip, lo, hi, wip);
+        for (int i = 0; i < nwg; i++) { /* this thread's panels of the stacked A */
+            const int64_t panels = fc_ceil_div(wg[i].m, wg[i].kr->mr);
+            fc_split(panels, tid, nthr, &lo, &hi);
+            const OPD A = {.pack = N_(rnn_pack_xh), .ctx = &wg[i].src};
+            if (hi > lo)
+                N_(fc_gemm_prepack_a_rows)(wg[i].kr, wg[i].m, SB, lo * wg[i].kr->mr,
+                                           fc_min64(hi * wg[i].kr->mr, wg[i].m) -
+                                               lo * wg[i].kr->mr,
+                                           &A, wg[i].packed);
         }
 #pragma omp barrier
         for (int64_t w = tid; w < nrec; w += nthr) {
@@ -387,33 +500,31 @@ static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B,
             N_(rnn_backward_rows)(&P, b0, b1, wk);
         }
 #pragma omp barrier
-        /* weight and bias gradients, split over the G*H gate columns: dW^T = X^T dg as
-         * one GEMM over all T*B rows (dg, the large operand, packed along its rows),
-         * then this thread's columns transposed into dW's rows */
+        /* weight and bias gradients, split over the G*H gate columns: dW^T = A dg over
+         * all T*B rows at once, then this thread's columns transposed into dW's rows */
         fc_split(GH, tid, nthr, &lo, &hi);
         if (hi > lo) {
-            if (dw_ih) {
-                const OPD Xt = N_(rnn_strided_a)(x, 1, I);
-                const OPD D = N_(rnn_strided_b)(P.dgi + lo, GH, 1);
-                N_(rnn_gemm)(ki, I, hi - lo, SB, &Xt, &D, (T)0, ct + lo, GH, wk);
-                N_(rnn_transpose_cols)(ct, I, GH, lo, hi, dw_ih);
-            }
-            if (dw_hh) {
-                const OPD Ht = N_(rnn_strided_a)(P.hs + (reverse ? BH : 0), 1, H);
-                const OPD D = N_(rnn_strided_b)(P.dgh + lo, GH, 1);
-                N_(rnn_gemm)(kh, H, hi - lo, SB, &Ht, &D, (T)0, ct + (int64_t)I * GH + lo, GH,
+            for (int i = 0; i < nwg; i++) {
+                const OPD A = {.packed = wg[i].packed};
+                const OPD D = N_(rnn_strided_b)(wg[i].dg + lo, GH, 1);
+                N_(rnn_gemm)(wg[i].kr, wg[i].m, hi - lo, SB, &A, &D, (T)0, wg[i].c + lo, GH,
                              wk);
-                N_(rnn_transpose_cols)(ct + (int64_t)I * GH, H, GH, lo, hi, dw_hh);
             }
+            if (dw_ih)
+                N_(rnn_transpose_cols)(ct, I, GH, lo, hi, dw_ih);
+            if (dw_hh)
+                N_(rnn_transpose_cols)(ct + (int64_t)I * GH, H, GH, lo, hi, dw_hh);
             if (db_ih)
                 N_(rnn_colsum)(P.dgi, SB, GH, lo, hi, db_ih);
-            if (db_hh)
+            if (db_hh && db_ih && !gru) /* the same gradient: b_ih and b_hh are one sum */
+                memcpy(db_hh + lo, db_ih + lo, (size_t)(hi - lo) * sizeof(T));
+            else if (db_hh)
                 N_(rnn_colsum)(P.dgh, SB, GH, lo, hi, db_hh);
         }
         fc_split(SB, tid, nthr, &lo, &hi); /* dx = dgi W_ih: rows of T*B */
         if (dx && hi > lo) {
-            const OPD A = N_(rnn_strided_a)(P.dgi + lo * GH, GH, 1);
-            const OPD Wi = N_(rnn_strided_b)(w_ih, I, 1);
+            const OPD A = N_(rnn_rows_a)(P.dgi + lo * GH, GH);
+            const OPD Wi = N_(rnn_inplace_b)(wip, Ip);
             N_(rnn_gemm)(kx, hi - lo, I, GH, &A, &Wi, dx_acc ? (T)1 : (T)0, dx + lo * I, I,
                          wk);
         }
