@@ -370,7 +370,7 @@ class _ScatterRows(Function):
 def _host_ints(values, name: str) -> np.ndarray:
     """A 1-D int64 numpy array from a Tensor, array or list of ints."""
     if isinstance(values, Tensor):
-        values = values.data
+        values = values._data
     values = np.asarray(getattr(values, "get", lambda: values)())
     if values.ndim != 1 or (values.size and values.dtype.kind not in "iu"):
         raise TypeError("%s must be a 1-D sequence of ints, got %r" % (name, values))

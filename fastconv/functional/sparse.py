@@ -3,7 +3,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..autograd import Function, Tensor, no_grad
+from ..autograd import Function, Tensor, increment_version, no_grad
 from ._util import array_module, check_tensor
 
 
@@ -50,7 +50,7 @@ def _ids(input, num: int):
     if input.dtype.kind not in "iu":
         raise TypeError("input of embedding must hold integer ids (int64 like torch's "
                         "LongTensor), got dtype %s" % input.dtype)
-    ids = input.data.astype(np.int64, copy=False)
+    ids = input._data.astype(np.int64, copy=False)
     if ids.size:
         low, high = int(ids.min()), int(ids.max())
         if low < 0 or high >= num:
@@ -75,13 +75,14 @@ def padding_index(padding_idx: Optional[int], num: int) -> Optional[int]:
 def renorm_(weight: Tensor, ids, max_norm: float, norm_type: float = 2.0) -> None:
     """Scale in place the rows of weight looked up by ids whose norm exceeds max_norm
     down to max_norm (torch.embedding_renorm_; not recorded by autograd)."""
-    xp = array_module(weight.data)
+    xp = array_module(weight._data)
     rows = xp.unique(xp.asarray(ids).reshape(-1))
     with no_grad():
-        w = weight.data
+        w = weight._data
         norms = (xp.abs(w[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
         scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
         w[rows] = w[rows] * scale[:, None].astype(w.dtype)
+    increment_version(weight)   # an in-place change, as torch.embedding_renorm_
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None,

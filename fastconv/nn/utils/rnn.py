@@ -89,7 +89,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     lengths = _rnn.lengths_from_batch_sizes(batch_sizes)
     if unsorted_indices is not None:
         padded = padded[:, unsorted_indices]
-        lengths = lengths[np.asarray(unsorted_indices.data)]
+        lengths = lengths[unsorted_indices.numpy()]
     if batch_first:
         padded = padded.transpose(0, 1)
     return padded, tensor(lengths.astype(np.int64))
