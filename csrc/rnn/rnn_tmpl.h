@@ -235,7 +235,7 @@ static int N_(rnn_forward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B, 
         fc_split(SB, tid, nthr, &lo, &hi); /* input projection of every step */
         if (hi > lo) {
             const OPD A = N_(rnn_rows_a)(x + lo * I, I);
-            const OPD Wt = N_(rnn_inplace_b)(wiT, P.GHp);
+            const OPD Wt = N_(rnn_strided_b)(wiT, P.GHp, 1);
             N_(rnn_gemm)(kp, hi - lo, GH, I, &A, &Wt, (T)0, P.gates + lo * P.WS, P.WS, wk);
         }
 #pragma omp barrier
