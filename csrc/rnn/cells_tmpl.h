@@ -1,19 +1,18 @@
 /*
  * rnn/cells_tmpl.h - the gate nonlinearities of one batch row at one step, forward and
- * backward, for one element type and one instruction set. Included by cells.c with
- * T (float/double), SFX (f32/f64), ISA (generic/avx2/avx512) and RNN_TARGET (a target
- * attribute, empty for generic) defined. Each loop runs over the H hidden units of the
+ * backward, for one element type (a template: see core/tmpl.h) and one instruction set:
+ * cells.c instantiates it with RNN_ISA (the names' suffix: _generic, _avx2, _avx512) and
+ * RNN_TARGET (a target attribute, empty for generic) defined. Each loop runs over the H hidden units of the
  * row, unit-stride, and vectorises; the equations are those of fastconv/rnn.h.
  *
  * Conventions: g is the row of the workspace's gates (pre-activations on entry to a
  * forward, activations after), bias the gates' bias (b_ih + b_hh; zeros without bias),
  * dh the gradient carried from later steps and dy the output's, summed here.
  */
-#define CN_(name) RNN_CAT3(name, SFX, ISA)
-#define EXPP_ RNN_CAT2(rnn_exp_parts, SFX)
-#define SIG_ RNN_CAT2(rnn_sigmoid, SFX)
-#define TANH_ RNN_CAT2(rnn_tanh, SFX)
-#define SEL_ RNN_CAT2(rnn_select, SFX)
+#define CN_(name) FC_CAT(FC_T(name), RNN_ISA)
+#define SIG_ FC_T(rnn_sigmoid)
+#define TANH_ FC_T(rnn_tanh)
+#define SEL_ FC_T(rnn_select)
 
 /* tanh/relu: h' = act(g + bias), kept in g, h and y. */
 RNN_TARGET static void CN_(act_fwd)(int64_t H, int relu, T *restrict g,
@@ -142,11 +141,10 @@ RNN_TARGET static void CN_(gru_bwd)(int64_t H, const T *restrict g, const T *res
     }
 }
 
-static const RNN_CAT2(rnn_cells, SFX) CN_(rnn_cells) = {
+static const FC_T(rnn_cells) CN_(rnn_cells) = {
     CN_(act_fwd), CN_(act_bwd), CN_(lstm_fwd), CN_(lstm_bwd), CN_(gru_fwd), CN_(gru_bwd)};
 
 #undef CN_
-#undef EXPP_
 #undef SIG_
 #undef TANH_
 #undef SEL_

@@ -13,9 +13,6 @@
 #include "gemm/transpose.h"
 #include "rnn/rnn_internal.h"
 
-#define FC_NAME2(name, sfx) name##_##sfx
-#define FC_NAME(name, sfx) FC_NAME2(name, sfx)
-
 int64_t fc_rnn_gates(fc_rnn_mode mode)
 {
     switch (mode) {
@@ -63,23 +60,10 @@ static inline int64_t rnn_active_end(const int64_t *len, int64_t t, int64_t b0, 
     return e;
 }
 
-#define T float
-#define SFX f32
-#define FC_T_IS_FLOAT 1
-#include "gemm/transpose_tmpl.h"
-#include "rnn/rnn_tmpl.h"
-#undef FC_T_IS_FLOAT
-#undef T
-#undef SFX
-
-#define T double
-#define SFX f64
-#define FC_T_IS_FLOAT 0
-#include "gemm/transpose_tmpl.h"
-#include "rnn/rnn_tmpl.h"
-#undef FC_T_IS_FLOAT
-#undef T
-#undef SFX
+#define FC_TMPL "gemm/transpose_tmpl.h"
+#include "core/tmpl.h"
+#define FC_TMPL "rnn/rnn_tmpl.h"
+#include "core/tmpl.h"
 
 int fc_rnn_forward(fc_dtype dt, fc_rnn_mode mode, int reverse, int64_t seq_len,
                    int64_t batch, int64_t input_size, int64_t hidden, const void *x,
@@ -87,7 +71,7 @@ int fc_rnn_forward(fc_dtype dt, fc_rnn_mode mode, int reverse, int64_t seq_len,
                    const void *h0, const void *c0, const int64_t *lengths, void *y,
                    int64_t y_stride, void *hn, void *cn, void *ws, int nthreads)
 {
-    return FC_BY_DTYPE(dt, rnn_forward, mode, reverse, seq_len, batch, input_size, hidden,
+    return FC_BY_DTYPE(dt, rnn_forward, fc_isa_now(), mode, reverse, seq_len, batch, input_size, hidden,
                        x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, y, y_stride, hn, cn, ws,
                        nthreads);
 }
@@ -99,7 +83,7 @@ int fc_rnn_backward(fc_dtype dt, fc_rnn_mode mode, int reverse, int64_t seq_len,
                     const void *dcn, void *dx, int dx_accumulate, void *dw_ih, void *dw_hh,
                     void *db_ih, void *db_hh, void *dh0, void *dc0, int nthreads)
 {
-    return FC_BY_DTYPE(dt, rnn_backward, mode, reverse, seq_len, batch, input_size, hidden,
+    return FC_BY_DTYPE(dt, rnn_backward, fc_isa_now(), mode, reverse, seq_len, batch, input_size, hidden,
                        x, w_ih, w_hh, lengths, ws, dy, dy_stride, dhn, dcn, dx,
                        dx_accumulate, dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, nthreads);
 }

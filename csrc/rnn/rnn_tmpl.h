@@ -1,7 +1,7 @@
 /*
  * rnn/rnn_tmpl.h - forward and backward of one recurrent layer direction over all time
- * steps, for one element type. Included by rnn.c with T (float/double) and SFX
- * (f32/f64) defined. Semantics and workspace layout: fastconv/rnn.h.
+ * steps, for one element type (a template: see core/tmpl.h), instantiated by rnn.c.
+ * Semantics and workspace layout: fastconv/rnn.h.
  *
  * Forward: one GEMM gives the input projection of every step (T*B rows, split between
  * threads); then each thread runs the time loop on its own rows of the batch: per step
@@ -11,14 +11,11 @@
  * pre-activation gradients of every step, then gets dW_ih, dW_hh and dx as three GEMMs
  * over all T*B rows and the bias gradients as column sums.
  */
-#define N_(name) FC_NAME(name, SFX)
-#define OPD N_(fc_operand)
-#define GKR N_(fc_gemm_kernel)
-#define CELLS N_(rnn_cells)
+#define CELLS FC_T(rnn_cells)
 
 /* B read in place from a row-major matrix with rows op->rs apart, each readable up to
  * a multiple of FC_NR_MAX columns (the micro-kernel reads whole panels). */
-static const T *N_(rnn_rows)(const OPD *op, int64_t x0, int64_t k0, int64_t kn,
+static const T *FC_T(rnn_rows)(const OPD *op, int64_t x0, int64_t k0, int64_t kn,
                              int64_t *boff)
 {
     for (int64_t p = 0; p < kn; p++)
@@ -28,28 +25,28 @@ static const T *N_(rnn_rows)(const OPD *op, int64_t x0, int64_t k0, int64_t kn,
 
 /* The GEMM micro-kernel for C with about m rows (the tile height never changes
  * results, so one kernel serves every thread's share). */
-static inline const GKR *N_(rnn_kernel)(int64_t m)
+static inline const GKR *FC_T(rnn_kernel)(fc_isa isa, int64_t m)
 {
-    return N_(fc_gemm_select)(m > 0 ? m : 1);
+    return FC_T(fc_gemm_select)(isa, m > 0 ? m : 1);
 }
 
-static inline int64_t N_(rnn_work)(const GKR *kr, int64_t n)
+static inline int64_t FC_T(rnn_work)(const GKR *kr, int64_t n)
 {
-    return fc_pad_elems(N_(fc_gemm_work_size)(kr, n), sizeof(T));
+    return fc_pad_elems(FC_T(fc_gemm_work_size)(kr, n), sizeof(T));
 }
 
 /* C (m x n, row stride ldc) = A @ B + beta C on the calling thread. */
-static inline void N_(rnn_gemm)(const GKR *kr, int64_t m, int64_t n, int64_t k,
+static inline void FC_T(rnn_gemm)(const GKR *kr, int64_t m, int64_t n, int64_t k,
                                 const OPD *a, const OPD *b, T beta, T *c, int64_t ldc,
                                 T *work)
 {
-    N_(fc_gemm_serial)(kr, m, n, k, (T)1, a, b, beta, c, ldc, NULL, 0, work);
+    FC_T(fc_gemm_serial)(kr, m, n, k, (T)1, a, b, beta, c, ldc, NULL, 0, work);
 }
 
 /* Pack rows of a row-major A (rows op->rs apart) into MR-row panels with the register
  * transposes of gemm/transpose.h: the same values as fc_pack_a_strided, for the small
  * A of every step (states, gate gradients) whose packing would otherwise be scalar. */
-static void N_(rnn_pack_rows)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
+static void FC_T(rnn_pack_rows)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
                               int64_t r, T *dst)
 {
     int64_t off[FC_MR_MAX];
@@ -57,31 +54,31 @@ static void N_(rnn_pack_rows)(const OPD *op, int64_t x0, int64_t xn, int64_t k0,
         const int64_t mr = fc_min64(r, xn - i0);
         for (int64_t i = 0; i < mr; i++)
             off[i] = (x0 + i0 + i) * op->rs + k0;
-        N_(transpose_rows)(op->ptr, off, mr, kn, dst, r);
+        FC_T(transpose_rows)(op->ptr, off, mr, kn, dst, r);
     }
 }
 
-static inline OPD N_(rnn_rows_a)(const T *ptr, int64_t rs)
+static inline OPD FC_T(rnn_rows_a)(const T *ptr, int64_t rs)
 {
-    OPD op = {.pack = N_(rnn_pack_rows), .ptr = ptr, .rs = rs, .cs = 1};
+    OPD op = {.pack = FC_T(rnn_pack_rows), .ptr = ptr, .rs = rs, .cs = 1};
     return op;
 }
 
-static inline OPD N_(rnn_strided_b)(const T *ptr, int64_t rs, int64_t cs)
+static inline OPD FC_T(rnn_strided_b)(const T *ptr, int64_t rs, int64_t cs)
 {
-    OPD op = {.pack = N_(fc_pack_b_strided), .ptr = ptr, .rs = rs, .cs = cs};
+    OPD op = {.pack = FC_T(fc_pack_b_strided), .ptr = ptr, .rs = rs, .cs = cs};
     return op;
 }
 
-static inline OPD N_(rnn_inplace_b)(const T *ptr, int64_t rs)
+static inline OPD FC_T(rnn_inplace_b)(const T *ptr, int64_t rs)
 {
-    OPD op = {.ptr = ptr, .rs = rs, .cs = 1, .rows = N_(rnn_rows)};
+    OPD op = {.ptr = ptr, .rs = rs, .cs = 1, .rows = FC_T(rnn_rows)};
     return op;
 }
 
 /* Rows [lo, hi) of dst (cols x ld) = the transpose of src (rows x cols), each row
  * zero-padded from `rows` to ld columns: a weight matrix read in place as GEMM's B. */
-static void N_(rnn_transpose_rows)(const T *src, int64_t rows, int64_t cols, int64_t ld,
+static void FC_T(rnn_transpose_rows)(const T *src, int64_t rows, int64_t cols, int64_t ld,
                                    int64_t lo, int64_t hi, T *dst)
 {
     for (int64_t p0 = lo; p0 < hi; p0 += 16) { /* 16 source columns: one cache line */
@@ -96,7 +93,7 @@ static void N_(rnn_transpose_rows)(const T *src, int64_t rows, int64_t cols, int
 }
 
 /* Rows [lo, hi) of src (rows x cols) copied into dst with rows ld apart, zero-padded. */
-static void N_(rnn_pad_rows)(const T *src, int64_t cols, int64_t ld, int64_t lo, int64_t hi,
+static void FC_T(rnn_pad_rows)(const T *src, int64_t cols, int64_t ld, int64_t lo, int64_t hi,
                              T *dst)
 {
     for (int64_t r = lo; r < hi; r++) {
@@ -120,15 +117,15 @@ typedef struct {
     int64_t ys;
     const GKR *kr;
     const CELLS *cells;
-} N_(rnn_fwd_plan);
+} FC_T(rnn_fwd_plan);
 
 /* The time loop of forward on batch rows [b0, b1). */
-static void N_(rnn_forward_rows)(const N_(rnn_fwd_plan) *P, int64_t b0, int64_t b1, T *work)
+static void FC_T(rnn_forward_rows)(const FC_T(rnn_fwd_plan) *P, int64_t b0, int64_t b1, T *work)
 {
     const int64_t B = P->B, H = P->H, WS = P->WS, BH = B * H;
     const int lstm = P->mode == FC_RNN_LSTM, gru = P->mode == FC_RNN_GRU;
     const int relu = P->mode == FC_RNN_RELU;
-    const OPD W = N_(rnn_inplace_b)(P->whhT, P->GHp);
+    const OPD W = FC_T(rnn_inplace_b)(P->whhT, P->GHp);
     for (int64_t s = 0; s < P->S; s++) {
         const int64_t t = P->reverse ? P->S - 1 - s : s;
         const int64_t pb = P->reverse ? t + 1 : t, nb = P->reverse ? t : t + 1;
@@ -136,12 +133,12 @@ static void N_(rnn_forward_rows)(const N_(rnn_fwd_plan) *P, int64_t b0, int64_t 
         T *hq = P->hs + nb * BH;
         const int64_t e = rnn_active_end(P->len, t, b0, b1);
         if (e > b0) {
-            const OPD A = N_(rnn_rows_a)(hp + b0 * H, H);
+            const OPD A = FC_T(rnn_rows_a)(hp + b0 * H, H);
             if (gru)
-                N_(rnn_gemm)(P->kr, e - b0, P->GH, H, &A, &W, (T)0, P->gh + b0 * P->GHp,
+                FC_T(rnn_gemm)(P->kr, e - b0, P->GH, H, &A, &W, (T)0, P->gh + b0 * P->GHp,
                              P->GHp, work);
             else
-                N_(rnn_gemm)(P->kr, e - b0, P->GH, H, &A, &W, (T)1,
+                FC_T(rnn_gemm)(P->kr, e - b0, P->GH, H, &A, &W, (T)1,
                              P->gates + (t * B + b0) * WS, WS, work);
         }
         for (int64_t b = b0; b < b1; b++) {
@@ -168,7 +165,7 @@ static void N_(rnn_forward_rows)(const N_(rnn_fwd_plan) *P, int64_t b0, int64_t 
     }
 }
 
-static int N_(rnn_forward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B, int64_t I,
+static int FC_T(rnn_forward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t S, int64_t B, int64_t I,
                            int64_t H, const T *x, const T *w_ih, const T *w_hh,
                            const T *b_ih, const T *b_hh, const T *h0, const T *c0,
                            const int64_t *len, T *y, int64_t ys, T *hn, T *cn, T *ws,
@@ -176,7 +173,7 @@ static int N_(rnn_forward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B, 
 {
     if (S <= 0 || B <= 0 || H <= 0 || fc_rnn_gates(mode) == 0)
         return FC_OK; /* nothing the caller could ask for (it refuses such shapes) */
-    N_(rnn_fwd_plan) P = {.mode = mode, .reverse = reverse, .S = S, .B = B, .H = H,
+    FC_T(rnn_fwd_plan) P = {.mode = mode, .reverse = reverse, .S = S, .B = B, .H = H,
                           .len = len, .y = y, .ys = ys};
     P.G = fc_rnn_gates(mode);
     P.GH = P.G * H;
@@ -193,9 +190,9 @@ static int N_(rnn_forward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B, 
     if (SB * GH * (I + H) < RNN_PARALLEL_MIN)
         nt = 1;
     const int64_t nrec = fc_min64(nt, fc_ceil_div(B, RNN_MIN_ROWS));
-    const GKR *kp = N_(rnn_kernel)(fc_ceil_div(SB, nt));
-    P.kr = N_(rnn_kernel)(fc_ceil_div(B, nrec));
-    const int64_t wsz = fc_max64(N_(rnn_work)(kp, GH), N_(rnn_work)(P.kr, GH));
+    const GKR *kp = FC_T(rnn_kernel)(isa, fc_ceil_div(SB, nt));
+    P.kr = FC_T(rnn_kernel)(isa, fc_ceil_div(B, nrec));
+    const int64_t wsz = fc_max64(FC_T(rnn_work)(kp, GH), FC_T(rnn_work)(P.kr, GH));
     const int64_t n_w = fc_pad_elems(H * P.GHp, sizeof(T));
     const int64_t n_wi = fc_pad_elems(I * P.GHp, sizeof(T));
     const int64_t n_b = fc_pad_elems(2 * GH, sizeof(T));
@@ -208,7 +205,7 @@ static int N_(rnn_forward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B, 
     P.whhT = whhT;
     P.bias = bias;
     P.gh = gru ? bias + n_b : NULL;
-    P.cells = N_(rnn_cells_get)();
+    P.cells = FC_T(rnn_cells_get)(isa);
     for (int64_t c = 0; c < GH; c++) {
         const T bi = b_ih ? b_ih[c] : (T)0, bh = b_hh ? b_hh[c] : (T)0;
         if (gru) {
@@ -228,21 +225,21 @@ static int N_(rnn_forward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B, 
         T *wk = work + tid * wsz;
         int64_t lo, hi;
         fc_split(H, tid, nthr, &lo, &hi); /* W_hh^T and W_ih^T, padded to GHp columns */
-        N_(rnn_transpose_rows)(w_hh, GH, H, P.GHp, lo, hi, whhT);
+        FC_T(rnn_transpose_rows)(w_hh, GH, H, P.GHp, lo, hi, whhT);
         fc_split(I, tid, nthr, &lo, &hi);
-        N_(rnn_transpose_rows)(w_ih, GH, I, P.GHp, lo, hi, wiT);
+        FC_T(rnn_transpose_rows)(w_ih, GH, I, P.GHp, lo, hi, wiT);
 #pragma omp barrier
         fc_split(SB, tid, nthr, &lo, &hi); /* input projection of every step */
         if (hi > lo) {
-            const OPD A = N_(rnn_rows_a)(x + lo * I, I);
-            const OPD Wt = N_(rnn_strided_b)(wiT, P.GHp, 1);
-            N_(rnn_gemm)(kp, hi - lo, GH, I, &A, &Wt, (T)0, P.gates + lo * P.WS, P.WS, wk);
+            const OPD A = FC_T(rnn_rows_a)(x + lo * I, I);
+            const OPD Wt = FC_T(rnn_strided_b)(wiT, P.GHp, 1);
+            FC_T(rnn_gemm)(kp, hi - lo, GH, I, &A, &Wt, (T)0, P.gates + lo * P.WS, P.WS, wk);
         }
 #pragma omp barrier
         for (int64_t w = tid; w < nrec; w += nthr) {
             int64_t b0, b1;
             fc_split(B, w, nrec, &b0, &b1);
-            N_(rnn_forward_rows)(&P, b0, b1, wk);
+            FC_T(rnn_forward_rows)(&P, b0, b1, wk);
         }
     }
     fc_scratch_put(scratch);
@@ -259,12 +256,12 @@ static int N_(rnn_forward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B, 
 typedef struct {
     const T *x, *h;
     int64_t xcols, xrows, hcols;
-} N_(rnn_xh);
+} FC_T(rnn_xh);
 
-static void N_(rnn_pack_xh)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
+static void FC_T(rnn_pack_xh)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
                             int64_t r, T *dst)
 {
-    const N_(rnn_xh) *c = (const N_(rnn_xh) *)op->ctx;
+    const FC_T(rnn_xh) *c = (const FC_T(rnn_xh) *)op->ctx;
     for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
         const int64_t a = x0 + i0, mr = fc_min64(r, xn - i0);
         const int64_t nx = fc_max64(0, fc_min64(mr, c->xrows - a)); /* rows from x */
@@ -286,13 +283,13 @@ static void N_(rnn_pack_xh)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, i
 
 /* One weight-gradient product: C (m x GH, the transposed gradients) = A dg, A prepacked. */
 typedef struct {
-    N_(rnn_xh) src;
+    FC_T(rnn_xh) src;
     int64_t m;
     const GKR *kr;
     T *packed;
     const T *dg;  /* B: the gate gradients (T*B x GH) */
     T *c;         /* C rows */
-} N_(rnn_wgrad);
+} FC_T(rnn_wgrad);
 
 typedef struct {
     fc_rnn_mode mode;
@@ -309,16 +306,16 @@ typedef struct {
     T *tmp;        /* GEMM result rows (GRU: preset to the direct term) */
     const GKR *kr;
     const CELLS *cells;
-} N_(rnn_bwd_plan);
+} FC_T(rnn_bwd_plan);
 
 /* The reversed time loop of backward on batch rows [b0, b1). */
-static void N_(rnn_backward_rows)(const N_(rnn_bwd_plan) *P, int64_t b0, int64_t b1,
+static void FC_T(rnn_backward_rows)(const FC_T(rnn_bwd_plan) *P, int64_t b0, int64_t b1,
                                   T *work)
 {
     const int64_t B = P->B, H = P->H, GH = P->GH, WS = P->WS, BH = B * H;
     const int lstm = P->mode == FC_RNN_LSTM, gru = P->mode == FC_RNN_GRU;
     const int relu = P->mode == FC_RNN_RELU;
-    const OPD W = N_(rnn_inplace_b)(P->whh, P->Hp);
+    const OPD W = FC_T(rnn_inplace_b)(P->whh, P->Hp);
     for (int64_t s = 0; s < P->S; s++) {
         const int64_t t = P->reverse ? s : P->S - 1 - s;
         const int64_t pb = P->reverse ? t + 1 : t, nb = P->reverse ? t : t + 1;
@@ -346,8 +343,8 @@ static void N_(rnn_backward_rows)(const N_(rnn_bwd_plan) *P, int64_t b0, int64_t
             }
         }
         if (e > b0) { /* d(h_prev) = dgh W_hh (+ the direct term) */
-            const OPD A = N_(rnn_rows_a)(P->dgh + (t * B + b0) * GH, GH);
-            N_(rnn_gemm)(P->kr, e - b0, H, GH, &A, &W, gru ? (T)1 : (T)0, P->tmp + b0 * H, H,
+            const OPD A = FC_T(rnn_rows_a)(P->dgh + (t * B + b0) * GH, GH);
+            FC_T(rnn_gemm)(P->kr, e - b0, H, GH, &A, &W, gru ? (T)1 : (T)0, P->tmp + b0 * H, H,
                          work);
             for (int64_t b = b0; b < e; b++)
                 if (!P->len || t < P->len[b])
@@ -357,7 +354,7 @@ static void N_(rnn_backward_rows)(const N_(rnn_bwd_plan) *P, int64_t b0, int64_t
 }
 
 /* out[c] = sum over rows r of m[r*ld + c] for c in [lo, hi), rows in increasing order. */
-static void N_(rnn_colsum)(const T *m, int64_t rows, int64_t ld, int64_t lo, int64_t hi,
+static void FC_T(rnn_colsum)(const T *m, int64_t rows, int64_t ld, int64_t lo, int64_t hi,
                            T *out)
 {
     for (int64_t c = lo; c < hi; c++)
@@ -370,7 +367,7 @@ static void N_(rnn_colsum)(const T *m, int64_t rows, int64_t ld, int64_t lo, int
 }
 
 /* Columns [lo, hi) of m (rows x ld) as rows of dst: dst[c * rows + r] = m[r * ld + c]. */
-static void N_(rnn_transpose_cols)(const T *m, int64_t rows, int64_t ld, int64_t lo,
+static void FC_T(rnn_transpose_cols)(const T *m, int64_t rows, int64_t ld, int64_t lo,
                                    int64_t hi, T *dst)
 {
     for (int64_t c = lo; c < hi; c++)
@@ -378,7 +375,7 @@ static void N_(rnn_transpose_cols)(const T *m, int64_t rows, int64_t ld, int64_t
             dst[c * rows + r] = m[r * ld + c];
 }
 
-static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B, int64_t I,
+static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t S, int64_t B, int64_t I,
                             int64_t H, const T *x, const T *w_ih, const T *w_hh,
                             const int64_t *len, const T *ws, const T *dy, int64_t dys,
                             const T *dhn, const T *dcn, T *dx, int dx_acc, T *dw_ih,
@@ -387,7 +384,7 @@ static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B,
     if (S <= 0 || B <= 0 || H <= 0 || fc_rnn_gates(mode) == 0)
         return FC_OK; /* refused by the caller */
     const int lstm = mode == FC_RNN_LSTM, gru = mode == FC_RNN_GRU;
-    N_(rnn_bwd_plan) P = {.mode = mode, .reverse = reverse, .S = S, .B = B, .H = H,
+    FC_T(rnn_bwd_plan) P = {.mode = mode, .reverse = reverse, .S = S, .B = B, .H = H,
                           .len = len, .dy = dy, .dys = dys};
     P.GH = fc_rnn_gates(mode) * H;
     P.Hp = fc_round_up(H, FC_NR_MAX);
@@ -401,28 +398,28 @@ static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B,
     if (SB * GH * (I + H) < RNN_PARALLEL_MIN)
         nt = 1;
     const int64_t nrec = fc_min64(nt, fc_ceil_div(B, RNN_MIN_ROWS));
-    P.kr = N_(rnn_kernel)(fc_ceil_div(B, nrec));
-    const GKR *kx = N_(rnn_kernel)(fc_ceil_div(SB, nt));
+    P.kr = FC_T(rnn_kernel)(isa, fc_ceil_div(B, nrec));
+    const GKR *kx = FC_T(rnn_kernel)(isa, fc_ceil_div(SB, nt));
     const int64_t Ip = fc_round_up(I, FC_NR_MAX);
     const T *hprev = P.hs + (reverse ? BH : 0); /* the state before each step */
     /* weight gradients: dW_ih^T = X^T dgi and dW_hh^T = Hs^T dgh, as one GEMM with A
      * stacked when dgh is dgi (GRU: two), A packed once for all threads */
-    N_(rnn_wgrad) wg[2];
+    FC_T(rnn_wgrad) wg[2];
     int nwg = 0;
     const int want_w = dw_ih || dw_hh;
     if (want_w && !gru) {
-        wg[nwg++] = (N_(rnn_wgrad)){{x, hprev, I, I, H}, I + H, NULL, NULL, NULL, NULL};
+        wg[nwg++] = (FC_T(rnn_wgrad)){{x, hprev, I, I, H}, I + H, NULL, NULL, NULL, NULL};
     } else if (want_w) {
-        wg[nwg++] = (N_(rnn_wgrad)){{x, NULL, I, I, 0}, I, NULL, NULL, NULL, NULL};
-        wg[nwg++] = (N_(rnn_wgrad)){{hprev, NULL, H, H, 0}, H, NULL, NULL, NULL, NULL};
+        wg[nwg++] = (FC_T(rnn_wgrad)){{x, NULL, I, I, 0}, I, NULL, NULL, NULL, NULL};
+        wg[nwg++] = (FC_T(rnn_wgrad)){{hprev, NULL, H, H, 0}, H, NULL, NULL, NULL, NULL};
     }
     const int64_t ncols = fc_ceil_div(GH, nt) + 1;
-    int64_t wsz = fc_max64(N_(rnn_work)(P.kr, H), N_(rnn_work)(kx, Ip));
+    int64_t wsz = fc_max64(FC_T(rnn_work)(P.kr, H), FC_T(rnn_work)(kx, Ip));
     int64_t n_pk[2] = {0, 0};
     for (int i = 0; i < nwg; i++) {
-        wg[i].kr = N_(rnn_kernel)(wg[i].m);
-        wsz = fc_max64(wsz, N_(rnn_work)(wg[i].kr, ncols));
-        n_pk[i] = fc_pad_elems(N_(fc_gemm_packed_a_size)(wg[i].kr, wg[i].m, SB), sizeof(T));
+        wg[i].kr = FC_T(rnn_kernel)(isa, wg[i].m);
+        wsz = fc_max64(wsz, FC_T(rnn_work)(wg[i].kr, ncols));
+        n_pk[i] = fc_pad_elems(FC_T(fc_gemm_packed_a_size)(wg[i].kr, wg[i].m, SB), sizeof(T));
     }
     const int64_t n_w = fc_pad_elems(GH * P.Hp, sizeof(T));
     const int64_t n_wi = fc_pad_elems(GH * Ip, sizeof(T));
@@ -472,7 +469,7 @@ static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B,
     if (lstm)
         for (int64_t i = 0; i < BH; i++)
             P.dc[i] = dcn ? dcn[i] : (T)0;
-    P.cells = N_(rnn_cells_get)();
+    P.cells = FC_T(rnn_cells_get)(isa);
 
 #pragma omp parallel num_threads((int)nt) if (nt > 1)
     {
@@ -480,15 +477,15 @@ static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B,
         T *wk = work + tid * wsz;
         int64_t lo, hi;
         fc_split(GH, tid, nthr, &lo, &hi); /* W_hh and W_ih padded to read in place */
-        N_(rnn_pad_rows)(w_hh, H, P.Hp, lo, hi, whp);
+        FC_T(rnn_pad_rows)(w_hh, H, P.Hp, lo, hi, whp);
         if (dx)
-            N_(rnn_pad_rows)(w_ih, I, Ip, lo, hi, wip);
+            FC_T(rnn_pad_rows)(w_ih, I, Ip, lo, hi, wip);
         for (int i = 0; i < nwg; i++) { /* this thread's panels of the stacked A */
             const int64_t panels = fc_ceil_div(wg[i].m, wg[i].kr->mr);
             fc_split(panels, tid, nthr, &lo, &hi);
-            const OPD A = {.pack = N_(rnn_pack_xh), .ctx = &wg[i].src};
+            const OPD A = {.pack = FC_T(rnn_pack_xh), .ctx = &wg[i].src};
             if (hi > lo)
-                N_(fc_gemm_prepack_a_rows)(wg[i].kr, wg[i].m, SB, lo * wg[i].kr->mr,
+                FC_T(fc_gemm_prepack_a_rows)(wg[i].kr, wg[i].m, SB, lo * wg[i].kr->mr,
                                            fc_min64(hi * wg[i].kr->mr, wg[i].m) -
                                                lo * wg[i].kr->mr,
                                            &A, wg[i].packed);
@@ -497,7 +494,7 @@ static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B,
         for (int64_t w = tid; w < nrec; w += nthr) {
             int64_t b0, b1;
             fc_split(B, w, nrec, &b0, &b1);
-            N_(rnn_backward_rows)(&P, b0, b1, wk);
+            FC_T(rnn_backward_rows)(&P, b0, b1, wk);
         }
 #pragma omp barrier
         /* weight and bias gradients, split over the G*H gate columns: dW^T = A dg over
@@ -506,26 +503,26 @@ static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B,
         if (hi > lo) {
             for (int i = 0; i < nwg; i++) {
                 const OPD A = {.packed = wg[i].packed};
-                const OPD D = N_(rnn_strided_b)(wg[i].dg + lo, GH, 1);
-                N_(rnn_gemm)(wg[i].kr, wg[i].m, hi - lo, SB, &A, &D, (T)0, wg[i].c + lo, GH,
+                const OPD D = FC_T(rnn_strided_b)(wg[i].dg + lo, GH, 1);
+                FC_T(rnn_gemm)(wg[i].kr, wg[i].m, hi - lo, SB, &A, &D, (T)0, wg[i].c + lo, GH,
                              wk);
             }
             if (dw_ih)
-                N_(rnn_transpose_cols)(ct, I, GH, lo, hi, dw_ih);
+                FC_T(rnn_transpose_cols)(ct, I, GH, lo, hi, dw_ih);
             if (dw_hh)
-                N_(rnn_transpose_cols)(ct + (int64_t)I * GH, H, GH, lo, hi, dw_hh);
+                FC_T(rnn_transpose_cols)(ct + (int64_t)I * GH, H, GH, lo, hi, dw_hh);
             if (db_ih)
-                N_(rnn_colsum)(P.dgi, SB, GH, lo, hi, db_ih);
+                FC_T(rnn_colsum)(P.dgi, SB, GH, lo, hi, db_ih);
             if (db_hh && db_ih && !gru) /* the same gradient: b_ih and b_hh are one sum */
                 memcpy(db_hh + lo, db_ih + lo, (size_t)(hi - lo) * sizeof(T));
             else if (db_hh)
-                N_(rnn_colsum)(P.dgh, SB, GH, lo, hi, db_hh);
+                FC_T(rnn_colsum)(P.dgh, SB, GH, lo, hi, db_hh);
         }
         fc_split(SB, tid, nthr, &lo, &hi); /* dx = dgi W_ih: rows of T*B */
         if (dx && hi > lo) {
-            const OPD A = N_(rnn_rows_a)(P.dgi + lo * GH, GH);
-            const OPD Wi = N_(rnn_inplace_b)(wip, Ip);
-            N_(rnn_gemm)(kx, hi - lo, I, GH, &A, &Wi, dx_acc ? (T)1 : (T)0, dx + lo * I, I,
+            const OPD A = FC_T(rnn_rows_a)(P.dgi + lo * GH, GH);
+            const OPD Wi = FC_T(rnn_inplace_b)(wip, Ip);
+            FC_T(rnn_gemm)(kx, hi - lo, I, GH, &A, &Wi, dx_acc ? (T)1 : (T)0, dx + lo * I, I,
                          wk);
         }
     }
@@ -537,7 +534,4 @@ static int N_(rnn_backward)(fc_rnn_mode mode, int reverse, int64_t S, int64_t B,
     return FC_OK;
 }
 
-#undef N_
-#undef OPD
-#undef GKR
 #undef CELLS

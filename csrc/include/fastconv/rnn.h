@@ -77,7 +77,8 @@ int fc_rnn_backward(fc_dtype dt, fc_rnn_mode mode, int reverse, int64_t seq_len,
                     const void *dcn, void *dx, int dx_accumulate, void *dw_ih, void *dw_hh,
                     void *db_ih, void *db_hh, void *dh0, void *dc0, int nthreads);
 
-/* The instruction set of the gate kernels: "avx512f", "avx2" or "generic". */
+/* The instruction set the gate kernels use now (fc_isa_name of the capability record's:
+ * "generic", "avx2" or "avx512"). */
 const char *fc_rnn_cells_isa(void);
 
 #ifdef __cplusplus
