@@ -21,7 +21,7 @@ The last line is `held-out exact match 0.XXXX`.
 import argparse
 import sys
 import time
-from typing import Dict, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 

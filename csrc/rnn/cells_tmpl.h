@@ -2,8 +2,9 @@
  * rnn/cells_tmpl.h - the gate nonlinearities of one batch row at one step, forward and
  * backward, for one element type (a template: see core/tmpl.h) and one instruction set:
  * cells.c instantiates it with RNN_ISA (the names' suffix: _generic, _avx2, _avx512) and
- * RNN_TARGET (a target attribute, empty for generic) defined. Each loop runs over the H hidden units of the
- * row, unit-stride, and vectorises; the equations are those of fastconv/rnn.h.
+ * RNN_TARGET (a target attribute, empty for generic) defined. Each loop runs over the
+ * H hidden units of the row, unit-stride, and vectorises; the equations are those of
+ * fastconv/rnn.h.
  *
  * Conventions: g is the row of the workspace's gates (pre-activations on entry to a
  * forward, activations after), bias the gates' bias (b_ih + b_hh; zeros without bias),

@@ -71,9 +71,9 @@ int fc_rnn_forward(fc_dtype dt, fc_rnn_mode mode, int reverse, int64_t seq_len,
                    const void *h0, const void *c0, const int64_t *lengths, void *y,
                    int64_t y_stride, void *hn, void *cn, void *ws, int nthreads)
 {
-    return FC_BY_DTYPE(dt, rnn_forward, fc_isa_now(), mode, reverse, seq_len, batch, input_size, hidden,
-                       x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, y, y_stride, hn, cn, ws,
-                       nthreads);
+    return FC_BY_DTYPE(dt, rnn_forward, fc_isa_now(), mode, reverse, seq_len, batch,
+                       input_size, hidden, x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, y,
+                       y_stride, hn, cn, ws, nthreads);
 }
 
 int fc_rnn_backward(fc_dtype dt, fc_rnn_mode mode, int reverse, int64_t seq_len,
@@ -83,7 +83,8 @@ int fc_rnn_backward(fc_dtype dt, fc_rnn_mode mode, int reverse, int64_t seq_len,
                     const void *dcn, void *dx, int dx_accumulate, void *dw_ih, void *dw_hh,
                     void *db_ih, void *db_hh, void *dh0, void *dc0, int nthreads)
 {
-    return FC_BY_DTYPE(dt, rnn_backward, fc_isa_now(), mode, reverse, seq_len, batch, input_size, hidden,
-                       x, w_ih, w_hh, lengths, ws, dy, dy_stride, dhn, dcn, dx,
-                       dx_accumulate, dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, nthreads);
+    return FC_BY_DTYPE(dt, rnn_backward, fc_isa_now(), mode, reverse, seq_len, batch,
+                       input_size, hidden, x, w_ih, w_hh, lengths, ws, dy, dy_stride, dhn,
+                       dcn, dx, dx_accumulate, dw_ih, dw_hh, db_ih, db_hh, dh0, dc0,
+                       nthreads);
 }

@@ -16,7 +16,7 @@
 /* B read in place from a row-major matrix with rows op->rs apart, each readable up to
  * a multiple of FC_NR_MAX columns (the micro-kernel reads whole panels). */
 static const T *FC_T(rnn_rows)(const OPD *op, int64_t x0, int64_t k0, int64_t kn,
-                             int64_t *boff)
+                               int64_t *boff)
 {
     for (int64_t p = 0; p < kn; p++)
         boff[p] = p * op->rs;
@@ -37,8 +37,8 @@ static inline int64_t FC_T(rnn_work)(const GKR *kr, int64_t n)
 
 /* C (m x n, row stride ldc) = A @ B + beta C on the calling thread. */
 static inline void FC_T(rnn_gemm)(const GKR *kr, int64_t m, int64_t n, int64_t k,
-                                const OPD *a, const OPD *b, T beta, T *c, int64_t ldc,
-                                T *work)
+                                  const OPD *a, const OPD *b, T beta, T *c, int64_t ldc,
+                                  T *work)
 {
     FC_T(fc_gemm_serial)(kr, m, n, k, (T)1, a, b, beta, c, ldc, NULL, 0, work);
 }
@@ -47,7 +47,7 @@ static inline void FC_T(rnn_gemm)(const GKR *kr, int64_t m, int64_t n, int64_t k
  * transposes of gemm/transpose.h: the same values as fc_pack_a_strided, for the small
  * A of every step (states, gate gradients) whose packing would otherwise be scalar. */
 static void FC_T(rnn_pack_rows)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
-                              int64_t r, T *dst)
+                                int64_t r, T *dst)
 {
     int64_t off[FC_MR_MAX];
     for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
@@ -79,7 +79,7 @@ static inline OPD FC_T(rnn_inplace_b)(const T *ptr, int64_t rs)
 /* Rows [lo, hi) of dst (cols x ld) = the transpose of src (rows x cols), each row
  * zero-padded from `rows` to ld columns: a weight matrix read in place as GEMM's B. */
 static void FC_T(rnn_transpose_rows)(const T *src, int64_t rows, int64_t cols, int64_t ld,
-                                   int64_t lo, int64_t hi, T *dst)
+                                     int64_t lo, int64_t hi, T *dst)
 {
     for (int64_t p0 = lo; p0 < hi; p0 += 16) { /* 16 source columns: one cache line */
         const int64_t p1 = fc_min64(p0 + 16, hi);
@@ -94,7 +94,7 @@ static void FC_T(rnn_transpose_rows)(const T *src, int64_t rows, int64_t cols, i
 
 /* Rows [lo, hi) of src (rows x cols) copied into dst with rows ld apart, zero-padded. */
 static void FC_T(rnn_pad_rows)(const T *src, int64_t cols, int64_t ld, int64_t lo, int64_t hi,
-                             T *dst)
+                               T *dst)
 {
     for (int64_t r = lo; r < hi; r++) {
         memcpy(dst + r * ld, src + r * cols, (size_t)cols * sizeof(T));
@@ -120,7 +120,8 @@ typedef struct {
 } FC_T(rnn_fwd_plan);
 
 /* The time loop of forward on batch rows [b0, b1). */
-static void FC_T(rnn_forward_rows)(const FC_T(rnn_fwd_plan) *P, int64_t b0, int64_t b1, T *work)
+static void FC_T(rnn_forward_rows)(const FC_T(rnn_fwd_plan) *P, int64_t b0, int64_t b1,
+                                   T *work)
 {
     const int64_t B = P->B, H = P->H, WS = P->WS, BH = B * H;
     const int lstm = P->mode == FC_RNN_LSTM, gru = P->mode == FC_RNN_GRU;
@@ -136,10 +137,10 @@ static void FC_T(rnn_forward_rows)(const FC_T(rnn_fwd_plan) *P, int64_t b0, int6
             const OPD A = FC_T(rnn_rows_a)(hp + b0 * H, H);
             if (gru)
                 FC_T(rnn_gemm)(P->kr, e - b0, P->GH, H, &A, &W, (T)0, P->gh + b0 * P->GHp,
-                             P->GHp, work);
+                               P->GHp, work);
             else
                 FC_T(rnn_gemm)(P->kr, e - b0, P->GH, H, &A, &W, (T)1,
-                             P->gates + (t * B + b0) * WS, WS, work);
+                               P->gates + (t * B + b0) * WS, WS, work);
         }
         for (int64_t b = b0; b < b1; b++) {
             T *g = P->gates + (t * B + b) * WS;
@@ -165,11 +166,11 @@ static void FC_T(rnn_forward_rows)(const FC_T(rnn_fwd_plan) *P, int64_t b0, int6
     }
 }
 
-static int FC_T(rnn_forward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t S, int64_t B, int64_t I,
-                           int64_t H, const T *x, const T *w_ih, const T *w_hh,
-                           const T *b_ih, const T *b_hh, const T *h0, const T *c0,
-                           const int64_t *len, T *y, int64_t ys, T *hn, T *cn, T *ws,
-                           int nthreads)
+static int FC_T(rnn_forward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t S,
+                             int64_t B, int64_t I, int64_t H, const T *x, const T *w_ih,
+                             const T *w_hh, const T *b_ih, const T *b_hh, const T *h0,
+                             const T *c0, const int64_t *len, T *y, int64_t ys, T *hn,
+                             T *cn, T *ws, int nthreads)
 {
     if (S <= 0 || B <= 0 || H <= 0 || fc_rnn_gates(mode) == 0)
         return FC_OK; /* nothing the caller could ask for (it refuses such shapes) */
@@ -259,7 +260,7 @@ typedef struct {
 } FC_T(rnn_xh);
 
 static void FC_T(rnn_pack_xh)(const OPD *op, int64_t x0, int64_t xn, int64_t k0, int64_t kn,
-                            int64_t r, T *dst)
+                              int64_t r, T *dst)
 {
     const FC_T(rnn_xh) *c = (const FC_T(rnn_xh) *)op->ctx;
     for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
@@ -310,7 +311,7 @@ typedef struct {
 
 /* The reversed time loop of backward on batch rows [b0, b1). */
 static void FC_T(rnn_backward_rows)(const FC_T(rnn_bwd_plan) *P, int64_t b0, int64_t b1,
-                                  T *work)
+                                    T *work)
 {
     const int64_t B = P->B, H = P->H, GH = P->GH, WS = P->WS, BH = B * H;
     const int lstm = P->mode == FC_RNN_LSTM, gru = P->mode == FC_RNN_GRU;
@@ -345,7 +346,7 @@ static void FC_T(rnn_backward_rows)(const FC_T(rnn_bwd_plan) *P, int64_t b0, int
         if (e > b0) { /* d(h_prev) = dgh W_hh (+ the direct term) */
             const OPD A = FC_T(rnn_rows_a)(P->dgh + (t * B + b0) * GH, GH);
             FC_T(rnn_gemm)(P->kr, e - b0, H, GH, &A, &W, gru ? (T)1 : (T)0, P->tmp + b0 * H, H,
-                         work);
+                           work);
             for (int64_t b = b0; b < e; b++)
                 if (!P->len || t < P->len[b])
                     memcpy(P->dh + b * H, P->tmp + b * H, (size_t)H * sizeof(T));
@@ -355,7 +356,7 @@ static void FC_T(rnn_backward_rows)(const FC_T(rnn_bwd_plan) *P, int64_t b0, int
 
 /* out[c] = sum over rows r of m[r*ld + c] for c in [lo, hi), rows in increasing order. */
 static void FC_T(rnn_colsum)(const T *m, int64_t rows, int64_t ld, int64_t lo, int64_t hi,
-                           T *out)
+                             T *out)
 {
     for (int64_t c = lo; c < hi; c++)
         out[c] = (T)0;
@@ -368,18 +369,19 @@ static void FC_T(rnn_colsum)(const T *m, int64_t rows, int64_t ld, int64_t lo, i
 
 /* Columns [lo, hi) of m (rows x ld) as rows of dst: dst[c * rows + r] = m[r * ld + c]. */
 static void FC_T(rnn_transpose_cols)(const T *m, int64_t rows, int64_t ld, int64_t lo,
-                                   int64_t hi, T *dst)
+                                     int64_t hi, T *dst)
 {
     for (int64_t c = lo; c < hi; c++)
         for (int64_t r = 0; r < rows; r++)
             dst[c * rows + r] = m[r * ld + c];
 }
 
-static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t S, int64_t B, int64_t I,
-                            int64_t H, const T *x, const T *w_ih, const T *w_hh,
-                            const int64_t *len, const T *ws, const T *dy, int64_t dys,
-                            const T *dhn, const T *dcn, T *dx, int dx_acc, T *dw_ih,
-                            T *dw_hh, T *db_ih, T *db_hh, T *dh0, T *dc0, int nthreads)
+static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t S,
+                              int64_t B, int64_t I, int64_t H, const T *x, const T *w_ih,
+                              const T *w_hh, const int64_t *len, const T *ws, const T *dy,
+                              int64_t dys, const T *dhn, const T *dcn, T *dx, int dx_acc,
+                              T *dw_ih, T *dw_hh, T *db_ih, T *db_hh, T *dh0, T *dc0,
+                              int nthreads)
 {
     if (S <= 0 || B <= 0 || H <= 0 || fc_rnn_gates(mode) == 0)
         return FC_OK; /* refused by the caller */
@@ -486,9 +488,9 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
             const OPD A = {.pack = FC_T(rnn_pack_xh), .ctx = &wg[i].src};
             if (hi > lo)
                 FC_T(fc_gemm_prepack_a_rows)(wg[i].kr, wg[i].m, SB, lo * wg[i].kr->mr,
-                                           fc_min64(hi * wg[i].kr->mr, wg[i].m) -
-                                               lo * wg[i].kr->mr,
-                                           &A, wg[i].packed);
+                                             fc_min64(hi * wg[i].kr->mr, wg[i].m) -
+                                             lo * wg[i].kr->mr,
+                                             &A, wg[i].packed);
         }
 #pragma omp barrier
         for (int64_t w = tid; w < nrec; w += nthr) {
@@ -505,7 +507,7 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
                 const OPD A = {.packed = wg[i].packed};
                 const OPD D = FC_T(rnn_strided_b)(wg[i].dg + lo, GH, 1);
                 FC_T(rnn_gemm)(wg[i].kr, wg[i].m, hi - lo, SB, &A, &D, (T)0, wg[i].c + lo, GH,
-                             wk);
+                               wk);
             }
             if (dw_ih)
                 FC_T(rnn_transpose_cols)(ct, I, GH, lo, hi, dw_ih);
@@ -523,7 +525,7 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
             const OPD A = FC_T(rnn_rows_a)(P.dgi + lo * GH, GH);
             const OPD Wi = FC_T(rnn_inplace_b)(wip, Ip);
             FC_T(rnn_gemm)(kx, hi - lo, I, GH, &A, &Wi, dx_acc ? (T)1 : (T)0, dx + lo * I, I,
-                         wk);
+                           wk);
         }
     }
     if (dh0)

@@ -55,8 +55,8 @@ def _ids(input, num: int):
         low, high = int(ids.min()), int(ids.max())
         if low < 0 or high >= num:
             bad = low if low < 0 else high
-            raise IdOutOfRangeError("input holds id %d, out of range for an embedding of %d rows "
-                             "(valid ids are 0 .. %d)" % (bad, num, num - 1))
+            raise IdOutOfRangeError("input holds id %d, out of range for an embedding of %d "
+                                    "rows (valid ids are 0 .. %d)" % (bad, num, num - 1))
     return ids
 
 

@@ -36,8 +36,7 @@ def ref_network(mode, x, h0, c0, *weights, num_layers, bidirectional, bias, leng
                 batch_first=False):
     """Per-step loops, layer by layer: output, h_n and c_n flattened and concatenated."""
     x = np.swapaxes(x, 0, 1) if batch_first else x
-    steps, batch = x.shape[0], x.shape[1]
-    hidden = weights[1].shape[1]
+    batch, hidden = x.shape[1], weights[1].shape[1]
     per, directions = (4 if bias else 2), (2 if bidirectional else 1)
     zero = np.zeros(GATES[mode] * hidden)
     hs, cs, layer_input = [], [], x

@@ -159,9 +159,11 @@ def test_padded_steps_change_neither_outputs_nor_gradients():
         outs.append((o, hh))
         total = total + o.sum() + hh.sum()
     total.backward()
-    np.testing.assert_allclose(y.detach().numpy()[:2, 1], outs[1][0].detach().numpy()[:, 0], atol=1e-12)
+    np.testing.assert_allclose(y.detach().numpy()[:2, 1], outs[1][0].detach().numpy()[:, 0],
+                               atol=1e-12)
     assert np.all(y.detach().numpy()[2:, 1] == 0)
-    np.testing.assert_allclose(h.detach().numpy()[:, 1], outs[1][1].detach().numpy()[:, 0], atol=1e-12)
+    np.testing.assert_allclose(h.detach().numpy()[:, 1], outs[1][1].detach().numpy()[:, 0],
+                               atol=1e-12)
     np.testing.assert_allclose(batch.grad.numpy()[:2, 1], alone[1].grad.numpy()[:, 0],
                                atol=1e-12)
     assert np.all(batch.grad.numpy()[2:, 1] == 0)
