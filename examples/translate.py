@@ -307,6 +307,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--eval-every", type=int, default=1, help="epochs between evaluations")
     p.add_argument("--threads", type=int, default=None, help="native kernel threads")
     p.add_argument("--seed", type=int, default=0, help="split and weights seed (0)")
+    p.add_argument("--train-limit", type=int, default=None, metavar="N",
+                   help="train on the first N training numbers only (quick runs)")
     p.add_argument("--save", metavar="PATH", help="save the trained weights (.npz)")
     p.add_argument("--load", metavar="PATH", help="load weights instead of training")
     p.add_argument("--interactive", action="store_true",
@@ -327,6 +329,8 @@ def main(argv=None) -> int:
         fastconv.set_num_threads(args.threads)
     fastconv.manual_seed(args.seed)
     train, test, src_vocab, tgt_vocab = make_task(args.seed)
+    if args.train_limit:
+        train = train[:args.train_limit]
     if args.load:
         model = Translator(len(src_vocab), len(tgt_vocab), args.embed, args.hidden)
         model.load_state_dict(fastconv.load(args.load))

@@ -83,7 +83,7 @@ def _last_line(capsys):
 
 def test_translate_runs_briefly(capsys):
     assert translate.main(["--epochs", "1", "--no-progress", "--hidden", "32",
-                           "--embed", "16"]) == 0
+                           "--embed", "16", "--train-limit", "1000"]) == 0
     assert re.fullmatch(r"held-out exact match 0\.\d{4}|held-out exact match 1\.0000",
                         _last_line(capsys))
 
