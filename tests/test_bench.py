@@ -48,3 +48,21 @@ def test_rnn_cases_count_their_work_and_run_one_step():
     jobs = [(small.name, small.flops(), bench_rnn.fastconv_rnn_step(small), None, False)]
     jobs[0][2]()   # one forward+backward runs
     assert bench_rnn.rnn_jobs("no such case", False) == []
+
+
+def test_layer_op_cases_run_forward_and_backward_in_both_libraries():
+    """Each pooling/activation row's step runs forward and backward (fastconv, and torch
+    where installed), shrunk to one image so that the check stays cheap; names are unique
+    and fit the table."""
+    import dataclasses
+
+    import pytest
+    cases = [dataclasses.replace(c, shape=(1,) + c.shape[1:]) for c in bench.LAYER_OP_CASES]
+    names = [c.name for c in bench.LAYER_OP_CASES]
+    assert len(set(names)) == len(names)
+    assert all(len(name + " fwd+bwd") <= 46 for name in names)   # the table's case column
+    for case in cases:
+        bench.layer_op_step(case, "fastconv")()
+    pytest.importorskip("torch")
+    for case in cases:
+        bench.layer_op_step(case, "torch")()

@@ -7,6 +7,8 @@ from several Python threads proceed in parallel and are thread-safe. Outputs can
 written into preallocated `out=` buffers.
 """
 from .activation import relu_backward, relu_forward
+from .activation import (ACTIVATIONS, activation_backward, activation_backward_reads,
+                         activation_forward)
 from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
                    conv2d_forward, conv2d_geometry, conv2d_relu_max_pool2x2_forward)
 from .dropout import dropout_backward, dropout_forward
@@ -18,6 +20,10 @@ from .norm import batch_norm_backward, batch_norm_forward, batch_norm_geometry
 from .rnn import rnn_backward, rnn_forward, rnn_workspace_size
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
+from .pool import avg_pool2d_backward, avg_pool2d_forward, avg_pool2d_geometry
+from .pool import (adaptive_avg_pool2d_backward, adaptive_avg_pool2d_forward,
+                   adaptive_max_pool2d_backward, adaptive_max_pool2d_forward,
+                   adaptive_pool2d_geometry)
 
 __all__ = [
     "conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight",
@@ -29,5 +35,10 @@ __all__ = [
     "class_target_error", "cross_entropy_forward", "cross_entropy_backward",
     "sgd_update",
     "batch_norm_forward", "batch_norm_backward", "batch_norm_geometry",
-    "dropout_forward", "dropout_backward", "rnn_forward", "rnn_backward", "rnn_workspace_size",
+    "dropout_forward", "dropout_backward",
+    "avg_pool2d_forward", "avg_pool2d_backward", "avg_pool2d_geometry",
+    "adaptive_avg_pool2d_forward", "adaptive_avg_pool2d_backward",
+    "adaptive_max_pool2d_forward", "adaptive_max_pool2d_backward", "adaptive_pool2d_geometry",
+    "ACTIVATIONS", "activation_forward", "activation_backward", "activation_backward_reads",
+    "rnn_forward", "rnn_backward", "rnn_workspace_size",
 ]
