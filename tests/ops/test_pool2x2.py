@@ -94,13 +94,18 @@ def test_out_buffers_and_unknown_positions(rng):
     dy = rng.standard_normal(y.shape).astype(np.float32)
     dxo = np.full(x.shape, np.nan, np.float32)
     assert ops.max_pool2x2_relu_backward(dy, y, pos, x.shape, out=dxo) is dxo
-    bad = np.full_like(pos, 200)                          # a position above 3: routes nowhere
+    bad = pos.copy()
+    bad[1, 2, 0, 1] = 4                                   # a position above 3 is refused
+    with pytest.raises(ValueError, match=r"positions must lie in \[0, 3\].*got values up to 4"):
+        ops.max_pool2x2_relu_backward(dy, y, bad, x.shape)
+    bad = np.full_like(pos, 200)   # unchecked (check_positions=False): routes nowhere
     for kernel in (None, generic_backend):
         if kernel is None:
-            dx = ops.max_pool2x2_relu_backward(dy, y, bad, x.shape)
+            dx = ops.max_pool2x2_relu_backward(dy, y, bad, x.shape, check_positions=False)
         else:
             with kernel():
-                dx = ops.max_pool2x2_relu_backward(dy, y, bad, x.shape)
+                dx = ops.max_pool2x2_relu_backward(dy, y, bad, x.shape,
+                                                   check_positions=False)
         assert (dx == 0).all()
 
 
