@@ -16,6 +16,8 @@ from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .pooling import MaxPool2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .sparse import Embedding
 from .sync_batchnorm import SyncBatchNorm
 
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
@@ -25,4 +27,6 @@ __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "
            "BatchNorm2d", "SyncBatchNorm", "Dropout", "Dropout1d", "Dropout2d",
            "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "LeakyReLU", "ELU",
            "GELU", "SiLU", "Sigmoid", "Tanh", "Softplus", "Hardtanh", "ReLU6", "Hardswish",
-           "Hardsigmoid", "Mish"]
+           "Hardsigmoid", "Mish",
+           "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+           "Embedding"]
