@@ -32,5 +32,6 @@
 #include "fastconv/optim.h"  /* optimizer updates */
 #include "fastconv/norm.h"   /* batch normalisation */
 #include "fastconv/random.h" /* random masks (dropout) */
+#include "fastconv/resample.h" /* upsampling, padding, grid sampling */
 
 #endif /* FASTCONV_H */

@@ -13,8 +13,11 @@ from .loss_binary import binary_cross_entropy, binary_cross_entropy_with_logits
 from .loss_pointwise import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .norm import batch_norm
 from .pool import max_pool2d
+from .resample import (affine_grid, grid_sample, interpolate, pad, upsample, upsample_bilinear,
+                       upsample_nearest)
 
 __all__ = ["conv2d", "max_pool2d", "relu", "softmax", "log_softmax", "linear",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "batch_norm",
-           "dropout", "dropout1d", "dropout2d"]
+           "dropout", "dropout1d", "dropout2d", "interpolate", "upsample",
+           "upsample_nearest", "upsample_bilinear", "pad", "affine_grid", "grid_sample"]

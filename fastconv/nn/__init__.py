@@ -10,11 +10,16 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Lo
 from .module import Module
 from .parallel import DataParallel
 from .normalization import BatchNorm1d, BatchNorm2d
+from .padding import (CircularPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d,
+                      ZeroPad2d)
 from .parameter import Parameter
 from .pooling import MaxPool2d
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
            "init", "utils", "ModuleList", "ModuleDict", "DataParallel", "BatchNorm1d",
-           "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d"]
+           "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "Upsample",
+           "UpsamplingNearest2d", "UpsamplingBilinear2d", "ZeroPad2d", "ConstantPad2d",
+           "ReflectionPad2d", "ReplicationPad2d", "CircularPad2d"]

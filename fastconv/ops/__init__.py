@@ -15,6 +15,10 @@ from .linear import (gemm, linear_backward_data, linear_backward_weight, linear_
 from .loss import class_target_error, cross_entropy_backward, cross_entropy_forward
 from .optim import sgd_update
 from .norm import batch_norm_backward, batch_norm_forward, batch_norm_geometry
+from .resample import (affine_grid_backward, affine_grid_forward, grid_sample_backward,
+                       grid_sample_forward, pad_backward, pad_forward,
+                       upsample_bilinear2d_backward, upsample_bilinear2d_forward,
+                       upsample_nearest2d_backward, upsample_nearest2d_forward)
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
 
@@ -29,4 +33,8 @@ __all__ = [
     "sgd_update",
     "batch_norm_forward", "batch_norm_backward", "batch_norm_geometry",
     "dropout_forward", "dropout_backward",
+    "upsample_nearest2d_forward", "upsample_nearest2d_backward",
+    "upsample_bilinear2d_forward", "upsample_bilinear2d_backward", "pad_forward",
+    "pad_backward", "grid_sample_forward", "grid_sample_backward", "affine_grid_forward",
+    "affine_grid_backward",
 ]

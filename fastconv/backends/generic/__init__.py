@@ -21,6 +21,8 @@ from .loss import class_target_error, cross_entropy_backward, cross_entropy_forw
 from .optim import sgd_update
 from .norm import batch_norm_backward, batch_norm_forward_eval, batch_norm_forward_train
 from .random import dropout_backward, dropout_forward
+from .resample import (gather2d_backward, gather2d_forward, grid_sample2d_backward,
+                       grid_sample2d_forward, linear2d_backward, linear2d_forward)
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2x2_forward,
                    max_pool2x2_relu_backward)
 
@@ -31,4 +33,6 @@ __all__ = [
     "relu_forward", "relu_backward", "class_target_error", "cross_entropy_forward",
     "cross_entropy_backward", "sgd_update", "batch_norm_forward_train", "batch_norm_forward_eval",
     "batch_norm_backward", "dropout_forward", "dropout_backward",
+    "gather2d_forward", "gather2d_backward", "linear2d_forward", "linear2d_backward",
+    "grid_sample2d_forward", "grid_sample2d_backward",
 ]

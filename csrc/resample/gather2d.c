@@ -1,0 +1,37 @@
+/*
+ * resample/gather2d.c - index gathers of 2-D planes (nearest upsampling, padding) and
+ * their adjoints, float and double. The bodies live in gather2d_tmpl.h.
+ */
+#include "resample/resample_internal.h"
+
+#define FC_T(name) RS_CAT(name, _f32)
+#define T float
+#define FC_T_IS_FLOAT 1
+#include "resample/gather2d_tmpl.h"
+#undef FC_T
+#undef T
+#undef FC_T_IS_FLOAT
+
+#define FC_T(name) RS_CAT(name, _f64)
+#define T double
+#define FC_T_IS_FLOAT 0
+#include "resample/gather2d_tmpl.h"
+#undef FC_T
+#undef T
+#undef FC_T_IS_FLOAT
+
+void fc_gather2d_forward(fc_dtype dt, int64_t planes, int64_t h, int64_t w, int64_t oh,
+                         int64_t ow, const int64_t *rows, const int64_t *cols, double value,
+                         const void *x, void *y, int nthreads)
+{
+    FC_BY_DTYPE(dt, fc_gather2d_forward, planes, h, w, oh, ow, rows, cols, value, x, y,
+                nthreads);
+}
+
+void fc_gather2d_backward(fc_dtype dt, int64_t planes, int64_t h, int64_t w, int64_t oh,
+                          int64_t ow, const int64_t *rows, const int64_t *cols,
+                          const void *dy, void *dx, int nthreads)
+{
+    FC_BY_DTYPE(dt, fc_gather2d_backward, planes, h, w, oh, ow, rows, cols, dy, dx,
+                nthreads);
+}
