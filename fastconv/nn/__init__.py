@@ -3,6 +3,7 @@ from . import init, utils
 from .activation import LogSoftmax, ReLU, Softmax
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
+from .conv_transpose import ConvTranspose2d
 from .dropout import Dropout, Dropout1d, Dropout2d
 from .linear import Flatten, Identity, Linear
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
@@ -20,6 +21,6 @@ __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
            "init", "utils", "ModuleList", "ModuleDict", "DataParallel", "BatchNorm1d",
-           "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "Upsample",
+           "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "ConvTranspose2d", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "ZeroPad2d", "ConstantPad2d",
            "ReflectionPad2d", "ReplicationPad2d", "CircularPad2d"]

@@ -7,6 +7,9 @@ from several Python threads proceed in parallel and are thread-safe. Outputs can
 written into preallocated `out=` buffers.
 """
 from .activation import relu_backward, relu_forward
+from .conv_transpose import (conv_transpose2d_backward_bias, conv_transpose2d_backward_data,
+                             conv_transpose2d_backward_weight, conv_transpose2d_forward,
+                             conv_transpose2d_geometry)
 from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
                    conv2d_forward, conv2d_geometry, conv2d_relu_max_pool2x2_forward)
 from .dropout import dropout_backward, dropout_forward
@@ -33,6 +36,9 @@ __all__ = [
     "sgd_update",
     "batch_norm_forward", "batch_norm_backward", "batch_norm_geometry",
     "dropout_forward", "dropout_backward",
+    "conv_transpose2d_forward", "conv_transpose2d_backward_data",
+    "conv_transpose2d_backward_weight", "conv_transpose2d_backward_bias",
+    "conv_transpose2d_geometry",
     "upsample_nearest2d_forward", "upsample_nearest2d_backward",
     "upsample_bilinear2d_forward", "upsample_bilinear2d_backward", "pad_forward",
     "pad_backward", "grid_sample_forward", "grid_sample_backward", "affine_grid_forward",
