@@ -7,6 +7,7 @@ from several Python threads proceed in parallel and are thread-safe. Outputs can
 written into preallocated `out=` buffers.
 """
 from .activation import relu_backward, relu_forward
+from .boxes import batched_nms, box_area, box_decode, box_encode, box_iou, nms
 from .conv_transpose import (conv_transpose2d_backward_bias, conv_transpose2d_backward_data,
                              conv_transpose2d_backward_weight, conv_transpose2d_forward,
                              conv_transpose2d_geometry)
@@ -43,4 +44,5 @@ __all__ = [
     "upsample_bilinear2d_forward", "upsample_bilinear2d_backward", "pad_forward",
     "pad_backward", "grid_sample_forward", "grid_sample_backward", "affine_grid_forward",
     "affine_grid_backward",
+    "box_area", "box_iou", "nms", "batched_nms", "box_encode", "box_decode",
 ]
