@@ -20,29 +20,16 @@
 
 #include "fastconv/norm.h"
 
-/*
- * 2: AVX-512F, 1: AVX2, 0: portable. The CPU is probed once; FASTCONV_ISA=generic|avx2
- * caps the choice (read on every call: a getenv is nothing next to a pass over memory),
- * so that tests and tools/check_bitwise.py can compare the variants bit for bit.
- * (Until the core's capability record lands, the probe is fc_cpu_has_avx2_fma.)
- */
+/* 2: AVX-512F, 1: AVX2, 0: portable: the level the capability record allows
+ * (csrc/core/caps.c: the CPU's best, capped by FASTCONV_ISA). */
 static int bn_isa(void)
 {
-    static int cpu = -1;
-    if (cpu < 0) {
-        int found = 0;
 #ifdef FC_NORM_HAVE_X86
-        if (fc_cpu_has_avx2_fma())
-            found = __builtin_cpu_supports("avx512f") ? 2 : 1;
+    const fc_isa isa = fc_isa_now();
+    return isa == FC_ISA_AVX512 ? 2 : isa == FC_ISA_AVX2 ? 1 : 0;
+#else
+    return 0;
 #endif
-        cpu = found;
-    }
-    const char *cap = getenv("FASTCONV_ISA");
-    if (cap && strcmp(cap, "generic") == 0)
-        return 0;
-    if (cap && strcmp(cap, "avx2") == 0)
-        return cpu < 1 ? cpu : 1;
-    return cpu;
 }
 
 /* name's variant for the element type dt and the instruction set bn_isa() chose. */
