@@ -4,21 +4,8 @@
  */
 #include "resample/resample_internal.h"
 
-#define FC_T(name) RS_CAT(name, _f32)
-#define T float
-#define FC_T_IS_FLOAT 1
-#include "resample/gather2d_tmpl.h"
-#undef FC_T
-#undef T
-#undef FC_T_IS_FLOAT
-
-#define FC_T(name) RS_CAT(name, _f64)
-#define T double
-#define FC_T_IS_FLOAT 0
-#include "resample/gather2d_tmpl.h"
-#undef FC_T
-#undef T
-#undef FC_T_IS_FLOAT
+#define FC_TMPL "resample/gather2d_tmpl.h"
+#include "core/tmpl.h"
 
 void fc_gather2d_forward(fc_dtype dt, int64_t planes, int64_t h, int64_t w, int64_t oh,
                          int64_t ow, const int64_t *rows, const int64_t *cols, double value,

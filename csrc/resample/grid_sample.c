@@ -5,21 +5,8 @@
  */
 #include "resample/resample_internal.h"
 
-#define FC_T(name) RS_CAT(name, _f32)
-#define T float
-#define FC_T_IS_FLOAT 1
-#include "resample/grid_sample_tmpl.h"
-#undef FC_T
-#undef T
-#undef FC_T_IS_FLOAT
-
-#define FC_T(name) RS_CAT(name, _f64)
-#define T double
-#define FC_T_IS_FLOAT 0
-#include "resample/grid_sample_tmpl.h"
-#undef FC_T
-#undef T
-#undef FC_T_IS_FLOAT
+#define FC_TMPL "resample/grid_sample_tmpl.h"
+#include "core/tmpl.h"
 
 int fc_grid_sample2d_forward(fc_dtype dt, int64_t n, int64_t c, int64_t h, int64_t w,
                              int64_t oh, int64_t ow, fc_grid_mode mode,
