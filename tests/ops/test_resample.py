@@ -64,8 +64,8 @@ def test_grid_sample_backward_computes_only_what_is_asked():
     assert dx is None and dgrid.shape == (1, 2, 2, 2)
     dx, dgrid = ops.grid_sample_backward(dy, x, grid, grid_grad=False)
     assert dgrid is None and dx.sum() == 4
-    assert ops.grid_sample_backward(dy, x, grid, input_grad=False, grid_grad=False) == (None,
-                                                                                       None)
+    nothing = ops.grid_sample_backward(dy, x, grid, input_grad=False, grid_grad=False)
+    assert nothing == (None, None)
 
 
 def test_out_buffers_and_non_contiguous_inputs():

@@ -73,8 +73,8 @@ def linear2d_backward(geom, rows, cols, row_weights, col_weights, dy, dx, nthrea
     weight = row_weights[:, None, :, None] * col_weights[None, :, None, :]
     values = g[:, :, :, None, None] * weight[None]
     flat = r[:, None, :, None] * w + c[None, :, None, :]
-    index = flat[None] + (xp.arange(planes, dtype=np.int64) * (h * w))[:, None, None, None,
-                                                                        None]
+    first = xp.arange(planes, dtype=np.int64) * (h * w)
+    index = flat[None] + first[:, None, None, None, None]
     acc = xp.zeros(planes * h * w, dtype=dx.dtype)
     _scatter_add(xp, acc, xp.broadcast_to(index, values.shape).reshape(-1),
                  values.reshape(-1))
