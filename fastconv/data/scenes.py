@@ -72,7 +72,7 @@ def _resized(item: np.ndarray, size: int) -> np.ndarray:
 
 def make_scene(rng: np.random.Generator, items: np.ndarray, item_labels: np.ndarray,
                canvas: int = 64, objects: Tuple[int, int] = (1, MAX_OBJECTS),
-               scale: Tuple[float, float] = (1.0, 1.6), min_visible: float = 0.6,
+               scale: Tuple[float, float] = (1.0, 1.6), min_visible: float = 0.75,
                threshold: float = 0.2, tries: int = 20) -> Scene:
     """One scene drawn with `rng` from `items` (N, 28, 28) uint8 and their labels.
 
