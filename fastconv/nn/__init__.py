@@ -1,6 +1,8 @@
 """fastconv.nn: layers with state (Parameters, buffers), PyTorch's names and defaults."""
 from . import init, utils
 from .activation import LogSoftmax, ReLU, Softmax
+from .activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, Mish, ReLU6,
+                         Sigmoid, SiLU, Softplus, Tanh)
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
 from .conv_transpose import ConvTranspose2d
@@ -16,6 +18,7 @@ from .padding import (CircularPad2d, ConstantPad2d, ReflectionPad2d, Replication
 from .parameter import Parameter
 from .pooling import MaxPool2d
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d
 
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
@@ -23,4 +26,7 @@ __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "
            "init", "utils", "ModuleList", "ModuleDict", "DataParallel", "BatchNorm1d",
            "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "ConvTranspose2d", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "ZeroPad2d", "ConstantPad2d",
-           "ReflectionPad2d", "ReplicationPad2d", "CircularPad2d"]
+           "ReflectionPad2d", "ReplicationPad2d", "CircularPad2d",
+           "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "LeakyReLU", "ELU",
+           "GELU", "SiLU", "Sigmoid", "Tanh", "Softplus", "Hardtanh", "ReLU6", "Hardswish",
+           "Hardsigmoid", "Mish"]

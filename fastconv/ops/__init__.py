@@ -11,6 +11,8 @@ from .boxes import batched_nms, box_area, box_decode, box_encode, box_iou, nms
 from .conv_transpose import (conv_transpose2d_backward_bias, conv_transpose2d_backward_data,
                              conv_transpose2d_backward_weight, conv_transpose2d_forward,
                              conv_transpose2d_geometry)
+from .activation import (ACTIVATIONS, activation_backward, activation_backward_reads,
+                         activation_forward)
 from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
                    conv2d_forward, conv2d_geometry, conv2d_relu_max_pool2x2_forward)
 from .dropout import dropout_backward, dropout_forward
@@ -25,6 +27,10 @@ from .resample import (affine_grid_backward, affine_grid_forward, grid_sample_ba
                        upsample_nearest2d_backward, upsample_nearest2d_forward)
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
+from .pool import avg_pool2d_backward, avg_pool2d_forward, avg_pool2d_geometry
+from .pool import (adaptive_avg_pool2d_backward, adaptive_avg_pool2d_forward,
+                   adaptive_max_pool2d_backward, adaptive_max_pool2d_forward,
+                   adaptive_pool2d_geometry)
 
 __all__ = [
     "conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight",
@@ -45,4 +51,8 @@ __all__ = [
     "pad_backward", "grid_sample_forward", "grid_sample_backward", "affine_grid_forward",
     "affine_grid_backward",
     "box_area", "box_iou", "nms", "batched_nms", "box_encode", "box_decode",
+    "avg_pool2d_forward", "avg_pool2d_backward", "avg_pool2d_geometry",
+    "adaptive_avg_pool2d_forward", "adaptive_avg_pool2d_backward",
+    "adaptive_max_pool2d_forward", "adaptive_max_pool2d_backward", "adaptive_pool2d_geometry",
+    "ACTIVATIONS", "activation_forward", "activation_backward", "activation_backward_reads",
 ]
