@@ -1,4 +1,8 @@
-"""The `fastconv` command: `fastconv train` (LeNet-5 on Fashion-MNIST) and `fastconv info`."""
+"""The `fastconv` command: `fastconv train` (LeNet-5 on Fashion-MNIST) and `fastconv info`.
+
+`mpiexec -n N fastconv train ...` trains data-parallel over the N processes
+(fastconv.distributed): the global batch is split across them, gradients are averaged,
+and rank 0 alone prints and saves."""
 import argparse
 import os
 import platform
@@ -89,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "test accuracy, images/s and seconds. Default data: the subset shipped "
                     "with fastconv (5,000 train / 1,000 test images).")
     add_train_arguments(t)
+    t.add_argument("--distributed", action=argparse.BooleanOptionalAction, default=None,
+                   help="data-parallel over the processes mpiexec started: --batch-size is "
+                        "the global batch, split evenly across them; gradients are averaged; "
+                        "rank 0 alone prints and saves; --threads is per process (default: "
+                        "on when launched by mpiexec with more than one process)")
     t.set_defaults(func=cmd_train)
 
     i = sub.add_parser("info", help="show the build, CPU kernels, threads and GPU backend",
@@ -140,6 +149,12 @@ def gpu_status() -> str:
             version, type(e).__name__, e)
 
 
+def mpi_status() -> str:
+    """Whether fastconv.distributed can run here (the MPI library), and if not, why not."""
+    from fastconv.distributed import mpi_status as status
+    return status()
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     import numpy
 
@@ -169,6 +184,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("Winograd", "on" if caps["winograd"] else "off"),
         ("threads", str(fastconv.get_num_threads())),
         ("GPU backend", gpu_status()),
+        ("MPI", mpi_status()),
     ]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
@@ -269,6 +285,29 @@ def format_epoch(epoch: int, epochs: int, train: Any, test: Any) -> str:
                                 train.images_per_s, train.seconds, test.seconds))
 
 
+def training_processes(args: argparse.Namespace):
+    """fastconv.distributed.TrainingProcesses for --distributed (on by default under
+    mpiexec with several processes); UsageError, before MPI starts, when the batch does
+    not split evenly or MPI is missing."""
+    from fastconv.distributed.training import TrainingProcesses, launched_world_size
+
+    world = launched_world_size()
+    enabled = args.distributed if args.distributed is not None else world > 1
+    if enabled and args.batch_size % world:
+        raise UsageError("--batch-size %d does not split evenly over %d processes; use a "
+                         "multiple of %d" % (args.batch_size, world, world))
+    try:
+        return TrainingProcesses(enabled=enabled)
+    except ImportError as e:
+        raise UsageError("--distributed: %s" % e) from None
+
+
+def format_processes(procs: Any, batch_size: int, threads: int) -> str:
+    """The second header line of a data-parallel run: processes, MPI, per-process split."""
+    return ("data-parallel over %s; per process: batch %d, threads %d"
+            % (procs.describe(), procs.batch_per_process(batch_size), threads))
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     import fastconv
     from fastconv._malloc import keep_freed_memory
@@ -280,30 +319,41 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not os.path.isdir(parent):
             raise UsageError("--save %s: directory %s does not exist" % (args.save, parent))
     data = training_data(args)
+    procs = training_processes(args)
 
     import fastconv.models
     import fastconv.optim
     from fastconv.train import evaluate, train_epoch
 
-    if args.threads:
-        fastconv.set_num_threads(args.threads)
+    threads = args.threads or procs.default_threads()
+    if threads:
+        fastconv.set_num_threads(threads)
     fastconv.manual_seed(args.seed)
     model = fastconv.models.lenet5()
+    trained = procs.wrap(model)   # rank 0's weights on every process
     lr = learning_rate(args)
     if args.optimizer == "adam":
         optimizer = fastconv.optim.Adam(model.parameters(), lr=lr)
     else:
         optimizer = fastconv.optim.SGD(model.parameters(), lr=lr, momentum=args.momentum)
-    print(format_header("fastconv %s" % fastconv.__version__, args, data,
-                        fastconv.get_num_threads()), flush=True)
+    train_loader = procs.train_loader(data.train_loader)
+    test_loader = procs.test_loader(data.test_loader)
+    if procs.is_main:
+        print(format_header("fastconv %s" % fastconv.__version__, args, data,
+                            fastconv.get_num_threads()), flush=True)
+        if procs.enabled:
+            print(format_processes(procs, args.batch_size, fastconv.get_num_threads()),
+                  flush=True)
     for epoch in range(1, args.epochs + 1):
-        stats = train_epoch(model, data.train_loader, optimizer,
-                            progress=not args.no_progress,
-                            desc="epoch %d/%d" % (epoch, args.epochs))
-        test = evaluate(model, data.test_loader)
-        print(format_epoch(epoch, args.epochs, stats, test), flush=True)
-    if args.save:
-        fastconv.save(model.state_dict(), args.save)
+        procs.set_epoch(epoch)
+        stats = procs.reduce_epoch(train_epoch(
+            trained, train_loader, optimizer, progress=procs.is_main and not args.no_progress,
+            desc="epoch %d/%d%s" % (epoch, args.epochs, procs.progress_suffix())))
+        test = procs.reduce_eval(evaluate(trained, test_loader))
+        if procs.is_main:
+            print(format_epoch(epoch, args.epochs, stats, test), flush=True)
+    if args.save and procs.is_main:
+        fastconv.save(model.state_dict(), args.save)   # the model's own keys, no "module."
         print("saved the weights to %s" % args.save)
     return 0
 
@@ -332,7 +382,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the `fastconv` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    return run_reporting_errors("fastconv %s" % args.command, args.func, args)
+    code = run_reporting_errors("fastconv %s" % args.command, args.func, args)
+    if "fastconv.distributed.process_group" in sys.modules:   # MPI may be running
+        from fastconv.distributed.training import abort_after_failure
+        abort_after_failure(code)   # the other processes may wait for this one
+    return code
 
 
 def run_reporting_errors(prog: str, command, args: argparse.Namespace) -> int:

@@ -20,14 +20,15 @@ from .parameter import Parameter
 from .pooling import MaxPool2d
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d
+from .sync_batchnorm import SyncBatchNorm
 
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
            "init", "utils", "ModuleList", "ModuleDict", "DataParallel", "BatchNorm1d",
-           "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d", "ConvTranspose2d", "Upsample",
-           "UpsamplingNearest2d", "UpsamplingBilinear2d", "ZeroPad2d", "ConstantPad2d",
-           "ReflectionPad2d", "ReplicationPad2d", "CircularPad2d",
+           "BatchNorm2d", "SyncBatchNorm", "Dropout", "Dropout1d", "Dropout2d",
+           "ConvTranspose2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
+           "ZeroPad2d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d", "CircularPad2d",
            "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "LeakyReLU", "ELU",
            "GELU", "SiLU", "Sigmoid", "Tanh", "Softplus", "Hardtanh", "ReLU6", "Hardswish",
            "Hardsigmoid", "Mish"]
