@@ -20,6 +20,9 @@ from .resample import (affine_grid, grid_sample, interpolate, pad, upsample, ups
                        upsample_nearest)
 from .pool import avg_pool2d
 from .pool import adaptive_avg_pool2d, adaptive_max_pool2d
+from .rnn import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
+                  rnn_tanh_cell)
+from .sparse import embedding
 
 __all__ = ["conv2d", "max_pool2d", "relu", "softmax", "log_softmax", "linear",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -28,4 +31,6 @@ __all__ = ["conv2d", "max_pool2d", "relu", "softmax", "log_softmax", "linear",
            "upsample_nearest", "upsample_bilinear", "pad", "affine_grid", "grid_sample",
            "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "leaky_relu", "elu",
            "gelu", "silu", "sigmoid", "tanh", "softplus", "hardtanh", "relu6", "hardswish",
-           "hardsigmoid", "mish"]
+           "hardsigmoid", "mish",
+           "embedding", "rnn_tanh", "rnn_relu", "lstm", "gru", "rnn_tanh_cell", "rnn_relu_cell",
+           "lstm_cell", "gru_cell"]

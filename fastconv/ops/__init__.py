@@ -25,6 +25,7 @@ from .resample import (affine_grid_backward, affine_grid_forward, grid_sample_ba
                        grid_sample_forward, pad_backward, pad_forward,
                        upsample_bilinear2d_backward, upsample_bilinear2d_forward,
                        upsample_nearest2d_backward, upsample_nearest2d_forward)
+from .rnn import rnn_backward, rnn_forward, rnn_workspace_size
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
 from .pool import avg_pool2d_backward, avg_pool2d_forward, avg_pool2d_geometry
@@ -55,4 +56,5 @@ __all__ = [
     "adaptive_avg_pool2d_forward", "adaptive_avg_pool2d_backward",
     "adaptive_max_pool2d_forward", "adaptive_max_pool2d_backward", "adaptive_pool2d_geometry",
     "ACTIVATIONS", "activation_forward", "activation_backward", "activation_backward_reads",
+    "rnn_forward", "rnn_backward", "rnn_workspace_size",
 ]
