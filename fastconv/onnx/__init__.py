@@ -16,14 +16,6 @@ imported only when export runs.
 from ._export import export
 from ._graph import ExportError, GraphBuilder
 from ._table import EXPORTERS, Call, exporter
-from . import ops_activation, ops_nn, ops_tensor  # noqa: F401  (fill the table)
-try:   # the dense-prediction layers (conv_transpose2d, interpolate, pad), where present
-    from . import ops_dense  # noqa: F401
-except ImportError:   # pragma: no cover - before they are merged
-    pass
-try:   # the recurrent networks (RNN, LSTM, GRU), where present
-    from . import ops_rnn  # noqa: F401
-except ImportError:   # pragma: no cover - before they are merged
-    pass
+from . import ops_activation, ops_dense, ops_nn, ops_rnn, ops_tensor  # noqa: F401  (the table)
 
 __all__ = ["export", "exporter", "EXPORTERS", "ExportError", "Call", "GraphBuilder"]
