@@ -30,3 +30,11 @@ __all__ = [
     "clamp", "sum", "mean", "max", "min", "argmax", "argmin", "reshape", "flatten",
     "squeeze", "unsqueeze", "transpose", "permute",
 ]
+
+# the torch namespaces scripts touch before any model code
+from ._device import device  # noqa: E402
+from ._generator import Generator  # noqa: E402
+from . import accelerator, backends, cuda  # noqa: E402
+from .backends import cudnn as _cudnn  # noqa: E402,F401  (fastconv.backends.cudnn)
+
+__all__ += ["device", "Generator", "accelerator", "backends", "cuda", "utils"]

@@ -8,48 +8,77 @@ A Function subclass defines
     def backward(ctx, grad_output) -> grad or tuple      # one entry per positional arg
 
 `Function.apply(*args, **kwargs)` unwraps Tensors, runs forward and, when any input
-requires grad (and grad mode is on), links the output Tensor to a Node holding the
-context and the inputs. backward() walks those Nodes in reverse topological order.
+requires grad (and grad mode is on), records the call: the output Tensor's grad_fn is
+the Context, which then also holds the Function, the inputs and a sequence number.
+backward() runs the recorded Contexts from the newest to the oldest (a Context is always
+newer than those of its inputs), so every gradient is complete before it is used.
+
+Version counters (as PyTorch's): every in-place op bumps its tensor's version, shared with
+the tensor's views. When apply records an op, it notes the version of each Tensor whose
+memory forward saved with ctx.save_for_backward (saved Tensors; saved arrays are matched
+to the input or output Tensor they are, or are a view of), and backward raises a
+RuntimeError naming the op if one has changed since: its gradient would be wrong. Arrays
+that forward copied, or keeps as plain ctx attributes, are not checked.
 """
-from typing import Any, Dict, List, Optional, Tuple
+import heapq
+import itertools
+from typing import Any, Tuple
 
-from .grad_mode import is_grad_enabled
+import numpy as np
 
-# tensor.py imports this module, so it hands its Tensor class over once defined
-# (a function-level import would cost about a microsecond on every op).
-Tensor: Any = None
+from .grad_mode import _state
+from .tensor_base import (TensorBase, as_array, memory_root, new_tensor, share_version_if_view,
+                          bump_version, version_box)
 
-_NO_GRADS: Dict[int, Tuple[bool, ...]] = {}
+_NO_GRADS = {}            # arity -> (False,) * arity
+_sequence = itertools.count()
+_heappush, _heappop = heapq.heappush, heapq.heappop
+_new_object = object.__new__
+_ndarray = np.ndarray
 
 
 class Context:
-    """What forward leaves for backward: saved arrays, flags, anything else as attributes."""
+    """What forward leaves for backward (saved arrays, flags, anything else as attributes),
+    and, once recorded, the op's node on the tape (a tensor's grad_fn)."""
+
+    __slots__ = ("needs_input_grad", "_function", "_inputs", "_seq", "_released", "_versions",
+                 "__dict__")
 
     saved_tensors: Tuple[Any, ...] = ()   # class default: nothing saved, no per-op tuple
 
     def __init__(self, needs_input_grad: Tuple[bool, ...]):
         self.needs_input_grad = needs_input_grad
+        self._function = None
+        self._released = False
 
     def save_for_backward(self, *arrays) -> None:
+        """Keep these arrays (or Tensors) for backward, as ctx.saved_tensors."""
         self.saved_tensors = arrays
 
-
-class Node:
-    """One recorded application of a Function: the graph edge from an output to its inputs."""
-
-    __slots__ = ("function", "ctx", "inputs")
-
-    def __init__(self, function, ctx: Context, inputs: Tuple[Any, ...]):
-        self.function = function
-        self.ctx = ctx
-        self.inputs = inputs  # Tensors (requiring grad or not) or None, per positional arg
+    def name(self) -> str:
+        """The recorded op's name, as "MulBackward"."""
+        function = self._function
+        return "%sBackward" % (function.__name__ if function is not None else "Unrecorded")
 
     def __repr__(self) -> str:
-        return "<%sBackward>" % self.function.__name__
+        return "<%s>" % self.name()
+
+
+def _context(function, needs_input_grad) -> Context:
+    """A Context without __init__'s call overhead (what apply makes for every op)."""
+    ctx = _new_object(Context)
+    ctx.needs_input_grad = needs_input_grad
+    ctx._function = function
+    ctx._released = False
+    return ctx
 
 
 class Function:
     """Base class of differentiable ops."""
+
+    # True when forward may return a view of its first argument's memory (reshape,
+    # permute, basic indexing): the output then shares that Tensor's version counter.
+    returns_view = False
 
     # True when backward returns only arrays it has just allocated (or views of them),
     # never grad_output, a saved array or one array twice: backward() may then hand
@@ -67,29 +96,89 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward on the arrays inside the Tensor arguments; record it when needed."""
-        return cls.apply_with_context(*args, **kwargs)[0]
+        return _run(cls, args, kwargs)[0]
 
     @classmethod
     def apply_with_context(cls, *args, **kwargs):
         """Like apply, but also return the Context (for ops with extra, non-differentiable
         outputs such as max_pool2d's indices)."""
-        tensor_cls = Tensor
-        raw, needs = [], []
-        for a in args:
-            if isinstance(a, tensor_cls):
-                raw.append(a.data)
-                needs.append(a.requires_grad)
-            else:
-                raw.append(a)
-                needs.append(False)
-        if True in needs and is_grad_enabled():
-            ctx = Context(tuple(needs))
-            result = tensor_cls(cls.forward(ctx, *raw, **kwargs), requires_grad=True)
-            inputs = tuple([a if isinstance(a, tensor_cls) else None for a in args])
-            result._node = Node(cls, ctx, inputs)
-            return result, ctx
-        ctx = Context(_no_grads(len(args)))
-        return tensor_cls(cls.forward(ctx, *raw, **kwargs)), ctx
+        return _run(cls, args, kwargs)
+
+
+def _run(function, args, kwargs):
+    """(output Tensor, Context) of function.forward on args, recorded when an input needs
+    a gradient and grad mode is on."""
+    raw, needs = [], []
+    first, record = None, False
+    for a in args:
+        if isinstance(a, TensorBase):
+            raw.append(a._data)
+            needs.append(a.requires_grad)
+            record = record or a.requires_grad
+            if first is None:
+                first = a
+        else:
+            raw.append(a)
+            needs.append(False)
+    if first is None:
+        raise TypeError("%s.apply needs at least one Tensor argument" % function.__name__)
+    if record and _state.enabled:
+        ctx = _context(function, tuple(needs))
+        out = function.forward(ctx, *raw, **kwargs)
+        return record_output(ctx, out, first, args), ctx
+    ctx = _context(function, _no_grads(len(args)))
+    out = function.forward(ctx, *raw, **kwargs)
+    result = new_tensor(first._result_class, out if type(out) is _ndarray else as_array(out))
+    if function.returns_view and args[0] is first:
+        share_version_if_view(first, result)
+    return result, ctx
+
+
+def record_output(ctx: Context, out, first, inputs):
+    """The Tensor around `out`, recorded on the tape as made by ctx from `inputs` (the
+    op's positional arguments: Tensors, or anything else for non-Tensor arguments;
+    `first` is the first Tensor among them), with the versions of what forward saved."""
+    ctx._inputs = inputs
+    ctx._seq = next(_sequence)
+    result = new_tensor(first._result_class, out if type(out) is _ndarray else as_array(out),
+                        ctx)
+    if ctx._function.returns_view and inputs[0] is first:
+        share_version_if_view(first, result)
+    saved = ctx.saved_tensors
+    ctx._versions = _saved_versions(saved, inputs, result) if saved else None
+    return result
+
+
+def _saved_versions(saved, inputs, output):
+    """((counter, version, position), ...) for each saved item that is, or is a view of, a
+    Tensor among the inputs or the output; None when there is none."""
+    watched = []
+    for position, item in enumerate(saved):
+        tensor = _owner(item, inputs, output)
+        if tensor is not None:
+            box = version_box(tensor)
+            watched.append((box, box[0], position))
+    return tuple(watched) if watched else None
+
+
+def _owner(item, inputs, output):
+    """The Tensor whose memory a saved item is (an input or the output), or None."""
+    if isinstance(item, TensorBase):
+        return item
+    if item is None:
+        return None
+    if item is output._data:
+        return output
+    for t in inputs:
+        if isinstance(t, TensorBase) and t._data is item:
+            return t
+    if not hasattr(item, "base"):
+        return None
+    root = memory_root(item)
+    for t in inputs:
+        if isinstance(t, TensorBase) and memory_root(t._data) is root:
+            return t
+    return output if memory_root(output._data) is root else None
 
 
 def _no_grads(n: int) -> Tuple[bool, ...]:
@@ -100,67 +189,81 @@ def _no_grads(n: int) -> Tuple[bool, ...]:
     return needs
 
 
-def _topological_order(root) -> List[Any]:
-    """Tensors reachable from root through recorded Nodes, each after all its consumers."""
-    order, visited = [], set()
-    stack = [(root, False)]
-    while stack:
-        tensor, expanded = stack.pop()
-        if expanded:
-            order.append(tensor)
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        if tensor._node is not None:
-            for parent in tensor._node.inputs:
-                if parent is not None and parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
-    order.reverse()
-    return order
-
-
 def run_backward(root, gradient, retain_graph: bool = False) -> None:
     """Propagate `gradient` (an array shaped like root) from root to every leaf's .grad."""
-    grads = {id(root): gradient}
-    fresh = set()   # keys whose gradient array nothing else references
-    for tensor in _topological_order(root):
+    if root._node is None:
+        _accumulate(root, gradient)
+        return
+    grads = {id(root): gradient}   # id(tensor) -> its gradient so far
+    fresh = set()                  # keys whose gradient array nothing else references
+    leaves = []
+    heap = [(-root._node._seq, root)]   # newest Context first; seqs are unique
+    while heap:
+        tensor = _heappop(heap)[1]
         key = id(tensor)
-        grad = grads.pop(key, None)
-        if grad is None:
-            continue
-        node: Optional[Node] = tensor._node
-        if node is None or tensor._retains_grad:
+        grad = grads.pop(key)
+        if tensor._retains_grad:
             _accumulate(tensor, grad, key in fresh)
-        if node is None:
-            continue
-        if node.ctx is None:
+        node = tensor._node
+        if node._released:
             raise RuntimeError("Trying to backward through the graph a second time; "
                                "pass retain_graph=True to the first backward() call")
-        input_grads = node.function.backward(node.ctx, grad)
-        if not isinstance(input_grads, tuple):
+        if node._versions is not None:
+            _check_versions(node)
+        function = node._function
+        input_grads = function.backward(node, grad)
+        if type(input_grads) is not tuple:
             input_grads = (input_grads,)
-        if len(input_grads) < len(node.inputs):
+        inputs = node._inputs
+        if len(input_grads) < len(inputs):
             raise RuntimeError("%s.backward returned %d gradients for %d inputs"
-                               % (node.function.__name__, len(input_grads), len(node.inputs)))
-        for parent, g in zip(node.inputs, input_grads):
-            if parent is None or g is None or not parent.requires_grad:
+                               % (function.__name__, len(input_grads), len(inputs)))
+        for parent, g in zip(inputs, input_grads):
+            if g is None or not isinstance(parent, TensorBase) or not parent.requires_grad:
                 continue
-            if g.shape != parent.data.shape:
+            if g.shape != parent._data.shape:
                 raise RuntimeError("%s.backward returned a gradient of shape %s for an input "
-                                   "of shape %s" % (node.function.__name__, tuple(g.shape),
-                                                    tuple(parent.shape)))
-            key = id(parent)
-            if key in grads:
-                grads[key] = grads[key] + g
-                fresh.add(key)
+                                   "of shape %s" % (function.__name__, tuple(g.shape),
+                                                    tuple(parent._data.shape)))
+            pkey = id(parent)
+            if pkey in grads:
+                grads[pkey] = grads[pkey] + g
+                fresh.add(pkey)
+                continue
+            grads[pkey] = g
+            if function.fresh_gradients:
+                fresh.add(pkey)
+            if parent._node is None:
+                leaves.append(parent)
             else:
-                grads[key] = g
-                if node.function.fresh_gradients:
-                    fresh.add(key)
+                _heappush(heap, (-parent._node._seq, parent))
         if not retain_graph:
-            node.ctx = None
+            _release(node)
+    for leaf in leaves:
+        key = id(leaf)
+        _accumulate(leaf, grads.pop(key), key in fresh)
+
+
+def _check_versions(node: Context) -> None:
+    """Raise if a Tensor whose memory node's forward saved was changed in place since."""
+    for box, expected, position in node._versions:
+        if box[0] != expected:
+            item = node.saved_tensors[position]
+            data = item._data if isinstance(item, TensorBase) else item
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by "
+                "an inplace operation: [%s tensor of shape %s], saved by %s (saved tensor "
+                "%d), is at version %d; expected version %d instead. Hint: an in-place "
+                "change (add_, mul_, zero_, t[i] = ..., an optimizer step) came between "
+                "this op's forward and backward(); make it after backward(), or change a "
+                "clone() instead." % (data.dtype, tuple(data.shape), node.name(), position,
+                                      box[0], expected))
+
+
+def _release(node: Context) -> None:
+    """Free what forward saved for backward; the node stays on the graph."""
+    node.__dict__.clear()
+    node._released = True
 
 
 def _accumulate(tensor, grad, fresh: bool = False) -> None:
@@ -168,13 +271,16 @@ def _accumulate(tensor, grad, fresh: bool = False) -> None:
 
     The first time, grad is copied unless `fresh` says that nothing else references it.
     """
-    if grad.shape != tensor.data.shape:
+    data = tensor._data
+    if type(grad) is not _ndarray:
+        grad, fresh = as_array(grad), False
+    if grad.shape != data.shape:
         raise RuntimeError("gradient of shape %s does not match tensor of shape %s"
-                           % (tuple(grad.shape), tuple(tensor.shape)))
-    dtype = tensor.data.dtype
-    if grad.dtype != dtype:
-        grad, fresh = grad.astype(dtype), True
+                           % (tuple(grad.shape), tuple(data.shape)))
+    if grad.dtype != data.dtype:
+        grad, fresh = grad.astype(data.dtype), True
     if tensor.grad is None:
-        tensor.grad = Tensor(grad if fresh else grad.copy())
+        tensor.grad = tensor._new(grad if fresh else grad.copy())
     else:
-        tensor.grad.data += grad
+        tensor.grad._data += grad
+        bump_version(tensor.grad)

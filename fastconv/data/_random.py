@@ -8,11 +8,14 @@ SEED_BOUND = 2 ** 62   # seeds drawn for samplers and workers lie in [0, SEED_BO
 
 
 def check_generator(generator: Any, owner: str) -> Optional[np.random.Generator]:
-    """`generator` if it is None or a numpy Generator; TypeError naming it otherwise."""
-    if generator is not None and not isinstance(generator, np.random.Generator):
-        raise TypeError("%s: generator must be a numpy.random.Generator or None, got %s"
+    """The numpy Generator behind `generator` (None, a numpy Generator or a
+    fastconv.Generator); TypeError naming it otherwise."""
+    inner = getattr(generator, "numpy_generator", generator)
+    if inner is not None and not isinstance(inner, np.random.Generator):
+        raise TypeError("%s: generator must be a fastconv.Generator, a "
+                        "numpy.random.Generator or None, got %s"
                         % (owner, type(generator).__name__))
-    return generator
+    return inner
 
 
 def resolve_generator(generator: Optional[np.random.Generator]) -> np.random.Generator:

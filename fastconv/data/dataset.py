@@ -220,7 +220,7 @@ def random_split(dataset: Any, lengths: Sequence[Any],
     """Random non-overlapping Subsets of the given lengths (ints summing to len(dataset),
     or fractions summing to 1: each gets floor(n * f), the remainder dealt round robin).
     The permutation comes from `generator` or fastconv's process-wide generator."""
-    check_generator(generator, "random_split")
+    generator = check_generator(generator, "random_split")
     sizes = _split_lengths(len(dataset), lengths)
     order = resolve_generator(generator).permutation(sum(sizes))
     bounds = np.cumsum([0] + sizes)

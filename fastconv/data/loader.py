@@ -82,7 +82,7 @@ class DataLoader:
             if fn is not None and not callable(fn):
                 raise TypeError("DataLoader: %s must be callable or None, got %s"
                                 % (name, type(fn).__name__))
-        check_generator(generator, "DataLoader")
+        generator = check_generator(generator, "DataLoader")
         if seed is not None:
             if generator is not None:
                 raise ValueError("DataLoader: give seed or generator, not both")

@@ -11,7 +11,7 @@ from typing import Callable, Optional, Tuple
 import numpy as np
 
 from ..autograd import Function, Tensor
-from ..autograd.math_ops import unbroadcast
+from ..autograd.util import unbroadcast
 from ._util import array_module, check_reduction, check_tensor
 from .loss import legacy_reduction
 

@@ -1,10 +1,11 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad and state_dict."""
 import copy
+import functools
 import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from .._xp import array_module as _array_module  # noqa: F401  (used by the optimizers)
-from ..autograd import Tensor
+from ..autograd import Tensor, increment_version
 
 ParamsT = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]
 
@@ -54,6 +55,11 @@ def torch_flags(names: Tuple[str, ...], foreach: Optional[bool] = None,
 class Optimizer:
     """Base class: holds param_groups (dicts with 'params' and hyper-parameters) and
     state (per-parameter dicts of arrays). Subclasses implement step()."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _counts_as_in_place(cls.__dict__["step"])
 
     def __init__(self, params: ParamsT, defaults: Dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -183,6 +189,22 @@ class Optimizer:
             for key in sorted(k for k in group if k != "params"):
                 text += "\n    %s: %s" % (key, group[key])
         return text + "\n)"
+
+
+def _counts_as_in_place(step):
+    """step() counted as an in-place change of every parameter with a gradient, as torch's
+    in-place updates are: a backward() through a graph recorded before the step then
+    raises instead of silently using the updated values."""
+    @functools.wraps(step)
+    def counted(self, *args, **kwargs):
+        try:
+            return step(self, *args, **kwargs)
+        finally:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        increment_version(p)
+    return counted
 
 
 def _copy(value):
