@@ -58,9 +58,8 @@ def _version() -> str:
 
 AUGMENT_HELP = ("random crop of 28x28 after padding 2 pixels with the background, then a "
                 "horizontal flip with probability 0.5: Fashion-MNIST's items are centred "
-                "and mostly left-right symmetric, so small shifts and mirror images are "
-                "still valid examples of their class, while rotations and larger shifts "
-                "did not help")
+                "and mostly left-right symmetric, so a shift of up to 2 pixels or a mirror "
+                "image is still a valid example of its class")
 
 
 def add_train_arguments(parser: argparse.ArgumentParser, *, save: bool = True) -> None:
@@ -127,12 +126,16 @@ def add_train_arguments(parser: argparse.ArgumentParser, *, save: bool = True) -
 
 def recipes_epilog() -> str:
     """Each model's default recipe, as `fastconv train --help` lists them."""
+    import textwrap
+
     from fastconv.models.recipes import MODELS
     width = max(len(name) for name in MODELS)
     lines = ["default recipe of each --model (any option given replaces its part):"]
-    lines += ["  %-*s  %s" % (width, name, entry.note) for name, entry in MODELS.items()]
-    lines += ["", "Ctrl-C stops cleanly; the last complete --checkpoint stays intact and "
-                  "--resume continues from it."]
+    for name, entry in MODELS.items():
+        lines += textwrap.wrap(entry.recipe.summary(), 78, initial_indent="  %-*s  " % (
+            width, name), subsequent_indent=" " * (width + 4))
+    lines += [""] + textwrap.wrap("Ctrl-C stops cleanly: the last complete --checkpoint "
+                                  "stays intact and --resume continues from it.", 78)
     return "\n".join(lines)
 
 

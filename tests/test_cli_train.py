@@ -49,7 +49,7 @@ def test_defaults_are_the_models_recipe(model):
     assert recipe == MODELS[model].recipe
     assert args.seed == 0
     help_text = cli.build_parser()._subparsers._group_actions[0].choices["train"].format_help()
-    assert MODELS[model].note in " ".join(help_text.split())
+    assert MODELS[model].recipe.summary() in " ".join(help_text.split())
 
 
 def test_plain_fastconv_train_is_lenet5_with_adam():

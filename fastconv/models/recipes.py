@@ -39,6 +39,23 @@ class Recipe:
         if self.scheduler not in SCHEDULERS:
             raise ValueError("scheduler must be one of %s, got %r" % (SCHEDULERS, self.scheduler))
 
+    def summary(self) -> str:
+        """The recipe in a few words, as `fastconv train --help` lists it."""
+        name = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}[self.optimizer]
+        parts = ["%s lr %g%s" % (name, self.lr,
+                                 " (peak)" if self.scheduler == "onecycle" else "")]
+        if self.optimizer == "sgd":
+            parts[0] += " %smomentum %g" % ("Nesterov " if self.nesterov else "", self.momentum)
+        if self.weight_decay:
+            parts.append("weight decay %g" % self.weight_decay)
+        parts.append("%s schedule" % self.scheduler if self.scheduler != "none"
+                     else "no schedule")
+        if self.label_smoothing:
+            parts.append("label smoothing %g" % self.label_smoothing)
+        parts.append("augmented" if self.augment else "no augmentation")
+        parts.append("batch %d, %d epochs" % (self.batch_size, self.epochs))
+        return ", ".join(parts)
+
 
 # An optimizer's own defaults, used when a run picks another optimizer than the recipe's.
 OPTIMIZER_DEFAULTS: Dict[str, Dict[str, float]] = {
@@ -56,32 +73,24 @@ class ModelEntry:
     build: Callable[[], Any]       # the fastconv network
     build_torch: Callable[[], Any]  # the same network in PyTorch
     recipe: Recipe
-    note: str                      # the recipe in words, for --help
 
 
 MODELS: Dict[str, ModelEntry] = {
     "lenet5": ModelEntry(
         "LeNet-5", lenet5, torch_twins.lenet5_torch,
-        Recipe("adam", 1e-3, epochs=5),
-        "Adam lr 1e-3, batch 64, 5 epochs, no schedule or augmentation"),
+        Recipe("adam", 1e-3, epochs=5)),
     "cnn_bn": ModelEntry(
         "CNN-BN", cnn_bn, torch_twins.cnn_bn_torch,
         Recipe("sgd", 0.05, epochs=10, nesterov=True, weight_decay=5e-4,
-               scheduler="onecycle", label_smoothing=0.1, augment=True),
-        "SGD lr 0.05 (OneCycle peak) Nesterov momentum 0.9, weight decay 5e-4, label "
-        "smoothing 0.1, augmentation, batch 64, 10 epochs"),
+               scheduler="onecycle", label_smoothing=0.1, augment=True)),
     "resnet20": ModelEntry(
         "ResNet-20", lambda: resnet20(in_channels=1),
         lambda: torch_twins.resnet20_torch(in_channels=1),
         Recipe("sgd", 0.1, epochs=15, nesterov=True, weight_decay=5e-4,
-               scheduler="onecycle", label_smoothing=0.1, augment=True),
-        "SGD lr 0.1 (OneCycle peak) Nesterov momentum 0.9, weight decay 5e-4, label "
-        "smoothing 0.1, augmentation, batch 64, 15 epochs"),
+               scheduler="onecycle", label_smoothing=0.1, augment=True)),
     "vgg11_bn": ModelEntry(
         "VGG-11-BN", lambda: vgg11_bn(in_channels=1),
         lambda: torch_twins.vgg11_bn_torch(in_channels=1),
         Recipe("sgd", 0.05, epochs=15, nesterov=True, weight_decay=5e-4,
-               scheduler="onecycle", label_smoothing=0.1, augment=True),
-        "SGD lr 0.05 (OneCycle peak) Nesterov momentum 0.9, weight decay 5e-4, label "
-        "smoothing 0.1, augmentation, batch 64, 15 epochs"),
+               scheduler="onecycle", label_smoothing=0.1, augment=True)),
 }
