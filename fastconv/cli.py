@@ -508,9 +508,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             if args.checkpoint:
                 state = training_checkpoint(epoch, model, optimizer, scheduler,
                                             data.generators, settings)
-                with sigint_deferred():
+                with sigint_deferred():   # a Ctrl-C now waits until the file is whole
                     fastconv.save(state, args.checkpoint)
-                saved = epoch
+                    saved = epoch
     except KeyboardInterrupt:
         print(_interrupted_text(min(epoch, args.epochs), args.epochs, args.checkpoint, saved),
               file=sys.stderr, flush=True)
