@@ -17,6 +17,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .bench_small import small_ops_table  # noqa: F401  (the small-ops table of `fastconv bench`)
+
 
 @dataclass(frozen=True)
 class ConvCase:

@@ -168,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print one table: case, fastconv ms, PyTorch ms, ratio (PyTorch / "
                     "fastconv, > 1 is faster), GFLOP/s and percent of the peak that "
                     "fastconv's own sgemm reaches. Medians of interleaved runs. Then the "
-                    "Python overhead per op, in microseconds.")
+                    "Python overhead per op, and small Tensor ops against PyTorch's, in "
+                    "microseconds.")
     b.add_argument("--threads", type=_positive_int, action="append",
                    help="thread count to measure (repeatable; default: all cores)")
     b.add_argument("--repeats", type=_positive_int, default=7,
@@ -540,6 +541,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print()
     number, repeat = (200, 3) if args.quick else (1000, 7)
     print(bench.format_overhead(bench.op_overhead_us(number, repeat)))
+    print()
+    print(bench.small_ops_table(*((200, 3, 2000) if args.quick else (2000, 7, 10_000))))
     return 0
 
 

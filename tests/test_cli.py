@@ -118,6 +118,8 @@ def test_bench_prints_the_side_by_side_table():
     for row in rows:
         assert float(row.split()[-5]) > 0  # fastconv ms
     at = lines.index("Python overhead per op (tiny inputs, 1 thread, median us per call)")
-    overhead = lines[at + 1:]
+    end = lines.index("", at)   # then the small-ops table (fastconv.bench_small)
+    overhead = lines[at + 1:end]
     assert any(line.split()[0] == "F.conv2d" for line in overhead)
     assert all(float(line.split()[-1]) > 0 for line in overhead)
+    assert lines[end + 1].startswith("Small ops") and "v * v" in result.stdout

@@ -65,17 +65,29 @@ def to_dtype(x, dtype):
     return x._new(x._data.astype(dtype))
 
 
-def to(self, *args, dtype=None, device=None):
-    """Tensor.to(device), .to(dtype), .to(device, dtype) or .to(other_tensor)."""
+def _device_name(value):
+    """'cpu' or 'cuda' for a device given as a string ('cuda:0') or a device object whose
+    str() is one; None for anything else."""
+    if isinstance(value, TensorBase) or value is None:
+        return None
+    name = str(value).split(":")[0]
+    return name if name in ("cpu", "cuda") else None
+
+
+def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
+       memory_format=None):
+    """Tensor.to(device), .to(dtype), .to(device, dtype) or .to(other_tensor); a copy when
+    copy=True (non_blocking and memory_format are accepted and have no effect)."""
     for arg in args:
         if isinstance(arg, TensorBase):
             device, dtype = arg.device, arg.dtype
-        elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda"):
+        elif _device_name(arg) is not None:
             device = arg
         else:
             dtype = arg
-    out = self if device is None else to_device(self, device)
-    return out if dtype is None else to_dtype(out, dtype)
+    out = self if device is None else to_device(self, _device_name(device) or device)
+    out = out if dtype is None else to_dtype(out, dtype)
+    return out.clone() if copy and out is self else out
 
 
 def promoted(*values, floating=False, op="op", like=None):
@@ -100,20 +112,24 @@ def promoted(*values, floating=False, op="op", like=None):
 
 # ==================================================================== the mixin
 
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_TYPE_DTYPES = {name: np.dtype(dtype) for dtype, name in _TYPE_NAMES.items()}
+
+
 class ConversionOps:
-    """Tensor methods that change dtype or device, or take the values out."""
+    """Tensor methods that change dtype or device, make new tensors like this one, or take
+    the values out."""
 
     __slots__ = ()
 
-    def to(self, *args, dtype=None, device=None):
-        """to(device), to(dtype), to(device, dtype) or to(other): a converted copy, self when
-        nothing changes. Differentiable across devices and between float dtypes."""
-        return to(self, *args, dtype=dtype, device=device)
+    to = to
 
     def cpu(self):
         return to_device(self, "cpu")
 
-    def cuda(self):
+    def cuda(self, device=None, non_blocking=False):
         return to_device(self, "cuda")
 
     def float(self):
@@ -122,24 +138,160 @@ class ConversionOps:
     def double(self):
         return to_dtype(self, np.float64)
 
+    def half(self):
+        return to_dtype(self, np.float16)
+
     def long(self):
         return to_dtype(self, np.int64)
 
     def int(self):
         return to_dtype(self, np.int32)
 
+    def short(self):
+        return to_dtype(self, np.int16)
+
+    def char(self):
+        return to_dtype(self, np.int8)
+
+    def byte(self):
+        return to_dtype(self, np.uint8)
+
     def bool(self):
         return to_dtype(self, np.bool_)
+
+    def type_as(self, other):
+        """self in other's dtype."""
+        return to_dtype(self, other.dtype)
+
+    def type(self, dtype=None, non_blocking=False):
+        """With no argument, the type's name as PyTorch spells it ('torch.FloatTensor');
+        with a dtype (or such a name), self converted to it."""
+        if dtype is None:
+            name = _TYPE_NAMES.get(self._data.dtype.name, self._data.dtype.name)
+            return "torch.%s%s" % ("cuda." if self.device == "cuda" else "", name)
+        if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _TYPE_DTYPES:
+            return to_dtype(self, _TYPE_DTYPES[dtype.rsplit(".", 1)[-1]])
+        return to_dtype(self, dtype)
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
+    def is_complex(self) -> bool:
+        return False
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind in "fi"
+
+    @property
+    def is_cuda(self) -> bool:
+        """True for tensors on a GPU."""
+        return not isinstance(self._data, np.ndarray)
+
+    @property
+    def is_cpu(self) -> bool:
+        return isinstance(self._data, np.ndarray)
+
+    def get_device(self) -> int:
+        """-1 on the CPU, the GPU's index on a GPU."""
+        return -1 if isinstance(self._data, np.ndarray) else int(self._data.device.id)
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return int(self._data.dtype.itemsize)
+
+    @property
+    def itemsize(self) -> int:
+        return int(self._data.dtype.itemsize)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.nbytes)
+
+    def nelement(self) -> int:
+        return int(self._data.size)
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def stride(self, dim=None):
+        """Steps between elements per dim, in elements (as torch.Tensor.stride)."""
+        steps = tuple(s // self._data.dtype.itemsize for s in self._data.strides)
+        return steps if dim is None else steps[dim]
+
+    def data_ptr(self) -> int:
+        """The address of the first element (for identity checks between tensors)."""
+        data = self._data
+        return int(data.ctypes.data if isinstance(data, np.ndarray) else data.data.ptr)
+
+    def is_same_size(self, other) -> bool:
+        return self.shape == other.shape
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor (an error for others)."""
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def pin_memory(self):
+        """self: CPU memory needs no pinning here (DataLoader(pin_memory=True) is a no-op)."""
+        return self
+
+    def is_pinned(self) -> bool:
+        return False
+
+    def share_memory_(self):
+        """self (worker processes share tensors through their own means)."""
+        return self
+
+    # ---------------------------------------------------------------- new tensors
+    def _like(self, array, dtype, device, requires_grad):
+        out = self._new(array)
+        if dtype is not None:
+            out = to_dtype(out, dtype)
+        if device is not None:
+            out = to_device(out, device)
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of `size`, with self's dtype and device unless given."""
+        return self._like(_xp(self._data).zeros(_size(size), self._data.dtype), dtype, device,
+                          requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of `size`, with self's dtype and device unless given."""
+        return self._like(_xp(self._data).ones(_size(size), self._data.dtype), dtype, device,
+                          requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """An uninitialised tensor of `size`, with self's dtype and device unless given."""
+        return self._like(_xp(self._data).empty(_size(size), self._data.dtype), dtype, device,
+                          requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        """`fill_value` in every element of `size`, with self's dtype and device unless
+        given."""
+        return self._like(_xp(self._data).full(_size((size,)), fill_value, self._data.dtype),
+                          dtype, device, requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        """A copy of `data` as a tensor with self's dtype and device unless given."""
+        if isinstance(data, TensorBase):
+            data = data._data
+        array = _xp(self._data).array(data, dtype=self._data.dtype if dtype is None else dtype)
+        return self._like(array, None, device, requires_grad)
+
+    # ---------------------------------------------------------------- values out
     def _host(self):
         data = self._data
         return data if isinstance(data, np.ndarray) else data.get()
 
-    def numpy(self) -> np.ndarray:
-        """The data as a numpy array (shared, not copied, on the CPU)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a numpy array (shared, not copied, on the CPU); force=True also
+        detaches and copies from a GPU."""
+        if force:
+            return self._host()
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
@@ -168,8 +320,22 @@ class ConversionOps:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A one-element integer tensor as an index (range(t), list[t], ...)."""
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError("the truth value of a tensor with more than one element is "
                                "ambiguous")
         return bool(self.item())
+
+
+def _size(size):
+    """(2, 3), ((2, 3),) or ([2, 3],) as a tuple of ints."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(n) for n in size)

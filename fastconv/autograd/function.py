@@ -12,28 +12,34 @@ requires grad (and grad mode is on), records the call: the output Tensor's grad_
 the Context, which then also holds the Function, the inputs and a sequence number.
 backward() runs the recorded Contexts from the newest to the oldest (a Context is always
 newer than those of its inputs), so every gradient is complete before it is used.
+The built-in Tensor methods enter through apply_unary/apply_binary/apply_multi, the same
+recording without apply's scan of its arguments.
 
 Version counters (as PyTorch's): every in-place op bumps its tensor's version, shared with
-the tensor's views. When apply records an op, it notes the version of each Tensor whose
-memory forward saved with ctx.save_for_backward (saved Tensors; saved arrays are matched
-to the input or output Tensor they are, or are a view of), and backward raises a
-RuntimeError naming the op if one has changed since: its gradient would be wrong. Arrays
-that forward copied, or keeps as plain ctx attributes, are not checked.
+the tensor's views. When forward saved something (ctx.save_for_backward), recording notes
+the versions of the op's input Tensors and of its output; before running the op's
+backward, each saved array (or Tensor) is matched to the input it is or is a view of, or
+to the output, and a RuntimeError naming the op is raised if that Tensor's version has
+changed since: its gradient would be wrong. Arrays that forward made itself (copies), or
+keeps as plain ctx attributes, are not checked.
 """
 import heapq
 import itertools
+import weakref
 from typing import Any, Tuple
 
 import numpy as np
 
 from .grad_mode import _state
-from .tensor_base import (TensorBase, as_array, memory_root, new_tensor, share_version_if_view,
-                          bump_version, version_box)
+from .tensor_base import (TensorBase, as_array, bump_version, memory_root, new_tensor,
+                          share_version_if_view, version_box)
 
-_NO_GRADS = {}            # arity -> (False,) * arity
+_NO_GRADS = [(False,) * n for n in range(8)]                 # by arity
+_FIRST_ONLY = [(True,) + (False,) * n for n in range(8)]     # by number of extra args
 _sequence = itertools.count()
 _heappush, _heappop = heapq.heappush, heapq.heappop
 _new_object = object.__new__
+_weakref = weakref.ref
 _ndarray = np.ndarray
 
 
@@ -41,15 +47,21 @@ class Context:
     """What forward leaves for backward (saved arrays, flags, anything else as attributes),
     and, once recorded, the op's node on the tape (a tensor's grad_fn)."""
 
-    __slots__ = ("needs_input_grad", "_function", "_inputs", "_seq", "_released", "_versions",
-                 "__dict__")
+    # _inputs: the op's positional arguments (a tuple), or its one Tensor argument (from
+    # apply_unary: one object fewer per op for the garbage collector to track); None once
+    # backward has freed the node (retain_graph=False).
+    __slots__ = ("needs_input_grad", "_function", "_inputs", "_seq", "__dict__")
 
-    saved_tensors: Tuple[Any, ...] = ()   # class default: nothing saved, no per-op tuple
+    # Class defaults, so that an op sets only what it has: what forward saved (and the
+    # versions noted for it), the outputs of a multi-output op.
+    saved_tensors: Tuple[Any, ...] = ()
+    _versions = None
+    _outputs = None
 
     def __init__(self, needs_input_grad: Tuple[bool, ...]):
         self.needs_input_grad = needs_input_grad
         self._function = None
-        self._released = False
+        self._inputs = ()
 
     def save_for_backward(self, *arrays) -> None:
         """Keep these arrays (or Tensors) for backward, as ctx.saved_tensors."""
@@ -58,23 +70,24 @@ class Context:
     def name(self) -> str:
         """The recorded op's name, as "MulBackward"."""
         function = self._function
-        return "%sBackward" % (function.__name__ if function is not None else "Unrecorded")
+        if function is None:
+            return "UnrecordedBackward"
+        return "%sBackward" % (function.op_name or function.__name__)
 
     def __repr__(self) -> str:
         return "<%s>" % self.name()
 
 
-def _context(function, needs_input_grad) -> Context:
-    """A Context without __init__'s call overhead (what apply makes for every op)."""
-    ctx = _new_object(Context)
-    ctx.needs_input_grad = needs_input_grad
-    ctx._function = function
-    ctx._released = False
-    return ctx
-
-
 class Function:
     """Base class of differentiable ops."""
+
+    # The op's name in grad_fn's repr and in errors, when not the class name (the fast
+    # variants of an op, as MulScalar, report the op: "MulBackward").
+    op_name = None
+
+    # True when forward returns a list of arrays (split's pieces): apply_multi makes one
+    # Tensor of each, and backward gets one gradient per output.
+    multi_output = False
 
     # True when forward may return a view of its first argument's memory (reshape,
     # permute, basic indexing): the output then shares that Tensor's version counter.
@@ -108,85 +121,129 @@ class Function:
 def _run(function, args, kwargs):
     """(output Tensor, Context) of function.forward on args, recorded when an input needs
     a gradient and grad mode is on."""
-    raw, needs = [], []
-    first, record = None, False
+    raw, needs, tensors = [], [], []
+    record = False
     for a in args:
         if isinstance(a, TensorBase):
             raw.append(a._data)
-            needs.append(a.requires_grad)
-            record = record or a.requires_grad
-            if first is None:
-                first = a
+            tensors.append(a)
+            if a.requires_grad:
+                record = True
+                needs.append(True)
+            else:
+                needs.append(False)
         else:
             raw.append(a)
             needs.append(False)
-    if first is None:
+    if not tensors:
         raise TypeError("%s.apply needs at least one Tensor argument" % function.__name__)
+    ctx = _new_object(Context)
+    ctx._function = function
     if record and _state.enabled:
-        ctx = _context(function, tuple(needs))
+        ctx.needs_input_grad = tuple(needs)
         out = function.forward(ctx, *raw, **kwargs)
-        return record_output(ctx, out, first, args), ctx
-    ctx = _context(function, _no_grads(len(args)))
+        ctx._inputs = args
+        return _recorded(ctx, out, tensors), ctx
+    ctx.needs_input_grad = _no_grads(len(args))
     out = function.forward(ctx, *raw, **kwargs)
-    result = new_tensor(first._result_class, out if type(out) is _ndarray else as_array(out))
-    if function.returns_view and args[0] is first:
-        share_version_if_view(first, result)
-    return result, ctx
+    return _unrecorded(function, out, tensors), ctx
 
 
-def record_output(ctx: Context, out, first, inputs):
-    """The Tensor around `out`, recorded on the tape as made by ctx from `inputs` (the
-    op's positional arguments: Tensors, or anything else for non-Tensor arguments;
-    `first` is the first Tensor among them), with the versions of what forward saved."""
-    ctx._inputs = inputs
+def apply_unary(function, x, *extra):
+    """function.apply(x, *extra) for a Tensor x and non-Tensor extra arguments, without
+    apply's argument scan: the path of the built-in Tensor methods."""
+    ctx = _new_object(Context)
+    ctx._function = function
+    if x.requires_grad and _state.enabled:
+        ctx.needs_input_grad = _FIRST_ONLY[len(extra)]
+        out = function.forward(ctx, x._data, *extra)
+        ctx._inputs = x   # the one Tensor input: no tuple for the garbage collector to track
+        return _recorded(ctx, out, (x,))
+    ctx.needs_input_grad = _NO_GRADS[len(extra) + 1]
+    return _unrecorded(function, function.forward(ctx, x._data, *extra), (x,))
+
+
+def apply_binary(function, a, b):
+    """function.apply(a, b) for two Tensors, without apply's argument scan."""
+    ctx = _new_object(Context)
+    ctx._function = function
+    need_a, need_b = a.requires_grad, b.requires_grad
+    if (need_a or need_b) and _state.enabled:
+        ctx.needs_input_grad = (need_a, need_b)
+        out = function.forward(ctx, a._data, b._data)
+        inputs = ctx._inputs = (a, b)
+        return _recorded(ctx, out, inputs)
+    ctx.needs_input_grad = _NO_GRADS[2]
+    return _unrecorded(function, function.forward(ctx, a._data, b._data), (a,))
+
+
+def apply_multi(function, x, *extra):
+    """function(x, *extra) for an op whose forward returns a list of arrays, each a view of
+    x (split, chunk, unbind): a tuple of Tensors made by one node, whose backward gets one
+    gradient per output (None for outputs that none reached)."""
+    ctx = _new_object(Context)
+    ctx._function = function
+    record = x.requires_grad and _state.enabled
+    ctx.needs_input_grad = _FIRST_ONLY[len(extra)] if record else _NO_GRADS[len(extra) + 1]
+    pieces = function.forward(ctx, x._data, *extra)
+    box = version_box(x)
+    outputs = []
+    for piece in pieces:
+        t = new_tensor(x._result_class, piece, ctx if record else None)
+        t._version_box = box
+        outputs.append(t)
+    if record:
+        ctx._inputs = x
+        ctx._seq = next(_sequence)
+        ctx._outputs = [_weakref(t) for t in outputs]
+    return tuple(outputs)
+
+
+def _unrecorded(function, out, tensors):
+    """A Tensor around forward's output that records nothing."""
+    first = tensors[0]
+    t = _new_object(first._result_class)
+    t._data = out if type(out) is _ndarray else as_array(out)
+    t.requires_grad = False
+    t.grad = None
+    t._node = None
+    t._retains_grad = False
+    t._version_box = None
+    if function.returns_view:
+        share_version_if_view(first, t)
+    return t
+
+
+def _recorded(ctx, out, tensors):
+    """The Tensor around forward's output, made by ctx (whose _inputs are set); when
+    forward saved anything, with a snapshot of the input Tensors' and the output's
+    versions (checked against what was saved in backward, see _check_versions)."""
     ctx._seq = next(_sequence)
-    result = new_tensor(first._result_class, out if type(out) is _ndarray else as_array(out),
-                        ctx)
-    if ctx._function.returns_view and inputs[0] is first:
-        share_version_if_view(first, result)
-    saved = ctx.saved_tensors
-    ctx._versions = _saved_versions(saved, inputs, result) if saved else None
-    return result
-
-
-def _saved_versions(saved, inputs, output):
-    """((counter, version, position), ...) for each saved item that is, or is a view of, a
-    Tensor among the inputs or the output; None when there is none."""
-    watched = []
-    for position, item in enumerate(saved):
-        tensor = _owner(item, inputs, output)
-        if tensor is not None:
-            box = version_box(tensor)
-            watched.append((box, box[0], position))
-    return tuple(watched) if watched else None
-
-
-def _owner(item, inputs, output):
-    """The Tensor whose memory a saved item is (an input or the output), or None."""
-    if isinstance(item, TensorBase):
-        return item
-    if item is None:
-        return None
-    if item is output._data:
-        return output
-    for t in inputs:
-        if isinstance(t, TensorBase) and t._data is item:
-            return t
-    if not hasattr(item, "base"):
-        return None
-    root = memory_root(item)
-    for t in inputs:
-        if isinstance(t, TensorBase) and memory_root(t._data) is root:
-            return t
-    return output if memory_root(output._data) is root else None
+    first = tensors[0]
+    t = _new_object(first._result_class)
+    t._data = out = out if type(out) is _ndarray else as_array(out)
+    t.requires_grad = True
+    t.grad = None
+    t._node = ctx
+    t._retains_grad = False
+    t._version_box = None
+    if ctx._function.returns_view:
+        share_version_if_view(first, t)
+    if ctx.saved_tensors:
+        versions = []
+        for tensor in tensors:
+            box = tensor._version_box
+            versions.append(0 if box is None else box[0])
+        box = t._version_box
+        if box is None:
+            box = t._version_box = [0]
+        ctx._versions = (tensors, versions, id(out), box, box[0])
+    return t
 
 
 def _no_grads(n: int) -> Tuple[bool, ...]:
-    """(False,) * n, built once per arity."""
-    needs = _NO_GRADS.get(n)
-    if needs is None:
-        needs = _NO_GRADS[n] = (False,) * n
-    return needs
+    """(False,) * n."""
+    return _NO_GRADS[n] if n < len(_NO_GRADS) else (False,) * n
 
 
 def run_backward(root, gradient, retain_graph: bool = False) -> None:
@@ -197,24 +254,34 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
     grads = {id(root): gradient}   # id(tensor) -> its gradient so far
     fresh = set()                  # keys whose gradient array nothing else references
     leaves = []
-    heap = [(-root._node._seq, root)]   # newest Context first; seqs are unique
+    # newest Context first (seqs are unique but for the outputs of one multi-output op)
+    heap = [(-root._node._seq, id(root), root)]
     while heap:
-        tensor = _heappop(heap)[1]
+        tensor = _heappop(heap)[2]
         key = id(tensor)
-        grad = grads.pop(key)
-        if tensor._retains_grad:
-            _accumulate(tensor, grad, key in fresh)
         node = tensor._node
-        if node._released:
-            raise RuntimeError("Trying to backward through the graph a second time; "
-                               "pass retain_graph=True to the first backward() call")
+        if node._inputs is None:         # freed by an earlier backward
+            if not node._function.multi_output or key in grads:
+                raise RuntimeError("Trying to backward through the graph a second time; "
+                                   "pass retain_graph=True to the first backward() call")
+            continue                     # a multi-output op that ran for another output
         if node._versions is not None:
             _check_versions(node)
         function = node._function
-        input_grads = function.backward(node, grad)
+        if not function.multi_output:
+            grad = grads.pop(key)
+            if tensor._retains_grad:
+                _accumulate(tensor, grad, key in fresh)
+            input_grads = function.backward(node, grad)
+        elif key in grads:               # the first of the op's outputs to come up
+            input_grads = function.backward(node, *_output_grads(node, grads, fresh))
+        else:                            # the op ran when another output came up
+            continue
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         inputs = node._inputs
+        if type(inputs) is not tuple:    # apply_unary's single Tensor input
+            inputs = (inputs,)
         if len(input_grads) < len(inputs):
             raise RuntimeError("%s.backward returned %d gradients for %d inputs"
                                % (function.__name__, len(input_grads), len(inputs)))
@@ -233,10 +300,11 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
             grads[pkey] = g
             if function.fresh_gradients:
                 fresh.add(pkey)
-            if parent._node is None:
+            pnode = parent._node
+            if pnode is None:
                 leaves.append(parent)
             else:
-                _heappush(heap, (-parent._node._seq, parent))
+                _heappush(heap, (-pnode._seq, pkey, parent))
         if not retain_graph:
             _release(node)
     for leaf in leaves:
@@ -244,12 +312,39 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
         _accumulate(leaf, grads.pop(key), key in fresh)
 
 
+def _output_grads(node: Context, grads, fresh):
+    """The gradients of each output of a multi-output op (None where none arrived)."""
+    output_grads = []
+    for ref in node._outputs:
+        t = ref()
+        g = None if t is None else grads.pop(id(t), None)
+        if g is not None and t._retains_grad:
+            _accumulate(t, g, id(t) in fresh)
+        output_grads.append(g)
+    return output_grads
+
+
 def _check_versions(node: Context) -> None:
-    """Raise if a Tensor whose memory node's forward saved was changed in place since."""
-    for box, expected, position in node._versions:
-        if box[0] != expected:
-            item = node.saved_tensors[position]
-            data = item._data if isinstance(item, TensorBase) else item
+    """Raise if memory that node's forward saved was changed in place since: each saved
+    array is matched to the input Tensor it is (or is a view of), or to the output, and
+    that Tensor's version now is compared with the one noted when the op was recorded.
+    Arrays forward made itself (copies) match nothing and need no check."""
+    tensors, versions, out_id, out_box, out_version = node._versions
+    for position, item in enumerate(node.saved_tensors):
+        if item is None:
+            continue
+        if isinstance(item, TensorBase):
+            item = item._data
+        if id(item) == out_id:                    # the output (alive: it is saved)
+            current, expected = out_box[0], out_version
+        else:
+            i = _input_position(item, tensors)
+            if i is None:
+                continue
+            box = tensors[i]._version_box
+            current, expected = (0 if box is None else box[0]), versions[i]
+        if current != expected:
+            data = item
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by "
                 "an inplace operation: [%s tensor of shape %s], saved by %s (saved tensor "
@@ -257,13 +352,27 @@ def _check_versions(node: Context) -> None:
                 "change (add_, mul_, zero_, t[i] = ..., an optimizer step) came between "
                 "this op's forward and backward(); make it after backward(), or change a "
                 "clone() instead." % (data.dtype, tuple(data.shape), node.name(), position,
-                                      box[0], expected))
+                                      current, expected))
+
+
+def _input_position(item, tensors):
+    """The position among `tensors` of the one whose array `item` is, or is a view of."""
+    for i, t in enumerate(tensors):
+        if t._data is item:
+            return i
+    if not hasattr(item, "base"):
+        return None
+    root = memory_root(item)
+    for i, t in enumerate(tensors):
+        if memory_root(t._data) is root:
+            return i
+    return None
 
 
 def _release(node: Context) -> None:
-    """Free what forward saved for backward; the node stays on the graph."""
+    """Free what forward saved for backward, and the references to the inputs."""
     node.__dict__.clear()
-    node._released = True
+    node._inputs = None
 
 
 def _accumulate(tensor, grad, fresh: bool = False) -> None:

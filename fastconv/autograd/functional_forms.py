@@ -1,20 +1,163 @@
-"""Module-level forms of Tensor methods that have no function of their own elsewhere:
-fastconv.exp(x) is x.exp(), with a TypeError naming the function for a non-Tensor."""
+"""Module-level forms of Tensor methods, as torch has them: fastconv.exp(x) is x.exp(),
+with a TypeError naming the function when its first argument is no Tensor. Functions
+whose first argument is not the tensor operated on (cat, stack, where, matmul, ...) are
+defined next to their ops and exported by fastconv.autograd directly."""
+from .tensor import Tensor
 from .tensor_base import TensorBase
 
 
-def _functional(name, doc):
+def _functional(name):
+    method = getattr(Tensor, name)
+
     def function(input, *args, **kwargs):
         if not isinstance(input, TensorBase):
             raise TypeError("%s: expected a Tensor, got %s" % (name, type(input).__name__))
-        return getattr(input, name)(*args, **kwargs)
-    function.__name__, function.__qualname__, function.__doc__ = name, name, doc
+        return method(input, *args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = method.__doc__
     return function
 
 
-exp = _functional("exp", "Elementwise e ** x.")
-log = _functional("log", "Elementwise natural logarithm.")
-sqrt = _functional("sqrt", "Elementwise square root.")
-tanh = _functional("tanh", "Elementwise hyperbolic tangent.")
-sigmoid = _functional("sigmoid", "Elementwise 1 / (1 + exp(-x)).")
-abs = _functional("abs", "Elementwise absolute value.")
+def is_tensor(obj) -> bool:
+    """True for fastconv Tensors."""
+    return isinstance(obj, TensorBase)
+
+
+numel = _functional("numel")
+is_floating_point = _functional("is_floating_point")
+
+
+# elementwise
+abs = _functional("abs")
+absolute = _functional("absolute")
+neg = _functional("neg")
+negative = _functional("negative")
+exp = _functional("exp")
+expm1 = _functional("expm1")
+log = _functional("log")
+log2 = _functional("log2")
+log10 = _functional("log10")
+log1p = _functional("log1p")
+sqrt = _functional("sqrt")
+rsqrt = _functional("rsqrt")
+reciprocal = _functional("reciprocal")
+square = _functional("square")
+sin = _functional("sin")
+cos = _functional("cos")
+tanh = _functional("tanh")
+sigmoid = _functional("sigmoid")
+relu = _functional("relu")
+sign = _functional("sign")
+sgn = _functional("sgn")
+floor = _functional("floor")
+ceil = _functional("ceil")
+round = _functional("round")
+trunc = _functional("trunc")
+frac = _functional("frac")
+pow = _functional("pow")
+clamp = _functional("clamp")
+clip = _functional("clip")
+add = _functional("add")
+sub = _functional("sub")
+subtract = _functional("subtract")
+mul = _functional("mul")
+multiply = _functional("multiply")
+div = _functional("div")
+divide = _functional("divide")
+true_divide = _functional("true_divide")
+remainder = _functional("remainder")
+fmod = _functional("fmod")
+floor_divide = _functional("floor_divide")
+maximum = _functional("maximum")
+minimum = _functional("minimum")
+addcmul = _functional("addcmul")
+addcdiv = _functional("addcdiv")
+lerp = _functional("lerp")
+eq = _functional("eq")
+ne = _functional("ne")
+lt = _functional("lt")
+le = _functional("le")
+gt = _functional("gt")
+ge = _functional("ge")
+greater = _functional("greater")
+less = _functional("less")
+equal = _functional("equal")
+isclose = _functional("isclose")
+allclose = _functional("allclose")
+isnan = _functional("isnan")
+isinf = _functional("isinf")
+isfinite = _functional("isfinite")
+logical_and = _functional("logical_and")
+logical_or = _functional("logical_or")
+logical_xor = _functional("logical_xor")
+logical_not = _functional("logical_not")
+positive = _functional("positive")
+
+# reductions and normalisation
+sum = _functional("sum")
+mean = _functional("mean")
+max = _functional("max")
+min = _functional("min")
+argmax = _functional("argmax")
+argmin = _functional("argmin")
+prod = _functional("prod")
+var = _functional("var")
+std = _functional("std")
+norm = _functional("norm")
+amax = _functional("amax")
+amin = _functional("amin")
+all = _functional("all")
+any = _functional("any")
+count_nonzero = _functional("count_nonzero")
+unique = _functional("unique")
+bincount = _functional("bincount")
+cumsum = _functional("cumsum")
+softmax = _functional("softmax")
+log_softmax = _functional("log_softmax")
+logsumexp = _functional("logsumexp")
+
+# shapes
+reshape = _functional("reshape")
+flatten = _functional("flatten")
+unflatten = _functional("unflatten")
+squeeze = _functional("squeeze")
+unsqueeze = _functional("unsqueeze")
+transpose = _functional("transpose")
+permute = _functional("permute")
+swapaxes = _functional("swapaxes")
+swapdims = _functional("swapdims")
+movedim = _functional("movedim")
+moveaxis = _functional("moveaxis")
+t = _functional("t")
+tile = _functional("tile")
+repeat_interleave = _functional("repeat_interleave")
+flip = _functional("flip")
+fliplr = _functional("fliplr")
+flipud = _functional("flipud")
+roll = _functional("roll")
+split = _functional("split")
+chunk = _functional("chunk")
+unbind = _functional("unbind")
+narrow = _functional("narrow")
+select = _functional("select")
+clone = _functional("clone")
+ravel = _functional("ravel")
+
+# indexing, sorting
+gather = _functional("gather")
+scatter = _functional("scatter")
+scatter_add = _functional("scatter_add")
+index_select = _functional("index_select")
+masked_fill = _functional("masked_fill")
+masked_select = _functional("masked_select")
+nonzero = _functional("nonzero")
+argwhere = _functional("argwhere")
+tril = _functional("tril")
+triu = _functional("triu")
+sort = _functional("sort")
+argsort = _functional("argsort")
+topk = _functional("topk")
+
+__all__ = sorted(name for name, value in list(globals().items())
+                 if callable(value) and not name.startswith("_")
+                 and name not in ("Tensor", "TensorBase"))

@@ -4,13 +4,19 @@ The class is assembled from TensorBase (the array and the autograd state, which 
 needs) and one mixin per kind of op, each in the module that holds those ops' Functions
 (forward and backward side by side):
 
-    elementwise.py  + - * / ** and unary math, clamp, comparisons   ElementwiseOps
-    reductions.py   sum, mean, max, min, argmax, ...                ReductionOps
-    shapes.py       reshape, view, permute, expand, clone, ...       ShapeOps
-    indexing.py     t[index]                                        IndexingOps
-    linalg.py       matmul, @                                       LinalgOps
-    inplace.py      add_, mul_, zero_, t[index] = v, t += x, ...    InplaceOps
-    conversion.py   to, float, double, numpy, item, tolist, ...     ConversionOps
+    arithmetic.py   + - * / ** % //, add(alpha=), maximum, addcmul, ...   ArithmeticOps
+    unary.py        exp, log, sqrt, tanh, sigmoid, relu, sign, clamp, ...  UnaryOps
+    comparison.py   == < ... eq lt ..., isclose, isnan, & | ^ ~           ComparisonOps
+    reductions.py   sum, mean, prod, var/std, norm, max/min, all/any, ...  ReductionOps
+    softmax.py      softmax, log_softmax, logsumexp                        SoftmaxOps
+    shapes.py       reshape/view, permute, expand, repeat, split, chunk,   ShapeOps
+                    unbind, flip, clone, ...
+    indexing.py     t[index], gather, scatter, index_select, masked_fill,  IndexingOps
+                    where, tril/triu, nonzero
+    sorting.py      sort, argsort, topk                                    SortingOps
+    linalg.py       matmul/@, mm, bmm, addmm, baddbmm, dot, outer          LinalgOps
+    inplace.py      add_, mul_, zero_, copy_, t[i] = v, t += x, ...        InplaceOps
+    conversion.py   to, float, type_as, new_zeros, numpy, item, ...        ConversionOps
 
 This file adds construction, printing and the backward entry point.
 """
@@ -20,22 +26,24 @@ import numpy as np
 
 from .. import _xp
 from .conversion import ConversionOps
-from .elementwise import ElementwiseOps
+from .dtypes import float32, float64, int64  # noqa: F401  (their old import path)
+from .arithmetic import ArithmeticOps
+from .comparison import ComparisonOps
 from .function import run_backward
 from .indexing import IndexingOps
 from .inplace import InplaceOps
 from .linalg import LinalgOps
 from .reductions import ReductionOps
 from .shapes import ShapeOps
+from .softmax import SoftmaxOps
+from .sorting import SortingOps
 from .tensor_base import TensorBase, version_box
-
-float32 = np.float32
-float64 = np.float64
-int64 = np.int64
+from .unary import UnaryOps
 
 
-class Tensor(ElementwiseOps, ReductionOps, ShapeOps, IndexingOps, LinalgOps, InplaceOps,
-             ConversionOps, TensorBase, result_class=True):
+class Tensor(ArithmeticOps, UnaryOps, ComparisonOps, ReductionOps, SoftmaxOps, ShapeOps,
+             IndexingOps, SortingOps, LinalgOps, InplaceOps, ConversionOps, TensorBase,
+             result_class=True):
     """A multi-dimensional array that can record operations for backward()."""
 
     __slots__ = ()
@@ -78,11 +86,29 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps, IndexingOps, LinalgOps, Inp
             extra += ", requires_grad=True"
         return "tensor(%s%s)" % (body, extra)
 
+    @property
+    def retains_grad(self) -> bool:
+        """True when .grad is kept on this non-leaf tensor (retain_grad())."""
+        return self._retains_grad
+
     def detach(self) -> "Tensor":
         """The same data, cut off from the tape (sharing the version counter, so that an
         in-place change through it is still seen by backward)."""
         out = self._new(self._data)
         out._version_box = version_box(self)
+        return out
+
+    def __deepcopy__(self, memo) -> "Tensor":
+        """A copy of a leaf tensor (its values, requires_grad and .grad), as
+        copy.deepcopy(model) and state_dict snapshots need; non-leaves raise, as in torch."""
+        if self._node is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment")
+        out = type(self).__new__(type(self))
+        Tensor.__init__(out, self._data.copy(), requires_grad=self.requires_grad)
+        if self.grad is not None:
+            out.grad = self.grad.__deepcopy__(memo)
+        memo[id(self)] = out
         return out
 
     def backward(self, gradient=None, retain_graph: bool = False) -> None:

@@ -2,7 +2,7 @@
 
 The tape (function.py) needs only this part of a Tensor, so it imports this module and
 never tensor.py: tensor.py builds the full Tensor from TensorBase and the method mixins
-(elementwise.py, reductions.py, ...), whose ops in turn use the tape. Ops create their
+(arithmetic.py, reductions.py, ...), whose ops in turn use the tape. Ops create their
 results as instances of `_result_class`, which the Tensor class names for itself in its
 class statement (`class Tensor(..., result_class=True)`); subclasses such as
 nn.Parameter inherit it, so an op on a Parameter gives a plain Tensor, as in PyTorch.
@@ -172,5 +172,9 @@ def memory_root(array):
 def share_version_if_view(base, view) -> None:
     """Give `view` the version counter of `base` when view's array shares base's memory
     (a reshape or basic index may return a view or a copy)."""
-    if memory_root(view._data) is memory_root(base._data):
+    owner = view._data.base
+    if owner is None:            # view's array owns its memory: a copy
+        return
+    data = base._data
+    if owner is data or owner is data.base or memory_root(owner) is memory_root(data):
         view._version_box = version_box(base)

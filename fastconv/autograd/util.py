@@ -1,9 +1,8 @@
 """Helpers shared by the Tensor op modules: dims, shapes, broadcasting, argument checks."""
 import builtins
-import functools
 import numbers
 
-from .tensor_base import TensorBase
+import numpy as np
 
 
 def unbroadcast(grad, shape):
@@ -34,6 +33,8 @@ def normalize_dims(dim, ndim: int):
     """None (all dims) or a sorted tuple of distinct non-negative dims."""
     if dim is None:
         return None
+    if type(dim) is int and -ndim <= dim < ndim:
+        return (dim % ndim,)
     dims = tuple(normalize_dim(d, ndim) for d in (dim if isinstance(dim, (tuple, list))
                                                   else (dim,)))
     if len(set(dims)) != len(dims):
@@ -50,13 +51,53 @@ def shape_args(shape, op: str):
     return tuple(int(n) for n in shape)
 
 
-def takes_tensor(function):
-    """Give module-level functions a clear TypeError when their first argument is no
-    Tensor (as methods, they are always called on one)."""
-    @functools.wraps(function)
-    def checked(x, *args, **kwargs):
-        if not isinstance(x, TensorBase):
-            raise TypeError("%s: expected a Tensor, got %s" % (function.__name__,
-                                                              type(x).__name__))
-        return function(x, *args, **kwargs)
-    return checked
+def named_operator(operator_method, op: str, doc: str, name: str = None):
+    """The method form of an operator (x.add(y) for x + y, x.eq(y) for x == y): the same,
+    with a TypeError naming the op where the operator would return NotImplemented."""
+    def method(self, other):
+        out = operator_method(self, other)
+        if out is NotImplemented:
+            raise TypeError("%s: unsupported operand type %s" % (op, type(other).__name__))
+        return out
+    method.__name__ = name or op
+    method.__doc__ = doc
+    return method
+
+
+def _ignore_all_errors():
+    """(set, reset) of numpy's floating-point error state as 'ignore all', or None.
+
+    np.errstate costs about a microsecond per use, several times a small ufunc; numpy 2
+    keeps the state in a context variable, which these set and reset directly. Where
+    numpy lacks it (numpy 1.x, a future change), quietly() falls back to np.errstate."""
+    try:
+        from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
+        quiet = _make_extobj(all="ignore")
+        token = _extobj_contextvar.set(quiet)
+        try:
+            np.divide(np.ones(1), np.zeros(1))   # must not warn while quiet is set
+        finally:
+            _extobj_contextvar.reset(token)
+        return (lambda: _extobj_contextvar.set(quiet)), _extobj_contextvar.reset
+    except Exception:   # noqa: BLE001  (any surprise: the public, slower way)
+        return None
+
+
+_QUIET = _ignore_all_errors()
+
+if _QUIET is not None:
+    _enter_quiet, _exit_quiet = _QUIET
+
+    def quietly(function, *args):
+        """function(*args) with numpy's floating-point warnings (divide by zero, overflow,
+        invalid) silenced: inf and nan results, as PyTorch gives them, without a word."""
+        token = _enter_quiet()
+        try:
+            return function(*args)
+        finally:
+            _exit_quiet(token)
+else:   # pragma: no cover
+    def quietly(function, *args):
+        """function(*args) with numpy's floating-point warnings silenced."""
+        with np.errstate(all="ignore"):
+            return function(*args)

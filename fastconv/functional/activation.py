@@ -1,10 +1,13 @@
-"""relu, softmax and log_softmax: forward next to backward; softmaxes are max-shifted."""
+"""relu (forward next to backward), softmax and log_softmax (their Functions are
+fastconv.autograd.softmax's, shared with Tensor.softmax); softmaxes are max-shifted."""
 import warnings
 from typing import Optional
 
 from .. import ops
 from ..autograd import Function, Tensor
-from ._util import array_module, check_tensor, normalize_dim
+from ..autograd.softmax import LogSoftmax, Softmax   # noqa: F401  (also Tensor.softmax's)
+from ..autograd.softmax import log_softmax_array as _log_softmax   # noqa: F401  (loss.py)
+from ._util import check_tensor, normalize_dim
 
 
 class ReLU(Function):
@@ -21,47 +24,6 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         return ops.relu_backward(grad, ctx.output)
-
-
-def _log_softmax(x, axis: int):
-    """x - logsumexp(x) along axis, shifted by the max so exp never overflows."""
-    xp = array_module(x)
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return xp.asarray(shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True)))
-
-
-class Softmax(Function):
-    """exp(x) / sum(exp(x)); dx = y * (dy - sum(dy * y))."""
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        xp = array_module(x)
-        shifted = x - x.max(axis=axis, keepdims=True)
-        e = xp.exp(shifted)
-        y = xp.asarray(e / e.sum(axis=axis, keepdims=True))
-        ctx.output, ctx.axis = y, axis
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        y = ctx.output
-        return array_module(y).asarray(y * (grad - (grad * y).sum(axis=ctx.axis,
-                                                                   keepdims=True)))
-
-
-class LogSoftmax(Function):
-    """x - logsumexp(x); dx = dy - softmax(x) * sum(dy)."""
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        y = _log_softmax(x, axis)
-        ctx.output, ctx.axis = y, axis
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        xp = array_module(grad)
-        return xp.asarray(grad - xp.exp(ctx.output) * grad.sum(axis=ctx.axis, keepdims=True))
 
 
 def _float_input(input: Tensor) -> None:

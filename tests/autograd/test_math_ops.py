@@ -21,7 +21,8 @@ AWAY = "away"          # |x| in [0.3, 2]: no kinks at 0 (abs) and distinct value
 
 def case(name, fn, *specs, gradcheck=True):
     """specs: shapes, or (shape, POS|AWAY). gradcheck=False: the expression rounds through
-    float32 on purpose, so finite differences in float64 cannot check it."""
+    float32 on purpose, so finite differences in float64 cannot check it, or its inputs
+    are too large for finite differences to be quick (torch still checks it)."""
     return pytest.param(fn, specs, gradcheck, id=name)
 
 
@@ -160,9 +161,8 @@ def _run(lib, fn, arrays, dtype):
     return np.asarray(out.detach().numpy()), name, grads
 
 
-@pytest.mark.parametrize("dtype,tol", [("float32", 2e-5), ("float64", 1e-12)])
-@pytest.mark.parametrize("fn,specs,check", CASES)
-def test_matches_torch(fn, specs, check, dtype, tol):
+def assert_matches_torch(fn, specs, dtype, tol):
+    """fn's output and input gradients equal PyTorch's (values, shapes and dtypes)."""
     torch = pytest.importorskip("torch")
     arrays = _inputs(specs, seed=len(specs))
     out, out_dtype, grads = _run(FC, fn, arrays, dtype)
@@ -177,11 +177,22 @@ def test_matches_torch(fn, specs, check, dtype, tol):
             np.testing.assert_allclose(g, r, rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("fn,specs,check", [c for c in CASES if c.values[2]])
-def test_gradcheck(fn, specs, check):
+def assert_gradcheck(fn, specs):
+    """fn's gradients in float64 agree with central finite differences."""
     leaves = [fca.tensor(a, dtype=np.float64, requires_grad=True)
               for a in _inputs(specs, seed=len(specs))]
     assert gradcheck(lambda *xs: fn(FC, *xs), leaves)
+
+
+@pytest.mark.parametrize("dtype,tol", [("float32", 2e-5), ("float64", 1e-12)])
+@pytest.mark.parametrize("fn,specs,check", CASES)
+def test_matches_torch(fn, specs, check, dtype, tol):
+    assert_matches_torch(fn, specs, dtype, tol)
+
+
+@pytest.mark.parametrize("fn,specs,check", [c for c in CASES if c.values[2]])
+def test_gradcheck(fn, specs, check):
+    assert_gradcheck(fn, specs)
 
 
 # ---------------------------------------------------------------- non-differentiable results
@@ -295,21 +306,26 @@ def test_index_repeated_indices_accumulate():
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 0.0, 1.0])
 
 
-def test_matmul_2d_float_runs_on_fastconv_gemm(monkeypatch):
-    """2-D float matmul forward and both backward products go through fastconv.ops."""
+def test_matmul_2d_float_runs_on_fastconv_gemm_where_it_pays(monkeypatch):
+    """2-D float matmul forward and both backward products go through fastconv.ops once
+    the product is large enough (linalg.GEMM_MIN_WORK); tiny ones stay on numpy."""
     from fastconv import ops
+    from fastconv.autograd.linalg import GEMM_MIN_WORK
     calls = []
     real_matmul, real_gemm = ops.matmul, ops.gemm
     monkeypatch.setattr(ops, "matmul", lambda *a, **k: calls.append("matmul")
                         or real_matmul(*a, **k))
     monkeypatch.setattr(ops, "gemm", lambda *a, **k: calls.append("gemm")
                         or real_gemm(*a, **k))
-    a = fca.tensor(np.ones((2, 3)), requires_grad=True, dtype=np.float32)
-    b = fca.tensor(np.ones((3, 4)), requires_grad=True, dtype=np.float32)
-    (a @ b).sum().backward()
-    assert calls == ["matmul", "gemm", "gemm"]
-    np.testing.assert_array_equal(a.grad.numpy(), np.full((2, 3), 4.0))
-    np.testing.assert_array_equal(b.grad.numpy(), np.full((3, 4), 2.0))
+    n = round(GEMM_MIN_WORK ** (1 / 3))
+    for size, expected in ((n, ["matmul", "gemm", "gemm"]), (3, [])):
+        calls.clear()
+        a = fca.tensor(np.ones((size, size)), requires_grad=True, dtype=np.float32)
+        b = fca.tensor(np.ones((size, size)), requires_grad=True, dtype=np.float32)
+        (a @ b).sum().backward()
+        assert calls == expected
+        np.testing.assert_array_equal(a.grad.numpy(), np.full((size, size), size))
+        np.testing.assert_array_equal(b.grad.numpy(), np.full((size, size), size))
 
 
 def test_integer_ops_stay_integer_and_match_torch():
