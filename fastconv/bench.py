@@ -320,8 +320,8 @@ def op_overhead_us(number: int = 1000, repeat: int = 7) -> Dict[str, float]:
     xl, wl, v = tensor(1, 1, grad=True), tensor(1, 1, grad=True), tensor(1, grad=True)
     g4, g2, g1, gp = tensor(1, 1, 2, 2), tensor(1, 1), tensor(1), tensor(1, 1, 1, 1)
     scores, target = tensor(1, 2, grad=True), fastconv.tensor(np.zeros(1, np.int64))
-    a1, x4, w4 = v.data.copy(), x.data.copy(), w.data.copy()
-    xl2, wl2, b1 = xl.data.copy(), wl.data.copy(), b.data.copy()
+    a1, x4, w4 = v._data.copy(), x._data.copy(), w._data.copy()
+    xl2, wl2, b1 = xl._data.copy(), wl._data.copy(), b._data.copy()
 
     def fresh(*leaves):
         for leaf in leaves:

@@ -39,20 +39,20 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
 
     def projected() -> float:
         with no_grad():
-            return float(np.sum(np.asarray(fn(*inputs).data, dtype=np.float64) * v))
+            return float(np.sum(np.asarray(fn(*inputs)._data, dtype=np.float64) * v))
 
     for position, t in enumerate(inputs):
         if not (isinstance(t, Tensor) and t.requires_grad):
             continue
-        analytical = np.zeros(t.shape) if t.grad is None else np.asarray(t.grad.data)
+        analytical = np.zeros(t.shape) if t.grad is None else np.asarray(t.grad._data)
         numerical = np.empty(t.shape)
         for i in np.ndindex(*t.shape):   # index t.data itself: reshape(-1) may be a copy
-            original = t.data[i]
-            t.data[i] = original + eps
+            original = t._data[i]
+            t._data[i] = original + eps
             plus = projected()
-            t.data[i] = original - eps
+            t._data[i] = original - eps
             minus = projected()
-            t.data[i] = original
+            t._data[i] = original
             numerical[i] = (plus - minus) / (2 * eps)
         if not np.allclose(analytical, numerical, atol=atol, rtol=rtol):
             worst = np.unravel_index(np.argmax(np.abs(analytical - numerical)), t.shape)

@@ -13,6 +13,9 @@ from typing import Optional, Tuple
 import numpy as np
 
 from .. import _xp
+from .._device import device
+
+_CPU, _CUDA = device("cpu"), device("cuda")
 
 _new_object = object.__new__
 
@@ -39,8 +42,14 @@ class TensorBase:
                             % type(value).__name__)
         self._data = value
 
-    data = property(operator.attrgetter("_data"), _set_data,
-                    doc="The underlying array (numpy, or cupy on a GPU), shared, not copied.")
+    def _get_data(self) -> "TensorBase":
+        """A Tensor sharing this one's memory, cut off from the tape and from its version
+        counter: changes made through it are invisible to autograd (torch's .data)."""
+        return self._new(self._data)
+
+    data = property(_get_data, _set_data,
+                    doc="This tensor's values as a detached Tensor sharing its memory; "
+                        "assigning a Tensor or an array replaces them (torch's .data).")
 
     @property
     def shape(self) -> Tuple[int, ...]:
@@ -55,8 +64,10 @@ class TensorBase:
         return self._data.ndim
 
     @property
-    def device(self) -> str:
-        return "cpu" if isinstance(self._data, np.ndarray) else "cuda"
+    def device(self) -> "device":
+        """Where the values live: device('cpu'), or device('cuda') for cupy arrays (a
+        device compares equal to its string too)."""
+        return _CPU if isinstance(self._data, np.ndarray) else _CUDA
 
     def dim(self) -> int:
         """The number of dimensions (ndim)."""

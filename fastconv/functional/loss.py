@@ -18,7 +18,7 @@ from .activation import _log_softmax
 # ------------------------------------------------------------------ class targets
 
 def _raw(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _class_targets(x, target, weight, ignore_index: int):
@@ -208,7 +208,7 @@ def _class_loss(function, input, target, weight, ignore_index, reduction):
         raise TypeError("input must be a floating point tensor, got %s" % input.dtype)
     check_tensor(weight, "weight", optional=True)
     check_reduction(reduction)
-    target, weight = _class_targets(input.data, _raw(target), _raw(weight), int(ignore_index))
+    target, weight = _class_targets(input._data, _raw(target), _raw(weight), int(ignore_index))
     return function.apply(input, target=target, weight=weight, ignore_index=int(ignore_index),
                           reduction=reduction)
 
@@ -308,7 +308,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, smoothing):
     total = -terms.sum()
     if reduction == "sum":
         return total
-    return total / (input.data.size // classes)
+    return total / (input._data.size // classes)
 
 
 def legacy_reduction(size_average: Optional[bool], reduce: Optional[bool],

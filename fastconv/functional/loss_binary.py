@@ -106,7 +106,7 @@ def _check(input: Tensor, target: Tensor, reduction: str, **optional) -> None:
 
 
 def _raw(value):
-    return None if value is None else value.data
+    return None if value is None else value._data
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
@@ -116,7 +116,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor]
     torch.nn.functional.binary_cross_entropy (logs clamped at -100)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check(input, target, reduction, weight=weight)
-    data = input.data
+    data = input._data
     if data.size and bool(((data < 0) | (data > 1)).any()):
         raise ValueError("all elements of input should be between 0 and 1")
     if weight is not None:

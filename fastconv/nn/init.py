@@ -19,7 +19,7 @@ def _fill(tensor: Tensor, values) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError("tensor must be a fastconv Tensor, got %s" % type(tensor).__name__)
     values = np.broadcast_to(np.asarray(values, dtype=np.float64), tensor.shape)
-    tensor.data[...] = Tensor(values.astype(tensor.dtype)).to(tensor.device).data
+    tensor._data[...] = Tensor(values.astype(tensor.dtype)).to(tensor.device)._data
     return tensor
 
 

@@ -422,7 +422,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad.data[...] = 0
+                param.grad._data[...] = 0
 
     # ---------------------------------------------------------------- devices and dtypes
     def _convert(self, fn: Callable[[Tensor], Tensor]) -> "Module":
@@ -432,12 +432,12 @@ class Module:
             for param in module._parameters.values():
                 if param is None:
                     continue
-                param.data = fn(param.detach()).data
+                param._data = fn(param.detach())._data
                 if param.grad is not None:
-                    param.grad = Tensor(fn(param.grad.detach()).data)
+                    param.grad = Tensor(fn(param.grad.detach())._data)
             for name, buf in module._buffers.items():
                 if buf is not None:
-                    buf.data = fn(buf.detach()).data
+                    buf._data = fn(buf.detach())._data
         return self
 
     def to(self, device=None, dtype=None) -> "Module":
@@ -519,7 +519,7 @@ class Module:
         with no_grad():
             for key, value in sources.items():
                 target = targets[key]
-                target.data[...] = value.to(target.device).data
+                target._data[...] = value.to(target.device)._data
         return _IncompatibleKeys(missing, unexpected)
 
     def _targets_by_name(self, prefix: str = "") -> "OrderedDict[str, Tensor]":

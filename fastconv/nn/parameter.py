@@ -10,7 +10,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = tensor([])
-        super().__init__(data.data if isinstance(data, Tensor) else data,
+        super().__init__(data._data if isinstance(data, Tensor) else data,
                          requires_grad=requires_grad)
 
     def __repr__(self) -> str:

@@ -41,9 +41,9 @@ class Adagrad(Optimizer):
     def _init_state(self, p, group) -> dict:
         state = self.state.setdefault(p, {})
         if not state:
-            xp = _array_module(p.data)
+            xp = _array_module(p._data)
             state["step"] = 0.0
-            state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = xp.full_like(p._data, group["initial_accumulator_value"])
         return state
 
     def step(self, closure: Optional[Callable[[], Any]] = None):
@@ -55,18 +55,18 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad.data
+                g = p.grad._data
                 if group["maximize"]:
                     g = -g
                 state = self.state.get(p) or self._init_state(p, group)
                 state["step"] += 1
                 if weight_decay != 0:
-                    g = g + weight_decay * p.data
+                    g = g + weight_decay * p._data
                 clr = lr / (1 + (state["step"] - 1) * lr_decay)
                 xp = _array_module(g)
                 t, std = self._scratch(p, g, 0), self._scratch(p, g, 1)
                 addcmul_(state["sum"], g, g, 1, work=t)
                 xp.sqrt(state["sum"], out=std)
                 std += eps
-                addcdiv_(p.data, g, std, -clr, work=t)
+                addcdiv_(p._data, g, std, -clr, work=t)
         return loss

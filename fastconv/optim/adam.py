@@ -45,24 +45,24 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad.data
+                g = p.grad._data
                 if group["maximize"]:
                     g = -g
                 state = self.state.setdefault(p, {})
                 if not state:
-                    xp = _array_module(p.data)
+                    xp = _array_module(p._data)
                     state["step"] = 0.0
-                    state["exp_avg"] = xp.zeros_like(p.data)
-                    state["exp_avg_sq"] = xp.zeros_like(p.data)
+                    state["exp_avg"] = xp.zeros_like(p._data)
+                    state["exp_avg_sq"] = xp.zeros_like(p._data)
                     if amsgrad:
-                        state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                        state["max_exp_avg_sq"] = xp.zeros_like(p._data)
                 state["step"] += 1
                 step = state["step"]
                 if weight_decay != 0:
                     if decoupled:
-                        p.data *= 1 - lr * weight_decay
+                        p._data *= 1 - lr * weight_decay
                     else:
-                        g = g + weight_decay * p.data
+                        g = g + weight_decay * p._data
                 # the formulas above, evaluated in torch's order into two reused
                 # scratch arrays t and d instead of fresh temporaries
                 xp = _array_module(g)
@@ -77,5 +77,5 @@ class Adam(Optimizer):
                 denom = xp.sqrt(v, out=d)
                 denom /= math.sqrt(1 - beta2 ** step)
                 denom += eps
-                p.data += xp.divide(xp.multiply(m, -step_size, out=t), denom, out=t)
+                p._data += xp.divide(xp.multiply(m, -step_size, out=t), denom, out=t)
         return loss

@@ -120,7 +120,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def step(self, closure: Optional[Callable[[], Any]] = None):
         raise NotImplementedError
@@ -214,10 +214,10 @@ def _copy(value):
 def _like(value, param: Tensor):
     """A saved state value as an array on param's device (floating ones in param's dtype)."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if not (hasattr(value, "shape") and hasattr(value, "dtype")):
         return value
-    moved = Tensor(value).to(param.device).data
+    moved = Tensor(value).to(param.device)._data
     if moved.dtype.kind == "f":
         moved = moved.astype(param.dtype)
     return moved.copy()

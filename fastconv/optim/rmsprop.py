@@ -43,21 +43,21 @@ class RMSprop(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad.data
+                g = p.grad._data
                 if group["maximize"]:
                     g = -g
                 state = self.state.setdefault(p, {})
                 if not state:
-                    xp = _array_module(p.data)
+                    xp = _array_module(p._data)
                     state["step"] = 0.0
-                    state["square_avg"] = xp.zeros_like(p.data)
+                    state["square_avg"] = xp.zeros_like(p._data)
                     if momentum > 0:
-                        state["momentum_buffer"] = xp.zeros_like(p.data)
+                        state["momentum_buffer"] = xp.zeros_like(p._data)
                     if centered:
-                        state["grad_avg"] = xp.zeros_like(p.data)
+                        state["grad_avg"] = xp.zeros_like(p._data)
                 state["step"] += 1
                 if weight_decay != 0:
-                    g = g + weight_decay * p.data
+                    g = g + weight_decay * p._data
                 xp = _array_module(g)
                 t, avg = self._scratch(p, g, 0), self._scratch(p, g, 1)
                 square_avg = state["square_avg"]
@@ -76,7 +76,7 @@ class RMSprop(Optimizer):
                     buf = state["momentum_buffer"]
                     buf *= momentum
                     buf += xp.divide(g, avg, out=t)
-                    p.data += xp.multiply(buf, -lr, out=t)
+                    p._data += xp.multiply(buf, -lr, out=t)
                 else:
-                    addcdiv_(p.data, g, avg, -lr, work=t)
+                    addcdiv_(p._data, g, avg, -lr, work=t)
         return loss

@@ -51,13 +51,13 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                g = grad.data
+                g = grad._data
                 if plain and self._plain_update(p, g, lr, momentum):
                     continue
                 if maximize:
                     g = -g
                 if weight_decay != 0:
-                    g = g + weight_decay * p.data
+                    g = g + weight_decay * p._data
                 xp = _array_module(g)
                 if momentum != 0:
                     state = self.state.get(p)
@@ -74,7 +74,7 @@ class SGD(Optimizer):
                             buf += xp.multiply(g, 1 - dampening, out=self._scratch(p, g))
                     g = g + momentum * buf if nesterov else buf
                 # p -= lr * g, with the product in a reused scratch array
-                p.data -= xp.multiply(g, lr, out=self._scratch(p, g))
+                p._data -= xp.multiply(g, lr, out=self._scratch(p, g))
         return loss
 
     def _plain_update(self, p, g, lr, momentum) -> bool:
@@ -82,7 +82,7 @@ class SGD(Optimizer):
         where the in-place kernel refuses the arrays (a parameter that is a
         non-contiguous view, a gradient of another dtype, ...), which then take the
         array expressions of step()."""
-        data = p.data
+        data = p._data
         try:
             if momentum == 0:
                 ops.sgd_update(data, g, lr=lr)

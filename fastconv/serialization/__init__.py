@@ -34,7 +34,7 @@ def _is_tensor(value: Any) -> bool:
 
 def _host(value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
-        value = value.detach().to("cpu").data
+        value = value.detach().to("cpu")._data
     elif is_cupy(value):
         value = value.get()
     array = np.asarray(value)

@@ -32,9 +32,9 @@ def test_a_pass_through_backward_still_gives_each_leaf_its_own_copy():
     y = fc.tensor(np.ones(3), requires_grad=True)
     gradient = np.arange(3.0)
     PassThrough.apply(x, y).backward(gradient)
-    _no_sharing(x.grad.data, y.grad.data, gradient)
+    _no_sharing(x.grad.detach().numpy(), y.grad.detach().numpy(), gradient)
     gradient[:] = 7
-    assert np.array_equal(x.grad.data, [0, 1, 2]) and np.array_equal(y.grad.data, [0, 1, 2])
+    assert np.array_equal(x.grad.detach().numpy(), [0, 1, 2]) and np.array_equal(y.grad.detach().numpy(), [0, 1, 2])
 
 
 def test_fresh_gradients_stay_apart_with_retain_grad_and_accumulate():
@@ -49,11 +49,11 @@ def test_fresh_gradients_stay_apart_with_retain_grad_and_accumulate():
     g = np.ones(out.shape)
     out.backward(g, retain_graph=True)
     tensors = (x, w, b, h, w2)
-    first = [t.grad.data.copy() for t in tensors]
-    _no_sharing(*[t.grad.data for t in tensors], g)
+    first = [t.grad.detach().numpy().copy() for t in tensors]
+    _no_sharing(*[t.grad.detach().numpy() for t in tensors], g)
     out.backward(g)                               # accumulate a second time
     for t, once in zip(tensors, first):
-        np.testing.assert_allclose(t.grad.data, 2 * once, rtol=1e-12)
+        np.testing.assert_allclose(t.grad.detach().numpy(), 2 * once, rtol=1e-12)
 
 
 def test_a_leaf_used_twice_by_fresh_functions_sums_into_its_own_array():
@@ -61,7 +61,7 @@ def test_a_leaf_used_twice_by_fresh_functions_sums_into_its_own_array():
     w = fc.tensor(np.eye(3), requires_grad=True)
     y = F.relu(F.linear(x, w)) + F.relu(F.linear(x, w))
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0, 2, 2]])
-    np.testing.assert_array_equal(w.grad.data, 2 * np.array([[0, 0, 0], [-1, 2, 3],
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [[0, 2, 2]])
+    np.testing.assert_array_equal(w.grad.detach().numpy(), 2 * np.array([[0, 0, 0], [-1, 2, 3],
                                                              [-1, 2, 3]]))
-    _no_sharing(x.grad.data, w.grad.data)
+    _no_sharing(x.grad.detach().numpy(), w.grad.detach().numpy())

@@ -63,7 +63,7 @@ def test_shared_parameters_are_listed_once():
 def test_reassignment_and_deletion():
     m = Block()
     m.scale = nn.Parameter(fc.tensor(np.zeros(3, dtype=np.float32)))
-    assert np.all(m.scale.data == 0) and list(m.state_dict())[0] == "scale"
+    assert np.all(m.scale.detach().numpy() == 0) and list(m.state_dict())[0] == "scale"
     with pytest.raises(TypeError, match="parameter 'scale'"):
         m.scale = fc.tensor(np.zeros(3))
     with pytest.raises(TypeError, match="child module 'head'"):
@@ -125,7 +125,7 @@ def test_state_dict_is_detached_and_shares_data():
     sd = m.state_dict()
     assert isinstance(sd, OrderedDict)
     assert not sd["weight"].requires_grad
-    assert sd["weight"].data is m.weight.data
+    assert sd["weight"].detach().numpy() is m.weight.detach().numpy()
 
 
 def test_load_state_dict_copies_in_place_from_tensors_and_arrays():
@@ -134,11 +134,11 @@ def test_load_state_dict_copies_in_place_from_tensors_and_arrays():
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == "<All keys matched successfully>"
-    assert b.weight is weight and b.weight.data is not a.weight.data
-    np.testing.assert_array_equal(b.weight.data, a.weight.data)
+    assert b.weight is weight and b.weight.detach().numpy() is not a.weight.detach().numpy()
+    np.testing.assert_array_equal(b.weight.detach().numpy(), a.weight.detach().numpy())
     arrays = {"weight": np.full((2, 3), 0.5), "bias": np.zeros(2, dtype=np.float32)}
     b.load_state_dict(arrays)
-    assert b.weight.dtype == np.float32 and np.all(b.weight.data == 0.5)
+    assert b.weight.dtype == np.float32 and np.all(b.weight.detach().numpy() == 0.5)
 
 
 def test_load_state_dict_strict_reports_missing_and_unexpected():
@@ -149,10 +149,10 @@ def test_load_state_dict_strict_reports_missing_and_unexpected():
     message = str(info.value)
     assert 'Missing key(s) in state_dict: "bias"' in message
     assert 'Unexpected key(s) in state_dict: "extra"' in message
-    assert np.any(m.weight.data != 0)          # nothing copied on error
+    assert np.any(m.weight.detach().numpy() != 0)          # nothing copied on error
     result = m.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["bias"] and result.unexpected_keys == ["extra"]
-    assert np.all(m.weight.data == 0)
+    assert np.all(m.weight.detach().numpy() == 0)
 
 
 def test_load_state_dict_shape_mismatch_always_raises():

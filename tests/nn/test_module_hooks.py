@@ -50,7 +50,7 @@ def _as_numpy(values):
         if v is None:
             out.append(None)
         elif isinstance(v, fc.Tensor):
-            out.append(v.data.copy())
+            out.append(v.detach().numpy().copy())
         else:
             out.append(v.detach().numpy().copy())
     return out
@@ -76,14 +76,14 @@ def test_forward_pre_hook_sees_and_replaces_the_inputs():
     assert seen == [(m, (x,))]
     handle.remove()
     m.register_forward_pre_hook(lambda mod, args: args[0] + 1)   # a single value: wrapped
-    np.testing.assert_array_equal(m(x).data, [4.0, 4.0])
+    np.testing.assert_array_equal(m(x).detach().numpy(), [4.0, 4.0])
 
 
 def test_forward_pre_hook_with_kwargs():
     m = Scale()
     m.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"factor": 10.0}),
                                 with_kwargs=True)
-    np.testing.assert_array_equal(m(fc.tensor(np.ones(1)), factor=3.0).data, [10.0])
+    np.testing.assert_array_equal(m(fc.tensor(np.ones(1)), factor=3.0).detach().numpy(), [10.0])
     bad = Scale()
     bad.register_forward_pre_hook(lambda mod, args, kwargs: args, with_kwargs=True)
     with pytest.raises(RuntimeError, match="tuple of \\(new_args, new_kwargs\\)"):
@@ -93,13 +93,13 @@ def test_forward_pre_hook_with_kwargs():
 def test_forward_hook_sees_and_replaces_the_output():
     m = Scale()
     seen = []
-    m.register_forward_hook(lambda mod, args, out: seen.append((args[0].data[0],
-                                                                out.data[0])))
+    m.register_forward_hook(lambda mod, args, out: seen.append((args[0].detach().numpy()[0],
+                                                                out.detach().numpy()[0])))
     m.register_forward_hook(lambda mod, args, out: out * 100)
     m.register_forward_hook(lambda mod, args, kwargs, out: seen.append(kwargs) or out + 1,
                             with_kwargs=True)
     out = m(fc.tensor(np.array([3.0])), factor=0.5)
-    assert out.data[0] == 151.0
+    assert out.detach().numpy()[0] == 151.0
     assert seen == [(3.0, 1.5), {"factor": 0.5}]
 
 
@@ -169,8 +169,8 @@ def test_full_backward_hook_on_linear_matches_torch():
     (theirs(xb) * torch.tensor(weights)).sum().backward()
     _assert_same(got["ours"][0], got["theirs"][0])
     _assert_same(got["ours"][1], got["theirs"][1])
-    np.testing.assert_allclose(xa.grad.data, xb.grad.numpy(), rtol=1e-13)
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(xa.grad.detach().numpy(), xb.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(ours.weight.grad.detach().numpy(), theirs.weight.grad.numpy(), rtol=1e-13)
 
 
 @pytest.mark.parametrize("case", ["both-used", "second-output-unused", "y-no-grad",
@@ -209,8 +209,8 @@ def test_backward_hook_can_replace_grad_input_but_not_parameter_grads():
     xb = torch.ones(1, 3, dtype=torch.float64, requires_grad=True)
     ours(xa).sum().backward()
     theirs(xb).sum().backward()
-    np.testing.assert_allclose(xa.grad.data, xb.grad.numpy(), rtol=1e-13)
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(xa.grad.detach().numpy(), xb.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(ours.weight.grad.detach().numpy(), theirs.weight.grad.numpy(), rtol=1e-13)
     bad, _ = _linear_pair()
     bad.register_full_backward_hook(lambda m, gi, go: (gi[0], gi[0]))
     with pytest.raises(RuntimeError, match="invalid number of grad_input, got 2, but "
@@ -229,8 +229,8 @@ def test_backward_pre_hook_replaces_grad_output_as_torch():
     ours(xa).sum().backward()
     theirs(xb).sum().backward()
     _assert_same(seen["ours"], seen["theirs"])
-    np.testing.assert_allclose(xa.grad.data, xb.grad.numpy(), rtol=1e-13)
-    np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(xa.grad.detach().numpy(), xb.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(ours.bias.grad.detach().numpy(), theirs.bias.grad.numpy(), rtol=1e-13)
 
 
 def test_backward_hook_when_no_input_requires_grad_fires_on_the_outputs():
@@ -245,7 +245,7 @@ def test_backward_hook_when_no_input_requires_grad_fires_on_the_outputs():
         theirs(torch.ones(3, 3, dtype=torch.float64)).sum().backward()
     assert got["ours"][0] == (None,) == got["theirs"][0]
     _assert_same(got["ours"][1], got["theirs"][1])
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(ours.weight.grad.detach().numpy(), theirs.weight.grad.numpy(), rtol=1e-13)
 
 
 def test_backward_hooks_change_no_gradient_and_go_away_when_removed():
@@ -258,7 +258,7 @@ def test_backward_hooks_change_no_gradient_and_go_away_when_removed():
         model.zero_grad()
         xt = fc.tensor(x, requires_grad=True)
         F.mse_loss(model(xt), fc.tensor(np.zeros((6, 2)))).backward()
-        return [xt.grad.data] + [p.grad.data.copy() for p in model.parameters()]
+        return [xt.grad.detach().numpy()] + [p.grad.detach().numpy().copy() for p in model.parameters()]
 
     plain = grads()
     handles = [m.register_full_backward_hook(lambda m, gi, go: calls.append(type(m).__name__))
@@ -295,7 +295,7 @@ def test_hooks_on_a_fused_conv_relu_child_of_sequential():
         xt = fc.tensor(x, requires_grad=True)
         out = model(xt)
         out.sum().backward()
-        return out.data, xt.grad.data
+        return out.detach().numpy(), xt.grad.detach().numpy()
 
     fused_out, fused_grad = run()
     calls = []

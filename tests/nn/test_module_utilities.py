@@ -133,7 +133,7 @@ def test_zero_grad_and_requires_grad_():
     for p in ours.parameters():
         p.grad = fc.tensor(np.ones(p.shape, np.float32))
     ours.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and not p.grad.data.any() for p in ours.parameters())
+    assert all(p.grad is not None and not p.grad.detach().numpy().any() for p in ours.parameters())
     ours.zero_grad()
     assert all(p.grad is None for p in ours.parameters())
     assert ours.requires_grad_(False) is ours
@@ -167,11 +167,11 @@ def test_extra_repr_appears_in_repr():
                                   lambda m: m.to("cpu", np.float16)])
 def test_unsupported_dtypes_are_refused(call):
     m = nn.Linear(2, 2)
-    before = m.weight.data.copy()
+    before = m.weight.detach().numpy().copy()
     with pytest.raises(TypeError, match="float32 and float64"):
         call(m)
     assert m.weight.dtype == np.float32
-    np.testing.assert_array_equal(m.weight.data, before)
+    np.testing.assert_array_equal(m.weight.detach().numpy(), before)
 
 
 def test_registering_over_an_existing_attribute_is_a_key_error_as_in_torch():

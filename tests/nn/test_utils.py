@@ -58,9 +58,9 @@ def test_clip_grad_norm_matches_torch_and_reference(dtype, norm_type, max_norm):
     np.testing.assert_allclose(total.item(), _reference_norm(grads, norm_type), rtol=rtol)
     for p, t, g in zip(ours, theirs, grads):
         assert p.grad.dtype == dtype
-        np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=rtol, atol=0)
+        np.testing.assert_allclose(p.grad.detach().numpy(), t.grad.numpy(), rtol=rtol, atol=0)
         scale = min(1.0, max_norm / (_reference_norm(grads, norm_type) + 1e-6))
-        np.testing.assert_allclose(p.grad.data, g * scale, rtol=rtol * 4)
+        np.testing.assert_allclose(p.grad.detach().numpy(), g * scale, rtol=rtol * 4)
 
 
 def test_clipped_gradients_have_the_requested_norm():
@@ -76,7 +76,7 @@ def test_clip_grad_norm_single_tensor_and_no_grads():
     p.grad = fc.tensor(np.array([3.0, 4.0, 0.0, 0.0]))
     total = utils.clip_grad_norm_(p, max_norm=1.0)
     assert total.item() == 5.0
-    np.testing.assert_allclose(p.grad.data, [3 / (5 + 1e-6), 4 / (5 + 1e-6), 0, 0], rtol=1e-15)
+    np.testing.assert_allclose(p.grad.detach().numpy(), [3 / (5 + 1e-6), 4 / (5 + 1e-6), 0, 0], rtol=1e-15)
     q = nn.Parameter(fc.tensor(np.zeros(2)))
     none = utils.clip_grad_norm_([q], 1.0)
     assert none.item() == 0.0 and none.dtype == np.float32 and q.grad is None
@@ -120,12 +120,12 @@ def test_clip_grad_value_matches_torch(dtype):
     assert utils.clip_grad_value_(ours, 0.5) is None
     torch.nn.utils.clip_grad_value_(theirs, 0.5)
     for p, t, g in zip(ours, theirs, grads):
-        np.testing.assert_array_equal(p.grad.data, t.grad.numpy())
-        np.testing.assert_array_equal(p.grad.data, np.clip(g, -0.5, 0.5))
+        np.testing.assert_array_equal(p.grad.detach().numpy(), t.grad.numpy())
+        np.testing.assert_array_equal(p.grad.detach().numpy(), np.clip(g, -0.5, 0.5))
     single = nn.Parameter(fc.tensor(np.zeros(3)))
     single.grad = fc.tensor(np.array([-2.0, 0.1, 2.0]))
     utils.clip_grad_value_(single, 1)
-    np.testing.assert_array_equal(single.grad.data, [-1.0, 0.1, 1.0])
+    np.testing.assert_array_equal(single.grad.detach().numpy(), [-1.0, 0.1, 1.0])
 
 
 def test_parameters_to_vector_and_back_match_torch():
@@ -138,7 +138,7 @@ def test_parameters_to_vector_and_back_match_torch():
             t.copy_(torch.tensor(values))
     vec = utils.parameters_to_vector(ours)
     expected = torch.nn.utils.parameters_to_vector(theirs)
-    np.testing.assert_array_equal(vec.data, expected.detach().numpy())
+    np.testing.assert_array_equal(vec.detach().numpy(), expected.detach().numpy())
     assert vec.requires_grad   # differentiable with respect to the parameters
     for p in ours:
         p.grad = None
@@ -146,16 +146,16 @@ def test_parameters_to_vector_and_back_match_torch():
     offset = 0
     for p in ours:
         n = p.numel()
-        np.testing.assert_array_equal(p.grad.data.ravel(), np.arange(offset, offset + n))
+        np.testing.assert_array_equal(p.grad.detach().numpy().ravel(), np.arange(offset, offset + n))
         offset += n
 
     new = fc.tensor(np.arange(vec.shape[0] + 2, dtype=np.float64))
     utils.vector_to_parameters(new, ours)
-    torch.nn.utils.vector_to_parameters(torch.tensor(new.data), theirs)
+    torch.nn.utils.vector_to_parameters(torch.tensor(new.detach().numpy()), theirs)
     for p, t in zip(ours, theirs):
-        np.testing.assert_array_equal(p.data, t.detach().numpy())
+        np.testing.assert_array_equal(p.detach().numpy(), t.detach().numpy())
     new.data[0] = -7.0   # the parameters are views of vec, as in torch
-    assert ours[0].data[0, 0] == -7.0
+    assert ours[0].detach().numpy()[0, 0] == -7.0
 
 
 def test_vector_conversion_errors():

@@ -31,7 +31,7 @@ def fresh_torch(dtype=np.float64):
 def set_fastconv_grads(params, skip=()):
     import fastconv as fc
     for i, p in enumerate(params):
-        p.grad = None if i in skip else fc.tensor(gradient(i, p.data))
+        p.grad = None if i in skip else fc.tensor(gradient(i, p.detach().numpy()))
 
 
 def set_torch_grads(params, skip=()):

@@ -322,9 +322,9 @@ def test_the_scheduled_rate_is_the_one_the_optimizer_uses():
     sched = ls.StepLR(opt, step_size=1, gamma=0.5)
     for expected in (1.0, 0.5, 0.25):
         p.grad = fc.tensor(np.ones(1))
-        before = p.data[0]
+        before = p.detach().numpy()[0]
         opt.step()
-        assert before - p.data[0] == expected
+        assert before - p.detach().numpy()[0] == expected
         sched.step()
 
 

@@ -35,5 +35,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     start = 0
     for p in parameters:
         size = p.numel()
-        p.data = vec.data[start:start + size].reshape(p.shape)
+        p._data = vec._data[start:start + size].reshape(p.shape)
         start += size

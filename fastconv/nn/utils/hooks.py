@@ -103,7 +103,7 @@ def _join(values: Tuple[Any, ...], on_all) -> Tuple[Tuple[Any, ...], Optional[Li
     joint = _Join.apply(*[values[i] for i in positions], group=group)
     out = list(values)
     for k, i in enumerate(positions):
-        out[i] = _View.apply(joint, values[i].data, group=group, index=k)
+        out[i] = _View.apply(joint, values[i]._data, group=group, index=k)
     return tuple(out), positions
 
 
@@ -111,7 +111,7 @@ def _array(value, like: Tensor, what: str):
     """A hook's returned gradient as an array shaped like `like` (None stays None)."""
     if value is None:
         return None
-    data = value.data if isinstance(value, Tensor) else value
+    data = value._data if isinstance(value, Tensor) else value
     if tuple(data.shape) != tuple(like.shape):
         raise RuntimeError("%s hook returned a gradient of shape %s for a tensor of shape %s"
                            % (what, tuple(data.shape), tuple(like.shape)))
@@ -201,7 +201,7 @@ class BackwardHook:
             elif arrived.get(i) is not None:
                 packed.append(Tensor(arrived[i]))
             else:   # a Tensor the gradient did not reach: zeros, as torch gives
-                zeros = value.data.copy()
+                zeros = value._data.copy()
                 zeros[...] = 0
                 packed.append(Tensor(zeros))
         grad_inputs = tuple(packed)
