@@ -14,6 +14,17 @@ cdef extern from "fastconv/conv.h" nogil:
         int64_t dil_h, dil_w
         int64_t groups
 
+    ctypedef enum fc_conv2d_pass:
+        FC_CONV_FORWARD
+        FC_CONV_DATA
+        FC_CONV_WEIGHT
+        FC_CONV_RELU_POOL2X2
+    ctypedef enum fc_conv2d_algo:
+        FC_CONV_UNFUSED
+    fc_conv2d_algo fc_conv2d_algorithm(const fc_conv2d_params *p, fc_conv2d_pass pass_,
+                                       fc_dtype dt)
+    const char *fc_conv2d_algorithm_name(fc_conv2d_algo algo)
+
     int fc_conv2d_forward(fc_dtype dt, const fc_conv2d_params *p, const void *x,
                           const void *w, const void *bias, void *y, int relu, int nthreads)
     int fc_conv2d_backward_data(fc_dtype dt, const fc_conv2d_params *p, const void *dy,
@@ -25,5 +36,3 @@ cdef extern from "fastconv/conv.h" nogil:
     int fc_conv2d_relu_pool2x2(fc_dtype dt, const fc_conv2d_params *p, const void *x,
                                const void *w, const void *bias, void *pooled, uint8_t *pos,
                                int nthreads)
-    int fc_conv2d_uses_winograd(const fc_conv2d_params *p, int pass_)
-    int fc_conv2d_set_winograd(int enabled)

@@ -91,6 +91,8 @@ cdef inline int _threads(int nthreads) noexcept:
 cdef inline void _check_rc(int rc) except *:
     if rc == core.FC_ENOMEM:
         raise MemoryError("fastconv: a native kernel could not allocate its scratch memory")
+    if rc == core.FC_EINVAL:
+        raise ValueError("fastconv: a native call was given a setting it cannot take")
     if rc != core.FC_OK:
         raise RuntimeError("fastconv: native kernel failed with code %d" % rc)
 
@@ -117,3 +119,5 @@ include "_cpu_pool.pxi"
 include "_cpu_act.pxi"
 include "_cpu_loss.pxi"
 include "_cpu_optim.pxi"
+include "_cpu_norm.pxi"
+include "_cpu_random.pxi"

@@ -32,23 +32,42 @@ cdef inline int64_t _w_size(const cconv.fc_conv2d_params *p) noexcept:
     return p.c_out * (p.c_in // p.groups) * p.kh * p.kw
 
 
-_CONV_PASSES = {"forward": 0, "data": 1, "weight": 2}
+_CONV_PASSES = {"forward": cconv.FC_CONV_FORWARD, "data": cconv.FC_CONV_DATA,
+                "weight": cconv.FC_CONV_WEIGHT, "relu_pool2x2": cconv.FC_CONV_RELU_POOL2X2}
+
+
+def conv2d_algorithm(tuple geom, str pass_, dtype="float32") -> str:
+    """The algorithm the native kernels run for that pass of this geometry, in dtype
+    (float32 or float64), under the capability record now: "implicit_gemm",
+    "gemm_col2im", "winograd", "direct", "direct_blocked_s2", "direct_rows",
+    "direct_few_taps", or for pass_ "relu_pool2x2" also "unfused" (conv2d_relu_max_pool2x2
+    then returns False). pass_ is "forward", "data", "weight" or "relu_pool2x2"."""
+    if pass_ not in _CONV_PASSES:
+        raise ValueError("fastconv._cpu: pass_ must be one of %s, got %r"
+                         % (sorted(_CONV_PASSES), pass_))
+    dt = np.dtype(dtype)
+    if dt != np.float32 and dt != np.float64:
+        raise TypeError("fastconv._cpu: dtype must be float32 or float64, got %s" % dt)
+    cdef cconv.fc_conv2d_params p = _conv_params(geom)
+    cdef core.fc_dtype code = core.FC_F32 if dt == np.float32 else core.FC_F64
+    return cconv.fc_conv2d_algorithm_name(
+        cconv.fc_conv2d_algorithm(&p, _CONV_PASSES[pass_], code)).decode()
 
 
 def conv2d_uses_winograd(tuple geom, str pass_) -> bool:
     """True when that pass ("forward", "data" or "weight") of this geometry runs on
-    Winograd F(2x2, 3x3) rather than implicit GEMM (so tests know what they exercise)."""
-    if pass_ not in _CONV_PASSES:
+    Winograd F(2x2, 3x3) (in float64, where no direct kernel competes). Kept for old
+    callers: conv2d_algorithm tells every algorithm."""
+    if pass_ not in ("forward", "data", "weight"):
         raise ValueError("fastconv._cpu: pass_ must be one of %s, got %r"
-                         % (sorted(_CONV_PASSES), pass_))
-    cdef cconv.fc_conv2d_params p = _conv_params(geom)
-    return cconv.fc_conv2d_uses_winograd(&p, _CONV_PASSES[pass_]) != 0
+                         % (["data", "forward", "weight"], pass_))
+    return conv2d_algorithm(geom, pass_, "float64") == "winograd"
 
 
 def set_conv2d_winograd(bint enabled) -> bool:
     """Allow (the default) or forbid Winograd in later conv2d calls; returns the previous
-    setting. Process-wide: for tests and benchmarks that compare the algorithms."""
-    return cconv.fc_conv2d_set_winograd(enabled) != 0
+    setting. Kept for old callers: set_capabilities(winograd=...) is the same."""
+    return set_capabilities(winograd=bool(enabled))["winograd"]
 
 
 def conv2d_forward(tuple geom, cnp.ndarray x not None, cnp.ndarray w not None, object bias,
@@ -87,10 +106,13 @@ def conv2d_relu_max_pool2x2(tuple geom, cnp.ndarray x not None, cnp.ndarray w no
     cdef void *pb = NULL
     if bias is not None:
         pb = _buf(<cnp.ndarray?> bias, dt, p.c_out, "bias")
+    if cconv.fc_conv2d_algorithm(&p, cconv.FC_CONV_RELU_POOL2X2,
+                                 <core.fc_dtype> dt) == cconv.FC_CONV_UNFUSED:
+        return False
     cdef int rc, nt = _threads(nthreads)
     with nogil:
         rc = cconv.fc_conv2d_relu_pool2x2(<core.fc_dtype> dt, &p, px, pw, pb, pp, pq, nt)
-    if rc == cconv.FC_ENOSYS:
+    if rc == cconv.FC_ENOSYS:   # the settings changed since the question above
         return False
     _check_rc(rc)
     return True

@@ -98,7 +98,8 @@ def max_pool2x2_relu_backward(tuple geom, cnp.ndarray dy not None, cnp.ndarray y
     cdef void *pdy = _buf(dy, dt, out, "grad_output")
     cdef void *py = _buf(y, dt, out, "output")
     cdef const uint8_t *pp = <const uint8_t*> _int_buf(
-        positions, cnp.NPY_UINT8, out, False, "positions", "a C-contiguous uint8 array like y")
+        positions, cnp.NPY_UINT8, out, False, "positions",
+        "a C-contiguous uint8 array like y")
     cdef int nt = _threads(nthreads)
     with nogil:
         cpool.fc_max_pool2x2_relu_backward(<core.fc_dtype> dt, &p, pdy, py, pp, pdx, nt)

@@ -69,6 +69,33 @@ CONV_CASES = [
 ]
 
 
+@dataclass(frozen=True)
+class NormCase:
+    """One BatchNorm2d layer in training: input (n, c, h, w), forward and backward."""
+    name: str
+    n: int
+    c: int
+    h: int
+    w: int
+
+
+BN_CASES = [
+    NormCase("vgg 64ch 32x32 N32", 32, 64, 32, 32),
+    NormCase("vgg 128ch 16x16 N32", 32, 128, 16, 16),
+    NormCase("resnet 64ch 56x56 N8", 8, 64, 56, 56),
+    NormCase("resnet20 16ch 32x32 N64", 64, 16, 32, 32),
+    NormCase("resnet20 32ch 16x16 N64", 64, 32, 16, 16),
+    NormCase("resnet20 64ch 8x8 N64", 64, 64, 8, 8),
+]
+
+# (name, input shape, dropout2d?): after cnn_bn's Linear(3136, 1024), and on a VGG map
+DROPOUT_CASES = [
+    ("dropout p=0.5 N64x1024", (64, 1024), False),
+    ("dropout p=0.5 N32x64x32x32", (32, 64, 32, 32), False),
+    ("dropout2d p=0.5 N32x64x32x32", (32, 64, 32, 32), True),
+]
+
+
 def median_ms(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
     """Median wall time of fn() in milliseconds."""
     for _ in range(warmup):
@@ -150,6 +177,60 @@ def torch_conv_step(case: ConvCase, backward: bool, seed: int = 0) -> Callable[[
         torch.nn.functional.conv2d(x, w, b, stride=case.stride,
                                    padding=case.padding).backward(grad)
     return step
+
+
+def _norm_step(module, x, grad, params) -> Callable[[], object]:
+    """forward + backward of `module` on x (requiring grad) with upstream `grad`."""
+    def step():
+        for p in params:
+            p.grad = None
+        module(x).backward(grad)
+    return step
+
+
+def fastconv_batch_norm_step(case: NormCase, seed: int = 0) -> Callable[[], object]:
+    """One BatchNorm2d forward (training: batch statistics, running stats updated) and
+    backward through fastconv.nn."""
+    import fastconv
+    from fastconv import nn
+    rng = np.random.default_rng(seed)
+    shape = (case.n, case.c, case.h, case.w)
+    bn = nn.BatchNorm2d(case.c)
+    x = fastconv.tensor(rng.standard_normal(shape), dtype=np.float32, requires_grad=True)
+    grad = fastconv.tensor(rng.standard_normal(shape), dtype=np.float32)
+    return _norm_step(bn, x, grad, [x, bn.weight, bn.bias])
+
+
+def torch_batch_norm_step(case: NormCase, seed: int = 0) -> Callable[[], object]:
+    """The same step in PyTorch CPU."""
+    import torch
+    rng = np.random.default_rng(seed)
+    shape = (case.n, case.c, case.h, case.w)
+    bn = torch.nn.BatchNorm2d(case.c)
+    x = torch.tensor(rng.standard_normal(shape), dtype=torch.float32, requires_grad=True)
+    grad = torch.tensor(rng.standard_normal(shape), dtype=torch.float32)
+    return _norm_step(bn, x, grad, [x, bn.weight, bn.bias])
+
+
+def fastconv_dropout_step(shape, channelwise: bool, seed: int = 0) -> Callable[[], object]:
+    """One Dropout (or Dropout2d) forward and backward, p = 0.5, through fastconv.nn."""
+    import fastconv
+    from fastconv import nn
+    rng = np.random.default_rng(seed)
+    layer = nn.Dropout2d(0.5) if channelwise else nn.Dropout(0.5)
+    x = fastconv.tensor(rng.standard_normal(shape), dtype=np.float32, requires_grad=True)
+    grad = fastconv.tensor(rng.standard_normal(shape), dtype=np.float32)
+    return _norm_step(layer, x, grad, [x])
+
+
+def torch_dropout_step(shape, channelwise: bool, seed: int = 0) -> Callable[[], object]:
+    """The same step in PyTorch CPU."""
+    import torch
+    rng = np.random.default_rng(seed)
+    layer = torch.nn.Dropout2d(0.5) if channelwise else torch.nn.Dropout(0.5)
+    x = torch.tensor(rng.standard_normal(shape), dtype=torch.float32, requires_grad=True)
+    grad = torch.tensor(rng.standard_normal(shape), dtype=torch.float32)
+    return _norm_step(layer, x, grad, [x])
 
 
 def small_vgg(nn):
@@ -503,6 +584,18 @@ def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = Tr
             jobs.append((label, flops, fastconv_conv_step(case, backward),
                          torch_conv_step(case, backward) if have_torch else None,
                          case.uses_winograd()))
+    for case in BN_CASES:
+        label = "batchnorm2d %s fwd+bwd" % case.name
+        if only and only not in label:
+            continue
+        jobs.append((label, 0.0, fastconv_batch_norm_step(case),
+                     torch_batch_norm_step(case) if have_torch else None, False))
+    for label, shape, channelwise in DROPOUT_CASES:
+        label += " fwd+bwd"
+        if only and only not in label:
+            continue
+        jobs.append((label, 0.0, fastconv_dropout_step(shape, channelwise),
+                     torch_dropout_step(shape, channelwise) if have_torch else None, False))
     for label, net, batch, shape in NETWORK_CASES:
         if only and only not in label:
             continue
@@ -532,11 +625,13 @@ def format_table(rows: List[Row], peak: float, threads: int, blas: Optional[floa
              % (threads, peak, "" if blas is None else "   numpy sgemm: %.1f GFLOP/s" % blas),
              "%-44s %11s %11s %7s %9s %7s" % ("case", "fastconv ms", "PyTorch ms", "ratio",
                                               "GFLOP/s", "% peak")]
-    for r in rows:
-        lines.append("%-44s %11.3f %11s %7s %9.1f %6.0f%%" % (
+    for r in rows:   # memory-bound rows (flops 0: batch norm, dropout) have no GFLOP/s
+        lines.append("%-44s %11.3f %11s %7s %9s %7s" % (
             r.case + (" *" if r.winograd else ""), r.fastconv_ms,
             "-" if r.torch_ms is None else "%.3f" % r.torch_ms,
-            "-" if r.ratio is None else "%.2fx" % r.ratio, r.gflops, 100 * r.gflops / peak))
+            "-" if r.ratio is None else "%.2fx" % r.ratio,
+            "%.1f" % r.gflops if r.flops else "-",
+            "%.0f%%" % (100 * r.gflops / peak) if r.flops else "-"))
     if any(r.winograd for r in rows):
         lines.append("* Winograd F(2x2,3x3): GFLOP/s counts the direct convolution's "
                      "multiply-adds (2.25x the work done), so it can pass the peak")

@@ -212,28 +212,41 @@ def cmd_info(args: argparse.Namespace) -> int:
     import numpy
 
     import fastconv
-    from fastconv import _cpu
+    from fastconv import _caps, _cpu
 
     omp = _cpu.openmp_version()
     if omp:
         omp_text = "%d (OpenMP %s)" % (omp, OPENMP_NAMES.get(omp, "?"))
     else:
         omp_text = "none: built without OpenMP, kernels run on one thread"
+    caps = _cpu.capabilities()
     rows = [
         ("fastconv", "%s (%s)" % (fastconv.__version__, os.path.dirname(fastconv.__file__))),
         ("python", "%s %s" % (platform.python_implementation(), platform.python_version())),
         ("numpy", numpy.__version__),
         ("compiler", _cpu.compiler()),
         ("OpenMP", omp_text),
-        ("CPU", "%s, AVX2+FMA: %s" % (platform.machine() or "?",
-                                      "yes" if _cpu.cpu_has_avx2_fma() else "no")),
+        ("CPU", "%s, AVX2+FMA: %s, features: %s" % (
+            platform.machine() or "?", "yes" if _cpu.cpu_has_avx2_fma() else "no",
+            " ".join(caps["cpu_features"]) or "none used")),
+        ("ISA", "%s (the kernels' instruction set; this CPU runs up to %s)"
+         % (caps["isa"], caps["cpu_isa"])),
         ("GEMM kernel", _cpu.gemm_kernel_name()),
+        ("direct conv", "%s (AVX-512 float kernels: off, on where faster, force)"
+         % caps["direct"]),
+        ("Winograd", "on" if caps["winograd"] else "off"),
         ("threads", str(fastconv.get_num_threads())),
         ("GPU backend", gpu_status()),
     ]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print("%-*s  %s" % (width, key, value))
+    print("\nsettings (environment variables; README's \"Settings\" has the details):")
+    values = dict(_caps.settings_in_effect())
+    width = max(len(s.name) for s in _caps.SETTINGS)
+    for s in _caps.SETTINGS:
+        print("  %-*s  %-7s  %s%s" % (width, s.name, values[s.name], s.meaning,
+                                      " (build)" if s.when == "build" else ""))
     return 0
 
 

@@ -1,6 +1,16 @@
 /*
- * conv/winograd.c - Winograd F(2x2, 3x3) forward and weight gradient (see winograd.h), float
- * and double; the code for each element type is in winograd_tmpl.h, included once per type.
+ * conv/winograd.c - Winograd F(2x2, 3x3) convolution (Lavin & Gray, "Fast Algorithms for
+ * Convolutional Neural Networks"): the forward and the weight gradient of 3x3 stride-1
+ * layers with enough channels (fc_conv2d_winograd_covers), float and double; the code for
+ * each element type is in winograd_tmpl.h, included once per type.
+ *
+ * Each 2x2 block ("tile") of outputs is computed from a 4x4 block of input as
+ *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A
+ * so the 36 multiply-adds per tile and channel pair become 16: the 16 element-wise
+ * products, summed over input channels, are 16 independent GEMMs
+ *   M[xi] (C_out x tiles) = U[xi] (C_out x C_in) @ V[xi] (C_in x tiles)
+ * that run on the GEMM engine (gemm_internal.h). The weight gradient uses the same
+ * transforms: dU[xi] = dM[xi] @ V[xi]^T with dM = A dY A^T, then dg = G^T dU G.
  *
  * Layout. Tiles are numbered (image, ty, tx) and processed in blocks of `tb` tiles; a
  * block's transformed input V[C_in][16][tb] and products M[C_out][16][tb] stay in L2.
@@ -17,21 +27,34 @@
 
 #include <string.h>
 
-#include "conv/winograd.h"
+#include "conv/conv_internal.h"
 #include "core/internal.h"
 #include "gemm/gemm_internal.h"
 #include "gemm/transpose.h"
 
-/* The transforms are loops over tiles that the compiler vectorises; on x86-64 Linux
- * with GCC each is compiled for several instruction sets, picked at load time (same
- * operations in the same order in every version: only the vector width differs). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FC_VEC_WIDE __attribute__((target_clones("avx512f", "avx2", "default")))
-#define FC_VEC_NARROW __attribute__((target_clones("avx2", "default")))
+/* The transforms are loops over tiles that the compiler vectorises, each compiled for
+ * three instruction sets and picked per call by the ISA of the capability record (same
+ * operations in the same order in every build: only the vector width differs, so the
+ * results do not). */
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define FC_WINO_AVX512 __attribute__((target("avx512f")))
+#define FC_WINO_AVX2 __attribute__((target("avx2")))
 #else
-#define FC_VEC_WIDE
-#define FC_VEC_NARROW
+#define FC_WINO_AVX512
+#define FC_WINO_AVX2
 #endif
+/* name_avx512, name_avx2 and name_generic: the loop `body` compiled for each. */
+#define FC_WINO_BUILDS(body, name, params, args)                                           \
+    FC_WINO_AVX512 static void FC_CAT(name, _avx512) params { body args; }                 \
+    FC_WINO_AVX2 static void FC_CAT(name, _avx2) params { body args; }                     \
+    static void FC_CAT(name, _generic) params { body args; }
+/* The build of transform `name` to run under isa: AVX-512 for wide loops only (a 16-lane
+ * loop would leave the short tile rows of small images to scalar code), else AVX2 (8
+ * floats, with an SSE epilogue), else portable. */
+#define FC_WINO_PICK(name, isa, wide)                                                      \
+    ((wide) && (isa) >= FC_ISA_AVX512 ? FC_CAT(name, _avx512)                              \
+                                      : (isa) >= FC_ISA_AVX2 ? FC_CAT(name, _avx2)         \
+                                                             : FC_CAT(name, _generic))
 /* a transform's loop, inlined into each build of it */
 #if defined(__GNUC__)
 #define FC_WINO_BODY static inline __attribute__((always_inline))
@@ -66,17 +89,9 @@
 #define FC_WINO_MAX_CHUNKS 8
 #define FC_WINO_MAX_PART_BYTES ((int64_t)64 << 20)
 
-/* Winograd on (1) or off (0), for tests and benchmarks that compare the algorithms. */
-static int fc_wino_enabled = 1;
-
-int fc_conv2d_set_winograd(int enabled)
+int fc_conv2d_winograd_covers(const fc_conv2d_params *p)
 {
-    return __atomic_exchange_n(&fc_wino_enabled, enabled ? 1 : 0, __ATOMIC_RELAXED);
-}
-
-int fc_winograd_applies(const fc_conv2d_params *p)
-{
-    return __atomic_load_n(&fc_wino_enabled, __ATOMIC_RELAXED) && p->kh == 3 && p->kw == 3 &&
+    return p->kh == 3 && p->kw == 3 &&
            p->stride_h == 1 && p->stride_w == 1 && p->dil_h == 1 && p->dil_w == 1 &&
            p->groups == 1 &&
            p->c_in >= FC_WINO_MIN_CHANNELS && p->c_out >= FC_WINO_MIN_CHANNELS &&
@@ -87,9 +102,9 @@ int fc_winograd_applies(const fc_conv2d_params *p)
            p->oh <= p->h + 2 && p->ow <= p->w + 2;
 }
 
-int fc_winograd_applies_weight(const fc_conv2d_params *p)
+int fc_conv2d_wgrad_winograd_covers(const fc_conv2d_params *p)
 {
-    return fc_winograd_applies(p) && p->oh >= FC_WINO_WGRAD_MIN_OUT &&
+    return fc_conv2d_winograd_covers(p) && p->oh >= FC_WINO_WGRAD_MIN_OUT &&
            p->ow >= FC_WINO_WGRAD_MIN_OUT;
 }
 
@@ -154,23 +169,10 @@ static int64_t fc_wino_next_run(const fc_conv2d_params *p, const fc_wino_geom *g
     return t + r->len;
 }
 
-#define FC_NAME2(name, sfx) name##_##sfx
-#define FC_NAME(name, sfx) FC_NAME2(name, sfx)
 
-#define T float
-#define SFX f32
-#define FC_T_IS_FLOAT 1
-#include "gemm/transpose_tmpl.h"
-#include "conv/winograd_tmpl.h"
-#undef T
-#undef SFX
-#undef FC_T_IS_FLOAT
-
-#define T double
-#define SFX f64
-#define FC_T_IS_FLOAT 0
-#include "gemm/transpose_tmpl.h"
-#include "conv/winograd_tmpl.h"
-#undef T
-#undef SFX
-#undef FC_T_IS_FLOAT
+#define FC_TMPL "gemm/transpose_tmpl.h"
+#include "core/tmpl.h"
+#define FC_TMPL "conv/winograd_transforms_tmpl.h"
+#include "core/tmpl.h"
+#define FC_TMPL "conv/winograd_tmpl.h"
+#include "core/tmpl.h"

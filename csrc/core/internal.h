@@ -25,6 +25,20 @@
 #define FC_BY_DTYPE(dt, name, ...) \
     ((dt) == FC_F32 ? name##_f32(__VA_ARGS__) : name##_f64(__VA_ARGS__))
 
+/* The instruction set the kernels may use now (the capability record's, core/caps.c).
+ * Kernels whose results depend on it take it as an argument from their entry point
+ * instead, so that one call sees one value. */
+static inline fc_isa fc_isa_now(void) { return fc_caps_get().isa; }
+/* 1 when the CPU also has AVX-512 BW and VL (the 2x2 pool's byte positions). */
+int fc_cpu_has_avx512bw_vl(void);
+
+/* a##b after expanding a and b (names built from macros, e.g. in templates), and the
+ * expansion of x as a string literal. */
+#define FC_CAT2(a, b) a##b
+#define FC_CAT(a, b) FC_CAT2(a, b)
+#define FC_STR2(x) #x
+#define FC_STR(x) FC_STR2(x)
+
 /* Scratch buffers are aligned to a cache line, which also suits AVX/AVX-512 loads. */
 #define FC_ALIGN 64
 

@@ -1,4 +1,5 @@
-/* core/runtime.c - what the build and the CPU offer: OpenMP, compiler, CPU features. */
+/* core/runtime.c - what the build offers: OpenMP, compiler, threads (the CPU's features
+ * are probed in core/caps.c). */
 #include "fastconv/core.h"
 
 #ifdef _OPENMP
@@ -33,15 +34,5 @@ int fc_omp_max_threads(void)
     return omp_get_max_threads();
 #else
     return 1;
-#endif
-}
-
-int fc_cpu_has_avx2_fma(void)
-{
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
 #endif
 }

@@ -1,7 +1,7 @@
 /*
  * gemm/gemm.c - fastconv's GEMM: driver, packing, portable micro-kernel and run-time kernel
  * choice. The structure and the determinism rules are described in gemm_internal.h;
- * the code for each element type is in gemm_tmpl.h, included once per type.
+ * the code for both element types is gemm_tmpl.h, instantiated by core/tmpl.h.
  */
 #pragma STDC FP_CONTRACT OFF /* the epilogue must round exactly as written */
 
@@ -12,64 +12,23 @@
 #include "fastconv/gemm.h"
 #include "gemm/gemm_internal.h"
 
-#define FC_NAME2(name, sfx) name##_##sfx
-#define FC_NAME(name, sfx) FC_NAME2(name, sfx)
-#define FC_STR2(x) #x
-#define FC_STR(x) FC_STR2(x)
-
-/*
- * Which micro-kernels to use: 2 = AVX-512F, 1 = AVX2/FMA, 0 = portable C, the best this
- * CPU supports. FASTCONV_GEMM_KERNEL=avx2 or =generic caps the choice (to test the other
- * kernels on any machine). Decided once per process.
- */
-static int fc_gemm_level(void)
-{
-    static volatile int cached = -1; /* benign race: every thread computes the same value */
-    int v = cached;
-    if (v < 0) {
-        const char *env = getenv("FASTCONV_GEMM_KERNEL");
-        v = 0;
-        if (fc_cpu_has_avx2_fma()) {
-            v = 1;
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-            if (__builtin_cpu_supports("avx512f"))
-                v = 2;
-#endif
-        }
-        if (env && strcmp(env, "generic") == 0)
-            v = 0;
-        else if (env && strcmp(env, "avx2") == 0 && v > 1)
-            v = 1;
-        cached = v;
-    }
-    return v;
-}
 
 /* ------------------------------------------------------------------ kernels */
 
-#define T float
-#define SFX f32
-#include "gemm/gemm_tmpl.h"
-#undef T
-#undef SFX
-
-#define T double
-#define SFX f64
-#include "gemm/gemm_tmpl.h"
-#undef T
-#undef SFX
+#define FC_TMPL "gemm/gemm_tmpl.h"
+#include "core/tmpl.h"
 
 /* e.g. "avx512f 12x32": the float kernel for large m (small m may use shorter tiles
  * of the same family). */
 const char *fc_gemm_kernel_name(void)
 {
-    return fc_gemm_select_f32(1024)->name;
+    return fc_gemm_select_f32(fc_isa_now(), 1024)->name;
 }
 
 int fc_gemm(fc_dtype dt, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
             double alpha, const void *a, int64_t lda, const void *b, int64_t ldb,
             double beta, void *c, int64_t ldc, int nthreads)
 {
-    return FC_BY_DTYPE(dt, fc_gemm, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
-                       c, ldc, nthreads);
+    return FC_BY_DTYPE(dt, fc_gemm, fc_isa_now(), trans_a, trans_b, m, n, k, alpha, a, lda,
+                       b, ldb, beta, c, ldc, nthreads);
 }

@@ -1,17 +1,13 @@
 /*
- * gemm_tmpl.h - GEMM driver, packing and the portable micro-kernel for one element type.
- * Included by gemm.c once per type with T (float/double) and SFX (f32/f64) defined.
+ * gemm/gemm_tmpl.h - GEMM driver, packing and the portable micro-kernel for one element
+ * type (a template: see core/tmpl.h), instantiated by gemm.c.
  */
-#define N_(name) FC_NAME(name, SFX)
-#define EPI N_(fc_epilogue)
-#define GKR N_(fc_gemm_kernel)
-#define OPD N_(fc_operand)
 
 /* ------------------------------------------------------------------ portable kernel */
 
 /* Scalar epilogue of one element: the same operations, in the same order, as the
  * vector epilogues of every micro-kernel, so edge tiles match full tiles bit for bit. */
-static inline T N_(epi_one)(T t, const T *c, const EPI *e, int64_t row)
+static inline T FC_T(epi_one)(T t, const T *c, const EPI *e, int64_t row)
 {
     if (e->alpha != (T)1)
         t = e->alpha * t;
@@ -28,8 +24,8 @@ static inline T N_(epi_one)(T t, const T *c, const EPI *e, int64_t row)
 #define GEN_NR 8
 
 /* Portable GEN_MR x GEN_NR micro-kernel in plain C (the compiler may vectorise it). */
-static void N_(ukernel_generic)(int64_t k, const T *a, const T *b, const int64_t *boff,
-                                int64_t bs, T *c, int64_t ldc, const EPI *e)
+static void FC_T(ukernel_generic)(int64_t k, const T *a, const T *b, const int64_t *boff,
+                                  int64_t bs, T *c, int64_t ldc, const EPI *e)
 {
     T acc[GEN_MR][GEN_NR];
     for (int i = 0; i < GEN_MR; i++)
@@ -44,23 +40,23 @@ static void N_(ukernel_generic)(int64_t k, const T *a, const T *b, const int64_t
     }
     for (int i = 0; i < GEN_MR; i++)
         for (int j = 0; j < GEN_NR; j++)
-            c[i * ldc + j] = N_(epi_one)(acc[i][j], &c[i * ldc + j], e, i);
+            c[i * ldc + j] = FC_T(epi_one)(acc[i][j], &c[i * ldc + j], e, i);
 }
 
-static const GKR N_(kernel_generic) = {
+static const GKR FC_T(kernel_generic) = {
     "generic " FC_STR(GEN_MR) "x" FC_STR(GEN_NR), GEN_MR, GEN_NR,
-    128, 256, 2048, N_(ukernel_generic)};
+    128, 256, 2048, FC_T(ukernel_generic)};
 
 #undef GEN_MR
 #undef GEN_NR
 
-const GKR *N_(fc_gemm_select)(int64_t m)
+const GKR *FC_T(fc_gemm_select)(fc_isa isa, int64_t m)
 {
-    switch (fc_gemm_level()) {
-    case 2: {
+    switch (isa) {
+    case FC_ISA_AVX512: {
         /* fewest padded rows, weighing the taller tiles' better register reuse */
         static const double eff[FC_AVX512_VARIANTS] = {1.04, 1.0, 0.96, 0.92};
-        const GKR *ks = N_(fc_gemm_kernels_avx512);
+        const GKR *ks = FC_T(fc_gemm_kernels_avx512);
         int best = 0;
         double best_cost = 0;
         for (int v = 0; v < FC_AVX512_VARIANTS; v++) {
@@ -72,17 +68,17 @@ const GKR *N_(fc_gemm_select)(int64_t m)
         }
         return &ks[best];
     }
-    case 1:
-        return &N_(fc_gemm_kernel_avx2);
+    case FC_ISA_AVX2:
+        return &FC_T(fc_gemm_kernel_avx2);
     default:
-        return &N_(kernel_generic);
+        return &FC_T(kernel_generic);
     }
 }
 
 /* ------------------------------------------------------------------ packing */
 
-void N_(fc_pack_a_strided)(const OPD *op, int64_t x0, int64_t xn,
-                           int64_t k0, int64_t kn, int64_t r, T *dst)
+void FC_T(fc_pack_a_strided)(const OPD *op, int64_t x0, int64_t xn,
+                             int64_t k0, int64_t kn, int64_t r, T *dst)
 {
     const int64_t rs = op->rs, cs = op->cs;
     for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
@@ -108,8 +104,8 @@ void N_(fc_pack_a_strided)(const OPD *op, int64_t x0, int64_t xn,
     }
 }
 
-void N_(fc_pack_b_strided)(const OPD *op, int64_t x0, int64_t xn,
-                           int64_t k0, int64_t kn, int64_t r, T *dst)
+void FC_T(fc_pack_b_strided)(const OPD *op, int64_t x0, int64_t xn,
+                             int64_t k0, int64_t kn, int64_t r, T *dst)
 {
     const int64_t rs = op->rs, cs = op->cs;
     if (cs == 1) {
@@ -156,34 +152,34 @@ void N_(fc_pack_b_strided)(const OPD *op, int64_t x0, int64_t xn,
 
 /* Depth block: k split into ceil(k/KC) equal blocks (no short last block whose C update
  * would cost as much as its products). Depends on k only, so results never change. */
-static inline int64_t N_(kc_block)(const GKR *kr, int64_t k)
+static inline int64_t FC_T(kc_block)(const GKR *kr, int64_t k)
 {
     return fc_ceil_div(k, fc_ceil_div(k, kr->kc));
 }
 
-int64_t N_(fc_gemm_packed_a_size)(const GKR *kr, int64_t m, int64_t k)
+int64_t FC_T(fc_gemm_packed_a_size)(const GKR *kr, int64_t m, int64_t k)
 {
     return fc_round_up(m, kr->mr) * k;
 }
 
-void N_(fc_gemm_prepack_a_rows)(const GKR *kr, int64_t m, int64_t k, int64_t i0, int64_t mn,
-                                const OPD *a, T *dst)
+void FC_T(fc_gemm_prepack_a_rows)(const GKR *kr, int64_t m, int64_t k, int64_t i0,
+                                  int64_t mn, const OPD *a, T *dst)
 {
     const int64_t mpad = fc_round_up(m, kr->mr);
-    const int64_t kcb = N_(kc_block)(kr, k);
+    const int64_t kcb = FC_T(kc_block)(kr, k);
     for (int64_t pc = 0; pc < k; pc += kcb) {
         const int64_t kc = fc_min64(kcb, k - pc);
         a->pack(a, i0, mn, pc, kc, kr->mr, dst + pc * mpad + i0 * kc);
     }
 }
 
-void N_(fc_gemm_prepack_a)(const GKR *kr, int64_t m, int64_t k,
-                           const OPD *a, T *dst)
+void FC_T(fc_gemm_prepack_a)(const GKR *kr, int64_t m, int64_t k,
+                             const OPD *a, T *dst)
 {
-    N_(fc_gemm_prepack_a_rows)(kr, m, k, 0, m, a, dst);
+    FC_T(fc_gemm_prepack_a_rows)(kr, m, k, 0, m, a, dst);
 }
 
-int64_t N_(fc_gemm_work_size)(const GKR *kr, int64_t n)
+int64_t FC_T(fc_gemm_work_size)(const GKR *kr, int64_t n)
 {
     const int64_t nb = fc_min64(kr->nc, fc_round_up(n, kr->nr));
     return fc_pad_elems(kr->mc * kr->kc, sizeof(T)) + fc_pad_elems(kr->kc * nb, sizeof(T));
@@ -194,9 +190,9 @@ int64_t N_(fc_gemm_work_size)(const GKR *kr, int64_t n)
 /* The macro-kernel: all MR x NR tiles of one (mc x kc) A block times one kc x nc B block,
  * whose row p of column panel jr/NR starts at b + jr*bstep + boff[p] (boff NULL:
  * + p*bs). */
-static void N_(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc, int64_t kc, const T *ap,
-                             const T *b, int64_t bstep, const int64_t *boff, int64_t bs,
-                             T *c, int64_t ldc, const EPI *e)
+static void FC_T(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc, int64_t kc,
+                               const T *ap, const T *b, int64_t bstep, const int64_t *boff,
+                               int64_t bs, T *c, int64_t ldc, const EPI *e)
 {
     const int64_t MR = kr->mr, NR = kr->nr;
     T tmp[FC_MR_MAX * FC_NR_MAX] __attribute__((aligned(FC_ALIGN)));
@@ -217,15 +213,15 @@ static void N_(macro_kernel)(const GKR *kr, int64_t mc, int64_t nc, int64_t kc, 
                 kr->ukernel(kc, apan, bpan, boff, bs, tmp, NR, &plain);
                 for (int64_t i = 0; i < mr; i++)
                     for (int64_t j = 0; j < nr; j++)
-                        ct[i * ldc + j] = N_(epi_one)(tmp[i * NR + j], &ct[i * ldc + j],
-                                                      &et, i);
+                        ct[i * ldc + j] = FC_T(epi_one)(tmp[i * NR + j], &ct[i * ldc + j],
+                                                        &et, i);
             }
         }
     }
 }
 
-void N_(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
-                        T alpha, const OPD *a, const OPD *b,
+void FC_T(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
+                          T alpha, const OPD *a, const OPD *b,
                         T beta, T *c, int64_t ldc, const T *bias, int relu, T *work)
 {
     if (m <= 0 || n <= 0)
@@ -234,10 +230,10 @@ void N_(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
         const EPI e = {(T)1, beta, bias, relu};
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < n; j++)
-                c[i * ldc + j] = N_(epi_one)((T)0, &c[i * ldc + j], &e, i);
+                c[i * ldc + j] = FC_T(epi_one)((T)0, &c[i * ldc + j], &e, i);
         return;
     }
-    const int64_t MC = kr->mc, KC = kr->kc, NC = kr->nc, kcb = N_(kc_block)(kr, k);
+    const int64_t MC = kr->mc, KC = kr->kc, NC = kr->nc, kcb = FC_T(kc_block)(kr, k);
     const int64_t mpad = fc_round_up(m, kr->mr);
     T *apack = work;
     T *bpack = work + fc_pad_elems(MC * KC, sizeof(T));
@@ -279,8 +275,8 @@ void N_(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
                 EPI ei = e;
                 if (e.bias)
                     ei.bias = e.bias + ic;
-                N_(macro_kernel)(kr, mc, nc, kc, ap, bb, bstep, bo, bs, c + ic * ldc + jc, ldc,
-                                 &ei);
+                FC_T(macro_kernel)(kr, mc, nc, kc, ap, bb, bstep, bo, bs, c + ic * ldc + jc,
+                                   ldc, &ei);
             }
         }
     }
@@ -291,59 +287,72 @@ void N_(fc_gemm_serial)(const GKR *kr, int64_t m, int64_t n, int64_t k,
 /* Below this many multiply-adds a GEMM runs on one thread (waking threads costs more). */
 #define FC_GEMM_PARALLEL_MIN ((int64_t)1 << 18)
 
-int N_(fc_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alpha,
-                const T *a, int64_t lda, const T *b, int64_t ldb, T beta, T *c,
-                int64_t ldc, int nthreads)
-{
-    if (m <= 0 || n <= 0)
-        return FC_OK;
-    const GKR *kr = N_(fc_gemm_select)(m);
-    OPD A = {.pack = N_(fc_pack_a_strided), .ptr = a, .rs = trans_a ? 1 : lda,
-             .cs = trans_a ? lda : 1};
-    OPD B = {.pack = N_(fc_pack_b_strided), .ptr = b, .rs = trans_b ? 1 : ldb,
-             .cs = trans_b ? ldb : 1};
+/* What plan_gemm decides: C split into a tm x tn grid of MR/NR-aligned blocks, one per
+ * worker; k is never split, so each element's reduction is the same for any thread
+ * count. */
+typedef struct {
+    const GKR *kr;
+    int64_t tiles_m, tiles_n, tm, tn, nw; /* micro-tiles, grid, workers */
+    int64_t work_n;                       /* one worker's scratch */
+} FC_T(gemm_plan);
 
-    /* Split C into a tm x tn grid of MR/NR-aligned blocks, one per thread; k is never
-     * split, so each element's reduction is the same for any thread count. */
-    const int64_t tiles_m = fc_ceil_div(m, kr->mr), tiles_n = fc_ceil_div(n, kr->nr);
+static void FC_T(plan_gemm)(fc_isa isa, int64_t m, int64_t n, int64_t k, int nthreads,
+                            FC_T(gemm_plan) *pl)
+{
+    const GKR *kr = FC_T(fc_gemm_select)(isa, m);
+    pl->kr = kr;
+    pl->tiles_m = fc_ceil_div(m, kr->mr);
+    pl->tiles_n = fc_ceil_div(n, kr->nr);
     int64_t nt = nthreads < 1 ? 1 : nthreads;
     if (m * n * (k > 0 ? k : 1) < FC_GEMM_PARALLEL_MIN)
         nt = 1;
-    int64_t tn = fc_min64(nt, tiles_n);
-    int64_t tm = fc_min64(nt / tn, tiles_m);
-    if (tm < 1)
-        tm = 1;
-    const int64_t nw = tm * tn;
-    const int64_t ncols = fc_ceil_div(tiles_n, tn) * kr->nr;
-    const int64_t wsize = N_(fc_gemm_work_size)(kr, ncols);
-    T *work = (T *)fc_scratch_get(nw * wsize * (int64_t)sizeof(T));
-    if (!work)
-        return FC_ENOMEM;
+    pl->tn = fc_min64(nt, pl->tiles_n);
+    pl->tm = fc_max64(1, fc_min64(nt / pl->tn, pl->tiles_m));
+    pl->nw = pl->tm * pl->tn;
+    pl->work_n = FC_T(fc_gemm_work_size)(kr, fc_ceil_div(pl->tiles_n, pl->tn) * kr->nr);
+}
 
-#pragma omp parallel num_threads((int)nw) if (nw > 1)
+/* The OpenMP region: each worker computes its block of C serially. */
+static void FC_T(run_gemm)(const FC_T(gemm_plan) *pl, int trans_a, int trans_b, int64_t m,
+                           int64_t n, int64_t k, T alpha, const T *a, int64_t lda,
+                           const T *b, int64_t ldb, T beta, T *c, int64_t ldc, T *work)
+{
+    const GKR *kr = pl->kr;
+    const int64_t tm = pl->tm, tn = pl->tn;
+#pragma omp parallel num_threads((int)pl->nw) if (pl->nw > 1)
     {
         const int64_t nthr = fc_num_threads();
-        for (int64_t w = fc_thread_num(); w < nw; w += nthr) {
+        for (int64_t w = fc_thread_num(); w < pl->nw; w += nthr) {
             int64_t tlo, thi, ulo, uhi;
-            fc_split(tiles_m, w / tn, tm, &tlo, &thi);
-            fc_split(tiles_n, w % tn, tn, &ulo, &uhi);
+            fc_split(pl->tiles_m, w / tn, tm, &tlo, &thi);
+            fc_split(pl->tiles_n, w % tn, tn, &ulo, &uhi);
             const int64_t i0 = tlo * kr->mr, i1 = fc_min64(thi * kr->mr, m);
             const int64_t j0 = ulo * kr->nr, j1 = fc_min64(uhi * kr->nr, n);
             if (i1 <= i0 || j1 <= j0)
                 continue;
-            OPD Aw = A, Bw = B;
-            Aw.ptr = a + (trans_a ? i0 : i0 * lda);
-            Bw.ptr = b + (trans_b ? j0 * ldb : j0);
-            N_(fc_gemm_serial)(kr, i1 - i0, j1 - j0, k, alpha, &Aw, &Bw, beta,
-                               c + i0 * ldc + j0, ldc, NULL, 0,
-                               work + w * wsize);
+            OPD A = {.pack = FC_T(fc_pack_a_strided), .ptr = a + (trans_a ? i0 : i0 * lda),
+                     .rs = trans_a ? 1 : lda, .cs = trans_a ? lda : 1};
+            OPD B = {.pack = FC_T(fc_pack_b_strided), .ptr = b + (trans_b ? j0 * ldb : j0),
+                     .rs = trans_b ? 1 : ldb, .cs = trans_b ? ldb : 1};
+            FC_T(fc_gemm_serial)(kr, i1 - i0, j1 - j0, k, alpha, &A, &B, beta,
+                                 c + i0 * ldc + j0, ldc, NULL, 0, work + w * pl->work_n);
         }
     }
+}
+
+int FC_T(fc_gemm)(fc_isa isa, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                  T alpha, const T *a, int64_t lda, const T *b, int64_t ldb, T beta, T *c,
+                  int64_t ldc, int nthreads)
+{
+    if (m <= 0 || n <= 0)
+        return FC_OK;
+    FC_T(gemm_plan) pl;
+    FC_T(plan_gemm)(isa, m, n, k, nthreads, &pl);
+    T *work = (T *)fc_scratch_get(pl.nw * pl.work_n * (int64_t)sizeof(T));
+    if (!work)
+        return FC_ENOMEM;
+    FC_T(run_gemm)(&pl, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                   work);
     fc_scratch_put(work);
     return FC_OK;
 }
-
-#undef N_
-#undef EPI
-#undef GKR
-#undef OPD

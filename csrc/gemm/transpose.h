@@ -1,6 +1,7 @@
 /*
  * transpose.h - rows of a matrix written as the columns of a GEMM panel, shared by the
- * packers of the convolution (conv_tmpl.h) and Winograd (winograd_tmpl.h) kernels.
+ * packers of the convolution (conv/wgrad_pack_tmpl.h) and Winograd (conv/winograd_tmpl.h)
+ * kernels.
  * transpose_tmpl.h holds the per-type transpose_rows built on these.
  */
 #ifndef FC_TRANSPOSE_H
@@ -11,28 +12,15 @@
 /*
  * 8 rows of floats written as 8 columns of a panel, 8x8 blocks transposed in AVX
  * registers (a pure copy: results are unchanged). Compiled with a target attribute and
- * called only when the CPU has AVX (fc_cpu_avx, checked once).
+ * called only when the capability record allows AVX2 (and so AVX).
  */
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #include <immintrin.h>
 #define FC_HAVE_AVX_TRANSPOSE 1
 
-static int fc_cpu_avx(void)
-{
-    /* checked once; relaxed atomics since kernels call this from OpenMP threads */
-    static int level = -1;
-    int v = __atomic_load_n(&level, __ATOMIC_RELAXED);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx") ? 1 : 0;
-        __atomic_store_n(&level, v, __ATOMIC_RELAXED);
-    }
-    return v;
-}
-
 /* d[t*r + l] = s[l][t] for l < 8, t < len */
 __attribute__((target("avx"))) static void fc_transpose8_f32(const float *const *s,
-                                                              int64_t len, float *d,
+                                                          int64_t len, float *d,
                                                               int64_t r)
 {
     int64_t t = 0;

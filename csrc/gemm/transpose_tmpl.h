@@ -1,6 +1,6 @@
 /*
- * transpose_tmpl.h - transpose_rows for one element type (T, SFX and FC_T_IS_FLOAT
- * defined by the includer, after transpose.h).
+ * gemm/transpose_tmpl.h - transpose_rows for one element type (a template: see
+ * core/tmpl.h), after gemm/transpose.h.
  */
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -12,12 +12,12 @@
  * `lanes` rows of `len` contiguous values written as columns of a panel. 4x4 blocks are
  * transposed in SSE registers where the build has SSE2 (every x86-64), the rest is scalar.
  */
-static void FC_NAME(transpose_rows, SFX)(const T *base, const int64_t *off, int64_t lanes,
-                                         int64_t len, T *d, int64_t r)
+static void FC_T(transpose_rows)(const T *base, const int64_t *off, int64_t lanes,
+                                 int64_t len, T *d, int64_t r)
 {
     int64_t l0 = 0;
 #if FC_HAVE_AVX_TRANSPOSE && FC_T_IS_FLOAT
-    if (lanes >= 8 && len >= 8 && fc_cpu_avx()) {
+    if (lanes >= 8 && len >= 8 && fc_isa_now() >= FC_ISA_AVX2) {
         for (; l0 + 8 <= lanes; l0 += 8) {
             const T *s[8];
             for (int q = 0; q < 8; q++)

@@ -9,8 +9,7 @@
  *   - Every op is dtype-generic: it takes the element type as an fc_dtype (FC_F32 for
  *     float, FC_F64 for double) and its arrays as pointers to that type, passed as void
  *     pointers. Scalar arguments (alpha, lr, ...) come as double and are rounded to the
- *     element type once, on entry. (Inside, each op is written once as a template and
- *     compiled for float and double: see csrc/core/tmpl.h.)
+ *     element type once, on entry.
  *   - Sizes and indices are int64_t. Callers (the Cython layer) have validated every
  *     argument; kernels do not re-check shapes.
  *   - Every kernel takes `nthreads`, the number of OpenMP threads it may use (>= 1).
@@ -18,7 +17,15 @@
  *   - Functions that allocate scratch memory return FC_OK on success and FC_ENOMEM when
  *     an allocation failed (the caller raises MemoryError); the others return void.
  *   - Results do not depend on nthreads: every output element is reduced in a fixed
- *     order whatever the thread split.
+ *     order whatever the thread split. They may depend on the capability record
+ *     (fastconv/core.h: the instruction set the kernels use and the algorithm
+ *     switches), since each algorithm and vector width rounds its sums its own way.
+ *   - Where a family has several algorithms, one chooser per op picks one per call from
+ *     the geometry, the element type and the capability record, and names it
+ *     (fc_conv2d_algorithm); the entry point runs what it picks.
+ *   - Inside, a kernel function either plans (block sizes, task counts, threads, scratch:
+ *     a plan struct) or runs (the OpenMP region); kernels for both element types are
+ *     written once as templates (csrc/core/tmpl.h).
  */
 #ifndef FASTCONV_H
 #define FASTCONV_H
@@ -30,5 +37,7 @@
 #include "fastconv/act.h"    /* activations */
 #include "fastconv/loss.h"   /* losses */
 #include "fastconv/optim.h"  /* optimizer updates */
+#include "fastconv/norm.h"   /* batch normalisation */
+#include "fastconv/random.h" /* random masks (dropout) */
 
 #endif /* FASTCONV_H */

@@ -11,24 +11,8 @@
 #include "core/internal.h"
 #include "fastconv/optim.h"
 
-#define SGD_DEFINE(T, SUFFIX)                                                              \
-    static void fc_sgd_update_##SUFFIX(int64_t size, T *p, const T *g, T *buf, T lr, T momentum, \
-                                int first)                                                 \
-    {                                                                                      \
-        if (!buf) {                                                                        \
-            for (int64_t i = 0; i < size; i++)                                             \
-                p[i] = p[i] - g[i] * lr;                                                   \
-            return;                                                                        \
-        }                                                                                  \
-        for (int64_t i = 0; i < size; i++) {                                               \
-            const T b = first ? g[i] : buf[i] * momentum + g[i];                           \
-            buf[i] = b;                                                                    \
-            p[i] = p[i] - b * lr;                                                          \
-        }                                                                                  \
-    }
-
-SGD_DEFINE(float, f32)
-SGD_DEFINE(double, f64)
+#define FC_TMPL "optim/sgd_tmpl.h"
+#include "core/tmpl.h"
 
 void fc_sgd_update(fc_dtype dt, int64_t size, void *p, const void *g, void *buf, double lr,
                    double momentum, int first)

@@ -1,7 +1,7 @@
 /*
- * pool/max4_avx512.h - one 2x2 max-pool window per lane, 16 lanes: shared by the standalone
- * 2x2 pool (pool2x2.c) and the pool fused into the direct convolution (conv_direct.c), so
- * that both pick the same winner. Include only inside an x86 GCC-compatible build.
+ * pool/max4_avx512.h - one 2x2 max-pool window per lane, 16 lanes: shared by the
+ * standalone 2x2 pool (pool2x2.c) and the pool fused into the direct convolution
+ * (conv/direct_forward.c, direct_rows.c), so that both pick the same winner. Include only inside an x86 GCC-compatible build.
  */
 #ifndef FC_MAX4_AVX512_H
 #define FC_MAX4_AVX512_H

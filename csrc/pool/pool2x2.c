@@ -1,14 +1,14 @@
 /*
- * pool/pool2x2.c - max pooling with 2x2 windows, stride 2, no padding (LeNet's and most CNNs'
- * pooling) that records each winner's position in its window (one byte) instead of a
- * flat int64 index, and a backward that applies the ReLU mask of the pooled output and
+ * pool/pool2x2.c - max pooling with 2x2 windows, stride 2, no padding (LeNet's and most
+ * CNNs' pooling) that records each winner's position in its window (one byte) instead of
+ * a flat int64 index, and a backward that applies the ReLU mask of the pooled output and
  * writes every dx element once (no zero pass, no scatter). The fused conv + ReLU +
  * max-pool autograd op uses this pair; values and gradients are bit-identical to
  * max_pool2d_forward and relu_backward + max_pool2d_backward.
  *
  * Planes are independent (results never depend on the thread count). float runs on
- * AVX-512 (F, BW, VL) where the CPU has it and FASTCONV_POOL_KERNEL is not "generic";
- * the portable loops (pool2x2_impl.h) cover double and every other CPU.
+ * AVX-512 (F, BW, VL) where the CPU has it and the ISA is avx512; the portable loops
+ * (pool2x2_tmpl.h) cover double and every other case, with the same results.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,22 +20,6 @@
 /* Below this many input elements a call runs on one thread. */
 #define P2_PAR_MIN 32768
 
-#define P2_CAT_(a, b) a##b
-#define P2_CAT(a, b) P2_CAT_(a, b)
-#define P2_FN(name) P2_CAT(P2_CAT(pool2x2_, name), P2_CAT(_, SUFFIX))
-
-#define T float
-#define SUFFIX f32
-#include "pool/pool2x2_impl.h"
-#undef T
-#undef SUFFIX
-
-#define T double
-#define SUFFIX f64
-#include "pool/pool2x2_impl.h"
-#undef T
-#undef SUFFIX
-
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define P2_HAVE_AVX512 1
 #include <immintrin.h>
@@ -44,20 +28,10 @@
 
 #define P2_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
 
-/* 1 when the float kernels use AVX-512: the CPU has F, BW and VL and
-   FASTCONV_POOL_KERNEL is not "generic". Decided once. */
+/* 1 when the float kernels use AVX-512: the ISA allows it and the CPU has BW and VL. */
 static int p2_use_avx512(void)
 {
-    static volatile int cached = -1; /* benign race: every thread computes the same value */
-    int v = cached;
-    if (v < 0) {
-        const char *env = getenv("FASTCONV_POOL_KERNEL");
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl") && !(env && strcmp(env, "generic") == 0);
-        cached = v;
-    }
-    return v;
+    return fc_isa_now() >= FC_ISA_AVX512 && fc_cpu_has_avx512bw_vl();
 }
 
 /* Lane masks for the 2n input columns [0, 2n) of a chunk of n <= 16 outputs. */
@@ -70,8 +44,8 @@ static inline void p2_masks(int64_t n, __mmask16 *out, __mmask16 *lo, __mmask16 
 
 /* One plane, 16 outputs of a row at a time: even and odd columns of both rows picked
    out of two vectors with one permute each, then the scalar scan's selects. */
-P2_AVX512 static void p2_fwd_plane_avx512(const fc_pool2d_params *p, const float *xp,
-                                          float *yp, uint8_t *pp)
+P2_AVX512 static void p2_forward_plane_avx512_f32(const fc_pool2d_params *p,
+                                                  const float *xp, float *yp, uint8_t *pp)
 {
     const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
                                          28, 30);
@@ -98,8 +72,9 @@ P2_AVX512 static void p2_fwd_plane_avx512(const fc_pool2d_params *p, const float
 
 /* One plane of the backward: the masked gradient placed at each winner, zeros around,
    interleaved back into the two input rows with one permute per 16 columns. */
-P2_AVX512 static void p2_bwd_plane_avx512(const fc_pool2d_params *p, const float *dyp,
-                                          const float *yp, const uint8_t *pp, float *dxp)
+P2_AVX512 static void p2_relu_backward_plane_avx512_f32(const fc_pool2d_params *p,
+                                                        const float *dyp, const float *yp,
+                                                        const uint8_t *pp, float *dxp)
 {
     const __m512i il = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7,
                                          23);
@@ -149,53 +124,8 @@ P2_AVX512 static void p2_bwd_plane_avx512(const fc_pool2d_params *p, const float
         for (int64_t pl = 0; pl < planes_; pl++) { body; }                                 \
     } while (0)
 
-static void fc_max_pool2x2_forward_f32(const fc_pool2d_params *p, const float *x, float *y,
-                                uint8_t *pos, int nthreads)
-{
-    const int64_t in = p->h * p->w, out = p->oh * p->ow;
-#ifdef P2_HAVE_AVX512
-    if (p2_use_avx512()) {
-        P2_FOR_PLANES(p, nthreads,
-                      p2_fwd_plane_avx512(p, x + pl * in, y + pl * out, pos + pl * out));
-        return;
-    }
-#endif
-    P2_FOR_PLANES(p, nthreads, pool2x2_fwd_plane_f32(p, x + pl * in, y + pl * out,
-                                                     pos + pl * out));
-}
-
-static void fc_max_pool2x2_forward_f64(const fc_pool2d_params *p, const double *x, double *y,
-                                uint8_t *pos, int nthreads)
-{
-    const int64_t in = p->h * p->w, out = p->oh * p->ow;
-    P2_FOR_PLANES(p, nthreads, pool2x2_fwd_plane_f64(p, x + pl * in, y + pl * out,
-                                                     pos + pl * out));
-}
-
-static void fc_max_pool2x2_relu_backward_f32(const fc_pool2d_params *p, const float *dy,
-                                      const float *y, const uint8_t *pos, float *dx,
-                                      int nthreads)
-{
-    const int64_t in = p->h * p->w, out = p->oh * p->ow;
-#ifdef P2_HAVE_AVX512
-    if (p2_use_avx512()) {
-        P2_FOR_PLANES(p, nthreads, p2_bwd_plane_avx512(p, dy + pl * out, y + pl * out,
-                                                       pos + pl * out, dx + pl * in));
-        return;
-    }
-#endif
-    P2_FOR_PLANES(p, nthreads, pool2x2_bwd_plane_f32(p, dy + pl * out, y + pl * out,
-                                                     pos + pl * out, dx + pl * in));
-}
-
-static void fc_max_pool2x2_relu_backward_f64(const fc_pool2d_params *p, const double *dy,
-                                      const double *y, const uint8_t *pos, double *dx,
-                                      int nthreads)
-{
-    const int64_t in = p->h * p->w, out = p->oh * p->ow;
-    P2_FOR_PLANES(p, nthreads, pool2x2_bwd_plane_f64(p, dy + pl * out, y + pl * out,
-                                                     pos + pl * out, dx + pl * in));
-}
+#define FC_TMPL "pool/pool2x2_tmpl.h"
+#include "core/tmpl.h"
 
 void fc_max_pool2x2_forward(fc_dtype dt, const fc_pool2d_params *p, const void *x, void *y,
                             uint8_t *pos, int nthreads)

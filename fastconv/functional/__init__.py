@@ -6,12 +6,15 @@ the arithmetic runs in fastconv.ops.
 from .activation import log_softmax, relu, softmax
 # conv2d_relu and conv2d_relu_max_pool2d are internal: nn.Sequential's fused paths
 from .conv import conv2d, conv2d_relu, conv2d_relu_max_pool2d  # noqa: F401
+from .dropout import dropout, dropout1d, dropout2d
 from .linear import linear
 from .loss import cross_entropy, nll_loss
 from .loss_binary import binary_cross_entropy, binary_cross_entropy_with_logits
 from .loss_pointwise import huber_loss, l1_loss, mse_loss, smooth_l1_loss
+from .norm import batch_norm
 from .pool import max_pool2d
 
 __all__ = ["conv2d", "max_pool2d", "relu", "softmax", "log_softmax", "linear",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "batch_norm",
+           "dropout", "dropout1d", "dropout2d"]

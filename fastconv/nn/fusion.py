@@ -10,11 +10,13 @@ call next to the layers it fuses.
 import dataclasses
 from typing import Callable, List, Optional, Sequence, Tuple
 
+from .. import autograd
 from ..autograd import Tensor
-from ..functional.conv import conv2d_relu, conv2d_relu_max_pool2d
+from ..functional.conv import conv2d, conv2d_relu, conv2d_relu_max_pool2d
 from .activation import ReLU
 from .conv import Conv2d
 from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import MaxPool2d
 
 Call = Callable[[Tensor], Tensor]
@@ -57,6 +59,32 @@ def _conv_args(conv: Conv2d):
     return (conv.weight, conv.bias, conv.stride, conv.padding, conv.dilation, conv.groups)
 
 
+def _folded_conv_args(conv: Conv2d, bn: BatchNorm2d):
+    """_conv_args with an evaluation-mode BatchNorm2d folded into the weight and bias, or
+    None when bn normalises with batch statistics or does not fit the conv.
+
+    bn(conv(x)) = conv(x, w * s) + (b - running_mean) * s + beta per output channel,
+    with s = gamma / sqrt(running_var + eps): exact up to rounding. Computed with Tensor
+    ops on every call (a few per-channel products next to a convolution), so gradients
+    reach the conv's and bn's parameters as through the unfused layers, and a parameter
+    updated in place is never seen stale (Sequential builds its fused calls on every
+    forward, so the fold is computed once per call).
+    """
+    if not bn.uses_running_stats() or bn.num_features != conv.out_channels:
+        return None
+    w, b = conv.weight, conv.bias
+    if bn.running_var.dtype != w.dtype or (bn.weight is not None
+                                           and bn.weight.dtype != w.dtype):
+        return None   # the unfused layers raise the dtype error
+    scale = 1.0 / autograd.sqrt(bn.running_var + bn.eps)
+    if bn.weight is not None:
+        scale = bn.weight * scale
+    shift = -bn.running_mean if b is None else b - bn.running_mean
+    bias = shift * scale if bn.bias is None else shift * scale + bn.bias
+    weight = w * scale.reshape((-1,) + (1,) * (w.ndim - 1))
+    return (weight, bias, conv.stride, conv.padding, conv.dilation, conv.groups)
+
+
 def _conv_relu(run) -> Call:
     conv = run[0]
     return lambda x: conv2d_relu(x, *_conv_args(conv))
@@ -71,5 +99,43 @@ def _conv_relu_max_pool(run) -> Optional[Call]:
                                             pool.ceil_mode)
 
 
+def _bn_relu(run) -> Call:
+    """BatchNorm -> ReLU as one pass; the backward recomputes ReLU's mask from the input
+    (nothing more is kept than for the BatchNorm alone)."""
+    bn = run[0]
+    return lambda x: bn._forward(x, relu=True)
+
+
+def _conv_bn(run) -> Optional[Call]:
+    """Evaluation mode: the BatchNorm folded into the conv (training: not fused)."""
+    args = _folded_conv_args(*run)
+    return None if args is None else (lambda x: conv2d(x, *args))
+
+
+def _conv_bn_relu(run) -> Call:
+    """Evaluation mode: BatchNorm folded into the conv, bias and ReLU fused into its store.
+    Training: the conv, then BatchNorm + ReLU in one pass."""
+    conv, bn, _ = run
+    args = _folded_conv_args(conv, bn)
+    if args is not None:
+        return lambda x: conv2d_relu(x, *args)
+    return lambda x: bn._forward(conv(x), relu=True)
+
+
+def _conv_bn_relu_max_pool(run) -> Optional[Call]:
+    """Evaluation mode: BatchNorm folded into the fused conv + ReLU + max-pool."""
+    conv, bn, _, pool = run
+    args = None if pool.return_indices else _folded_conv_args(conv, bn)
+    if args is None:
+        return None
+    return lambda x: conv2d_relu_max_pool2d(x, *args, pool.kernel_size, pool.stride,
+                                            pool.padding, pool.dilation, pool.ceil_mode)
+
+
 register_fusion((Conv2d, ReLU, MaxPool2d), _conv_relu_max_pool)
 register_fusion((Conv2d, ReLU), _conv_relu)
+register_fusion((Conv2d, BatchNorm2d, ReLU, MaxPool2d), _conv_bn_relu_max_pool)
+register_fusion((Conv2d, BatchNorm2d, ReLU), _conv_bn_relu)
+register_fusion((Conv2d, BatchNorm2d), _conv_bn)
+register_fusion((BatchNorm2d, ReLU), _bn_relu)
+register_fusion((BatchNorm1d, ReLU), _bn_relu)

@@ -9,10 +9,12 @@ written into preallocated `out=` buffers.
 from .activation import relu_backward, relu_forward
 from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
                    conv2d_forward, conv2d_geometry, conv2d_relu_max_pool2x2_forward)
+from .dropout import dropout_backward, dropout_forward
 from .linear import (gemm, linear_backward_data, linear_backward_weight, linear_forward,
                      matmul)
 from .loss import class_target_error, cross_entropy_backward, cross_entropy_forward
 from .optim import sgd_update
+from .norm import batch_norm_backward, batch_norm_forward, batch_norm_geometry
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
 
@@ -25,4 +27,6 @@ __all__ = [
     "gemm", "matmul", "linear_forward", "linear_backward_data", "linear_backward_weight",
     "class_target_error", "cross_entropy_forward", "cross_entropy_backward",
     "sgd_update",
+    "batch_norm_forward", "batch_norm_backward", "batch_norm_geometry",
+    "dropout_forward", "dropout_backward",
 ]

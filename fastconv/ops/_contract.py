@@ -38,4 +38,15 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
     "cross_entropy_backward": ("logp", "t", "ignore_index", "grad", "denom", "dx"),
     # optimizers: one SGD step of p in place (buf None: no momentum)
     "sgd_update": ("p", "g", "buf", "lr", "momentum", "first"),
+    # batch norm: geom = (n, c, s), x viewed as (n, c, s); per-channel arrays may be None
+    "batch_norm_forward_train": ("geom", "x", "weight", "bias", "eps", "momentum",
+                                 "running_mean", "running_var", "relu", "y", "mean",
+                                 "invstd", "nthreads"),
+    "batch_norm_forward_eval": ("geom", "x", "mean", "invstd", "weight", "bias", "relu", "y",
+                                "nthreads"),
+    "batch_norm_backward": ("geom", "dy", "x", "mean", "invstd", "weight", "bias", "relu",
+                            "training", "dx", "dweight", "dbias", "nthreads"),
+    # dropout: geom = (planes, plane_size), one uint8 mask value per plane
+    "dropout_forward": ("geom", "x", "p", "seed", "y", "mask", "nthreads"),
+    "dropout_backward": ("geom", "dy", "mask", "scale", "dx", "nthreads"),
 }

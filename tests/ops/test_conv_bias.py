@@ -1,13 +1,10 @@
 """conv2d_backward_bias: the AVX-512 channel sums (four planes at a time) give exactly
 the portable loop's result, and match a float64 reference sum."""
-import json
-
 import numpy as np
 import pytest
 
 from fastconv import ops
-
-from ._helpers import run_script
+from fastconv._caps import isa_available, override
 
 # batch not a multiple of 4, planes with and without a tail of P % 8, one-pixel planes
 SHAPES = [(1, 1, 1, 1), (3, 2, 5, 5), (4, 6, 28, 28), (7, 16, 10, 10), (9, 3, 4, 2),
@@ -31,22 +28,17 @@ def test_matches_float64_reference(shape, dtype):
                                atol=1e-4 if dtype == np.float32 else 1e-9)
 
 
-_SCRIPT = r"""
-import json, sys
-import numpy as np
-from fastconv import ops
-from tests.ops.test_conv_bias import SHAPES, DTYPES, _dy
-print(json.dumps([ops.conv2d_backward_bias(_dy(s, d)).tobytes().hex()
-                  for s in SHAPES for d in DTYPES]))
-"""
-
-
-def _sums_with(kernel):
-    out = run_script(_SCRIPT, timeout=120, FASTCONV_GEMM_KERNEL=kernel or None)
-    return json.loads(out.strip().splitlines()[-1])
+def _sums():
+    return [ops.conv2d_backward_bias(_dy(s, d)).tobytes() for s in SHAPES for d in DTYPES]
 
 
 def test_vector_and_portable_sums_are_bit_identical():
-    """FASTCONV_GEMM_KERNEL=generic forces the portable loop; the default picks AVX-512
-    where the CPU has it. Both must give the same bytes."""
-    assert _sums_with(None) == _sums_with("generic")
+    """isa="avx512" takes the AVX-512 sums, isa="generic" the portable loop (switched in
+    process): both must give the same bytes."""
+    if not isa_available("avx512"):
+        pytest.skip("this CPU does not run avx512")
+    with override(isa="avx512"):
+        vector = _sums()
+    with override(isa="generic"):
+        portable = _sums()
+    assert vector == portable

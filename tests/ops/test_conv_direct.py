@@ -2,17 +2,32 @@
 stride 1 or 2, zero padding, and its channel-blocked stride-2 3x3 variant; the weight
 gradient of unpadded stride-1 3x3 and 5x5 kernels with c_out 16 or 32, and of stride-2
 3x3 kernels with c_in a multiple of 16) against the float64 generic reference and against
-the GEMM path (FASTCONV_CONV_DIRECT=0); and the few-tap direct weight gradient (AVX-512
-and AVX2) against the reference."""
-import json
+the GEMM path (the direct kernels switched off in process); and the few-tap direct weight
+gradient (AVX-512 and AVX2) against the reference."""
+import contextlib
 
 import numpy as np
 import pytest
 
 import fastconv
-from fastconv import ops
+from fastconv import _cpu, ops
+from fastconv._caps import isa_available, override
 
-from ._helpers import generic_backend, run_script
+from ._helpers import generic_backend
+
+# the direct kernels run on AVX-512 only; elsewhere these tests check the other paths
+ON_AVX512 = _cpu.capabilities()["isa"] == "avx512"
+
+
+def _algorithm(x_shape, w_shape, pass_, stride=1, padding=0):
+    """The algorithm the chooser picks for this float32 layer now."""
+    geom, _ = ops.conv2d_geometry(x_shape, w_shape, stride, padding)
+    return _cpu.conv2d_algorithm(geom, pass_, "float32")
+
+
+def _gemm_path():
+    """The direct kernels off for the block (the algorithms they compete with run)."""
+    return override(direct="off")
 
 # LeNet's conv2; odd output rows and rows longer than one 12-pixel block; a 3x4 kernel
 # on a 1-row output; 32 channels; taps below the 3x3 minimum (GEMM path, same answers)
@@ -37,7 +52,7 @@ def _reference(x, w, b, relu, stride=1, padding=0):
 @pytest.mark.parametrize("relu", [False, True])
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("xs,ws", CASES)
-def test_matches_float64_reference_and_gemm_path(monkeypatch, rng, xs, ws, bias, relu):
+def test_matches_float64_reference_and_gemm_path(rng, xs, ws, bias, relu):
     x, w, b = _arrays(xs, ws, rng)
     b = b if bias else None
     y = ops.conv2d_forward(x, w, b, relu=relu)
@@ -47,19 +62,21 @@ def test_matches_float64_reference_and_gemm_path(monkeypatch, rng, xs, ws, bias,
     np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
     if relu:
         assert (y[~np.isnan(y)] >= 0).all()
-    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
-    gemm = ops.conv2d_forward(x, w, b, relu=relu)
+    if ON_AVX512:
+        assert _algorithm(xs, ws, "forward") in ("direct", "direct_rows", "implicit_gemm")
+    with _gemm_path():
+        gemm = ops.conv2d_forward(x, w, b, relu=relu)
     np.testing.assert_allclose(y, gemm, rtol=1e-5, atol=1e-4)
 
 
-def test_zero_sums_with_negative_zero_bias_match_the_gemm_path(monkeypatch):
+def test_zero_sums_with_negative_zero_bias_match_the_gemm_path():
     # all-zero products plus a -0 bias, through the ReLU: the same bytes as the GEMM path
     x = np.zeros((1, 1, 5, 5), np.float32)
     w = np.ones((16, 1, 3, 3), np.float32)
     b = np.full(16, -0.0, np.float32)
     y = ops.conv2d_forward(x, w, b, relu=True)
-    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
-    assert y.tobytes() == ops.conv2d_forward(x, w, b, relu=True).tobytes()
+    with _gemm_path():
+        assert y.tobytes() == ops.conv2d_forward(x, w, b, relu=True).tobytes()
 
 
 # 5x5 and 3x3 (direct), 32 channels, odd sizes, one image; 3x4 and 2x2 use the GEMM path
@@ -67,7 +84,7 @@ WGRAD_CASES = CASES + [((1, 3, 7, 9), (32, 3, 5, 5)), ((5, 2, 5, 4), (16, 2, 3, 
 
 
 @pytest.mark.parametrize("xs,ws", WGRAD_CASES)
-def test_weight_gradient_matches_float64_reference_and_gemm_path(monkeypatch, rng, xs, ws):
+def test_weight_gradient_matches_float64_reference_and_gemm_path(rng, xs, ws):
     x = rng.standard_normal(xs).astype(np.float32)
     out_shape = (xs[0], ws[0], xs[2] - ws[2] + 1, xs[3] - ws[3] + 1)
     dy = rng.standard_normal(out_shape).astype(np.float32)
@@ -76,9 +93,9 @@ def test_weight_gradient_matches_float64_reference_and_gemm_path(monkeypatch, rn
         ref = ops.conv2d_backward_weight(x.astype(np.float64), dy.astype(np.float64), ws)
     assert dw.dtype == np.float32 and dw.shape == ws
     np.testing.assert_allclose(dw, ref, rtol=1e-5, atol=1e-4)
-    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
-    np.testing.assert_allclose(dw, ops.conv2d_backward_weight(x, dy, ws), rtol=1e-5,
-                               atol=1e-4)
+    with _gemm_path():
+        np.testing.assert_allclose(dw, ops.conv2d_backward_weight(x, dy, ws), rtol=1e-5,
+                                   atol=1e-4)
 
 
 def test_weight_gradient_propagates_nan(rng):
@@ -88,8 +105,8 @@ def test_weight_gradient_propagates_nan(rng):
     assert np.isnan(dw[:, 0]).all() and not np.isnan(dw[:, 1]).any()
 
 
-# Few taps (K = c_in * kh * kw <= 32, ow >= 8): conv.c's direct weight gradient, on
-# AVX-512 here (16 lanes, blocks of 3 channels x 5 taps) or AVX2 (FASTCONV_GEMM_KERNEL=avx2):
+# Few taps (K = c_in * kh * kw <= 32, ow >= 8): the few-tap direct weight gradient, on
+# AVX-512 (16 lanes, blocks of 3 channels x 5 taps) and AVX2 (8 lanes, 2 x 5):
 # LeNet's conv1, widths around the 16-lane tail, channel and tap counts that leave
 # partial blocks
 FEW_TAP_CASES = [((3, 1, 28, 28), (6, 1, 5, 5), 2), ((2, 1, 9, 17), (4, 1, 3, 3), 1),
@@ -97,37 +114,22 @@ FEW_TAP_CASES = [((3, 1, 28, 28), (6, 1, 5, 5), 2), ((2, 1, 9, 17), (4, 1, 3, 3)
                  ((2, 3, 16, 24), (5, 3, 3, 3), 1)]
 
 
-def _few_tap_errors():
-    """Largest relative error of each few-tap case against the float64 reference."""
+@pytest.mark.parametrize("isa", ["avx512", "avx2"])
+def test_few_tap_weight_gradient_matches_float64_reference(isa):
+    if not isa_available(isa):
+        pytest.skip("this CPU does not run %s" % isa)
     rng = np.random.default_rng(4)
-    errors = []
-    for xs, ws, pad in FEW_TAP_CASES:
-        x = rng.standard_normal(xs).astype(np.float32)
-        oh, ow = xs[2] + 2 * pad - ws[2] + 1, xs[3] + 2 * pad - ws[3] + 1
-        dy = rng.standard_normal((xs[0], ws[0], oh, ow)).astype(np.float32)
-        dw = ops.conv2d_backward_weight(x, dy, ws, 1, pad)
-        with generic_backend():
-            ref = ops.conv2d_backward_weight(x.astype(np.float64), dy.astype(np.float64),
-                                             ws, 1, pad)
-        errors.append(float(np.abs(dw - ref).max() / np.abs(ref).max()))
-    return errors
-
-
-_FEW_TAP_SCRIPT = r"""
-import json
-from tests.ops.test_conv_direct import _few_tap_errors
-print(json.dumps(_few_tap_errors()))
-"""
-
-
-@pytest.mark.parametrize("kernel", [None, "avx2"])
-def test_few_tap_weight_gradient_matches_float64_reference(kernel):
-    if kernel is None:
-        errors = _few_tap_errors()
-    else:
-        out = run_script(_FEW_TAP_SCRIPT, timeout=120, FASTCONV_GEMM_KERNEL=kernel)
-        errors = json.loads(out.strip().splitlines()[-1])
-    assert max(errors) < 1e-5, errors
+    with override(isa=isa):
+        for xs, ws, pad in FEW_TAP_CASES:
+            assert _algorithm(xs, ws, "weight", 1, pad) == "direct_few_taps"
+            x = rng.standard_normal(xs).astype(np.float32)
+            oh, ow = xs[2] + 2 * pad - ws[2] + 1, xs[3] + 2 * pad - ws[3] + 1
+            dy = rng.standard_normal((xs[0], ws[0], oh, ow)).astype(np.float32)
+            dw = ops.conv2d_backward_weight(x, dy, ws, 1, pad)
+            with generic_backend():
+                ref = ops.conv2d_backward_weight(x.astype(np.float64),
+                                                 dy.astype(np.float64), ws, 1, pad)
+            assert np.abs(dw - ref).max() / np.abs(ref).max() < 1e-5, (xs, ws, pad)
 
 
 # the fused ReLU + 2x2 pool of the direct forward: odd conv output rows and columns
@@ -162,8 +164,8 @@ ROW_CASES = [((3, 1, 28, 28), (6, 1, 5, 5), 2), ((2, 2, 9, 13), (4, 2, 3, 3), 1)
 @pytest.mark.parametrize("relu", [False, True])
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("xs,ws,pad", ROW_CASES)
-def test_row_vectorised_forward_matches_reference_and_gemm_path(monkeypatch, rng, xs, ws,
-                                                                pad, bias, relu):
+def test_row_vectorised_forward_matches_reference_and_gemm_path(rng, xs, ws, pad, bias,
+                                                                relu):
     x, w, b = _arrays(xs, ws, rng)
     b = b if bias else None
     y = ops.conv2d_forward(x, w, b, 1, pad, relu=relu)
@@ -177,12 +179,12 @@ def test_row_vectorised_forward_matches_reference_and_gemm_path(monkeypatch, rng
                                                                      relu=True))
     assert pooled.tobytes() == ref_pooled.tobytes()
     np.testing.assert_array_equal(pos, ref_pos)
-    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
-    np.testing.assert_allclose(y, ops.conv2d_forward(x, w, b, 1, pad, relu=relu),
-                               rtol=1e-5, atol=1e-4)
+    with _gemm_path():
+        np.testing.assert_allclose(y, ops.conv2d_forward(x, w, b, 1, pad, relu=relu),
+                                   rtol=1e-5, atol=1e-4)
 
 
-# stride 2 (the direct kernel by default) and padded stride 1 (FASTCONV_CONV_DIRECT=force:
+# stride 2 (the direct kernel by default) and padded stride 1 (direct="force":
 # the GEMM path is faster there): odd sizes, pad 1 and 2, rows-only padding, asymmetric
 # 'same' padding of an even kernel, 5x5 (the generic tap loop), c_out 16 to 256, short
 # column runs (4 rows at a time), no padding with an unread last column, a 1x1 output
@@ -194,57 +196,63 @@ PAD_CASES = [((2, 5, 9, 13), (16, 5, 3, 3), 2, 1), ((1, 4, 11, 7), (32, 4, 3, 3)
              ((2, 3, 29, 27), (48, 3, 3, 3), 1, (0, 1))]
 
 
-def _forced(monkeypatch, stride):
+def _forced(stride):
     """Run the direct kernel for padded stride-1 layers too (the default for stride 2)."""
-    if stride == 1:
-        monkeypatch.setenv("FASTCONV_CONV_DIRECT", "force")
+    return override(direct="force") if stride == 1 else contextlib.nullcontext()
 
 
 @pytest.mark.parametrize("relu", [False, True])
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("xs,ws,stride,pad", PAD_CASES)
-def test_padded_and_strided_forward_matches_reference_and_gemm_path(monkeypatch, rng, xs, ws,
-                                                                   stride, pad, bias, relu):
+def test_padded_and_strided_forward_matches_reference_and_gemm_path(rng, xs, ws, stride,
+                                                                   pad, bias, relu):
     x, w, b = _arrays(xs, ws, rng)
     b = b if bias else None
-    _forced(monkeypatch, stride)
-    y = ops.conv2d_forward(x, w, b, stride, pad, relu=relu)
+    with _forced(stride):
+        if ON_AVX512:
+            assert _algorithm(xs, ws, "forward", stride, pad).startswith("direct")
+        y = ops.conv2d_forward(x, w, b, stride, pad, relu=relu)
     ref = _reference(x, w, b, relu, stride, pad)
     assert y.dtype == np.float32 and y.shape == ref.shape
     np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
     np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
-    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
-    gemm = ops.conv2d_forward(x, w, b, stride, pad, relu=relu)
+    with _gemm_path():
+        gemm = ops.conv2d_forward(x, w, b, stride, pad, relu=relu)
     np.testing.assert_allclose(y, gemm, rtol=1e-5, atol=1e-4)
 
 
 @pytest.mark.parametrize("xs,ws,stride,pad", [PAD_CASES[3], PAD_CASES[7]])
-def test_padded_and_strided_forward_is_bit_identical_for_1_2_3_threads(
-        monkeypatch, restore_threads, xs, ws, stride, pad):
+def test_padded_and_strided_forward_is_bit_identical_for_1_2_3_threads(restore_threads, xs,
+                                                                       ws, stride, pad):
     # 5 images: tasks (image, channel block) split unevenly, so a thread's padded copy
     # changes image mid-run
     x, w, b = _arrays((5,) + xs[1:], ws, np.random.default_rng(3))
-    _forced(monkeypatch, stride)
     outs = []
-    for nt in (1, 2, 3):
-        fastconv.set_num_threads(nt)
-        outs.append(ops.conv2d_forward(x, w, b, stride, pad, relu=True).tobytes())
+    with _forced(stride):
+        for nt in (1, 2, 3):
+            fastconv.set_num_threads(nt)
+            outs.append(ops.conv2d_forward(x, w, b, stride, pad, relu=True).tobytes())
     assert outs[0] == outs[1] == outs[2]
 
 
-def test_stride_2_runs_directly_and_stride_1_padding_does_not(monkeypatch, rng):
-    if not fastconv._cpu.gemm_kernel_name().startswith("avx512"):
-        pytest.skip("the direct kernels run only where the AVX-512 GEMM kernels do")
+def test_stride_2_runs_directly_and_stride_1_padding_does_not(rng):
+    if not ON_AVX512:
+        pytest.skip("the direct kernels run only where the ISA is avx512")
     # the direct kernel and the GEMM path round differently on these sums (no NaN here)
     x, w, b = (rng.standard_normal(s).astype(np.float32)
                for s in ((2, 64, 9, 9), (32, 64, 3, 3), (32,)))
-    for stride, direct in ((2, True), (1, False)):
+    # (stride, runs directly by default, the direct kernel, the algorithm it competes with)
+    for stride, direct, kernel, other in ((2, True, "direct_blocked_s2", "implicit_gemm"),
+                                          (1, False, "direct", "winograd")):
         y = ops.conv2d_forward(x, w, b, stride, 1).tobytes()
-        monkeypatch.setenv("FASTCONV_CONV_DIRECT", "force")
-        forced = ops.conv2d_forward(x, w, b, stride, 1).tobytes()
-        monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
-        gemm = ops.conv2d_forward(x, w, b, stride, 1).tobytes()
-        monkeypatch.delenv("FASTCONV_CONV_DIRECT")
+        with override(direct="force"):
+            assert _algorithm(x.shape, w.shape, "forward", stride, 1) == kernel
+            forced = ops.conv2d_forward(x, w, b, stride, 1).tobytes()
+        with _gemm_path():
+            assert _algorithm(x.shape, w.shape, "forward", stride, 1) == other
+            gemm = ops.conv2d_forward(x, w, b, stride, 1).tobytes()
+        assert _algorithm(x.shape, w.shape, "forward", stride, 1) == \
+            (kernel if direct else other)
         assert forced != gemm
         assert y == (forced if direct else gemm)
 
@@ -269,8 +277,8 @@ def _blocked_arrays(xs, ws, rng):
 @pytest.mark.parametrize("relu", [False, True])
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("xs,ws,pad", BLOCKED_CASES)
-def test_blocked_stride_2_forward_matches_reference_and_gemm_path(monkeypatch, rng, xs, ws,
-                                                                  pad, bias, relu):
+def test_blocked_stride_2_forward_matches_reference_and_gemm_path(rng, xs, ws, pad, bias,
+                                                                  relu):
     x, w, b = _blocked_arrays(xs, ws, rng)
     b = b if bias else None
     y = ops.conv2d_forward(x, w, b, 2, pad, relu=relu)
@@ -278,8 +286,10 @@ def test_blocked_stride_2_forward_matches_reference_and_gemm_path(monkeypatch, r
     assert y.dtype == np.float32 and y.shape == ref.shape
     np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
     np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
-    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
-    gemm = ops.conv2d_forward(x, w, b, 2, pad, relu=relu)
+    if ON_AVX512:
+        assert _algorithm(xs, ws, "forward", 2, pad) == "direct_blocked_s2"
+    with _gemm_path():
+        gemm = ops.conv2d_forward(x, w, b, 2, pad, relu=relu)
     np.testing.assert_allclose(y, gemm, rtol=1e-5, atol=1e-4)
 
 
@@ -305,7 +315,7 @@ def test_blocked_forward_is_bit_identical_for_1_2_3_threads(restore_threads, xs,
     assert outs[0] == outs[1] == outs[2]
 
 
-# not covered (FC_ENOSYS, then the GEMM path): stride 3, unequal strides, c_out not a
+# not covered (the chooser picks the GEMM path even when forced): stride 3, unequal strides, c_out not a
 # multiple of 16, padding as large as the kernel, dilation, groups, fewer than 9 taps
 ENOSYS_CASES = [((1, 3, 11, 11), (16, 3, 3, 3), dict(stride=3, padding=1)),
                 ((1, 3, 11, 11), (16, 3, 3, 3), dict(stride=(2, 1), padding=1)),
@@ -317,12 +327,14 @@ ENOSYS_CASES = [((1, 3, 11, 11), (16, 3, 3, 3), dict(stride=3, padding=1)),
 
 
 @pytest.mark.parametrize("xs,ws,kw", ENOSYS_CASES)
-def test_layers_not_covered_fall_back_to_the_gemm_path(monkeypatch, rng, xs, ws, kw):
+def test_layers_not_covered_fall_back_to_the_gemm_path(rng, xs, ws, kw):
     x, w, b = _arrays(xs, ws, rng)
-    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "force")
-    y = ops.conv2d_forward(x, w, b, relu=True, **kw)
-    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
-    assert y.tobytes() == ops.conv2d_forward(x, w, b, relu=True, **kw).tobytes()
+    with override(direct="force"):
+        geom, _ = ops.conv2d_geometry(xs, ws, **kw)
+        assert _cpu.conv2d_algorithm(geom, "forward") == "implicit_gemm"
+        y = ops.conv2d_forward(x, w, b, relu=True, **kw)
+    with _gemm_path():
+        assert y.tobytes() == ops.conv2d_forward(x, w, b, relu=True, **kw).tobytes()
     with generic_backend():
         ref = ops.conv2d_forward(*(a.astype(np.float64) for a in (x, w, b)), relu=True, **kw)
     np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
@@ -347,8 +359,8 @@ def _blocked_wgrad_arrays(xs, c_out, pad, rng):
 
 
 @pytest.mark.parametrize("xs,c_out,pad", WGRAD_BLOCKED_CASES)
-def test_blocked_stride_2_weight_gradient_matches_reference_and_gemm_path(monkeypatch, rng,
-                                                                          xs, c_out, pad):
+def test_blocked_stride_2_weight_gradient_matches_reference_and_gemm_path(rng, xs, c_out,
+                                                                          pad):
     x, dy = _blocked_wgrad_arrays(xs, c_out, pad, rng)
     ws = (c_out, xs[1], 3, 3)
     dw = ops.conv2d_backward_weight(x, dy, ws, 2, pad)
@@ -359,21 +371,23 @@ def test_blocked_stride_2_weight_gradient_matches_reference_and_gemm_path(monkey
     np.testing.assert_array_equal(np.isnan(dw), np.isnan(ref))
     assert np.isnan(ref).any()
     np.testing.assert_allclose(dw, ref, rtol=1e-5, atol=1e-4)
-    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
-    gemm = ops.conv2d_backward_weight(x, dy, ws, 2, pad)
+    if ON_AVX512:
+        assert _algorithm(xs, ws, "weight", 2, pad) == "direct_blocked_s2"
+    with _gemm_path():
+        gemm = ops.conv2d_backward_weight(x, dy, ws, 2, pad)
     np.testing.assert_allclose(dw, gemm, rtol=1e-5, atol=1e-4)
 
 
-def test_blocked_weight_gradient_runs_directly(monkeypatch, rng):
-    if not fastconv._cpu.gemm_kernel_name().startswith("avx512"):
-        pytest.skip("the direct kernels run only where the AVX-512 GEMM kernels do")
+def test_blocked_weight_gradient_runs_directly(rng):
+    if not ON_AVX512:
+        pytest.skip("the direct kernels run only where the ISA is avx512")
     # both sum each image from zero, but the GEMM path splits an image's 576 pixels into
     # two depth blocks of 288 and the blocked kernel does not (no NaN here)
     x = rng.standard_normal((2, 32, 48, 48)).astype(np.float32)
     dy = rng.standard_normal((2, 28, 24, 24)).astype(np.float32)
     dw = ops.conv2d_backward_weight(x, dy, (28, 32, 3, 3), 2, 1).tobytes()
-    monkeypatch.setenv("FASTCONV_CONV_DIRECT", "0")
-    assert dw != ops.conv2d_backward_weight(x, dy, (28, 32, 3, 3), 2, 1).tobytes()
+    with _gemm_path():
+        assert dw != ops.conv2d_backward_weight(x, dy, (28, 32, 3, 3), 2, 1).tobytes()
 
 
 @pytest.mark.parametrize("xs,c_out,pad", [WGRAD_BLOCKED_CASES[2], WGRAD_BLOCKED_CASES[4]])

@@ -14,6 +14,7 @@ import pytest
 
 import fastconv
 from fastconv import _cpu, ops
+from fastconv._caps import override
 
 from .test_conv import (Geom, _make, assert_close, ref_backward_data, ref_backward_weight,
                         ref_forward, threads_back)  # noqa: F401 (fixture)
@@ -37,12 +38,8 @@ def _geom(gm: Geom):
             gm.top, gm.left, gm.dh, gm.dw, gm.g)
 
 
-@pytest.fixture
-def gemm_path():
-    """Run the test body's 'other algorithm' calls with Winograd off, then restore."""
-    previous = _cpu.set_conv2d_winograd(True)
-    yield
-    _cpu.set_conv2d_winograd(previous)
+def _algorithm(gm: Geom, pass_, dtype):
+    return _cpu.conv2d_algorithm(_geom(gm), pass_, dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -50,7 +47,7 @@ def gemm_path():
 def test_winograd_values(case, dtype):
     x, w, b, dy, gm, kw = _make(case, dtype, seed=2)
     for pass_ in ("forward", "data", "weight"):
-        assert _cpu.conv2d_uses_winograd(_geom(gm), pass_), pass_
+        assert _algorithm(gm, pass_, dtype) == "winograd", pass_
     ref = ref_forward(x, w, b, gm)
     assert_close(ops.conv2d_forward(x, w, b, **kw), ref, dtype)
     assert_close(ops.conv2d_forward(x, w, None, **kw), ref_forward(x, w, None, gm), dtype)
@@ -67,9 +64,9 @@ def test_small_planes_keep_the_weight_gradient_on_gemm(dtype):
     implicit GEMM; all three still right."""
     case = (2, 32, 36, 9, 11, (3, 3), 1, 1, 1, 1)
     x, w, b, dy, gm, kw = _make(case, dtype, seed=5)
-    assert _cpu.conv2d_uses_winograd(_geom(gm), "forward")
-    assert _cpu.conv2d_uses_winograd(_geom(gm), "data")
-    assert not _cpu.conv2d_uses_winograd(_geom(gm), "weight")
+    assert _algorithm(gm, "forward", dtype) == "winograd"
+    assert _algorithm(gm, "data", dtype) == "winograd"
+    assert _algorithm(gm, "weight", dtype) == "implicit_gemm"
     assert_close(ops.conv2d_forward(x, w, b, relu=True, **kw),
                  np.maximum(ref_forward(x, w, b, gm), 0), dtype)
     assert_close(ops.conv2d_backward_data(dy, w, x.shape, **kw),
@@ -79,7 +76,7 @@ def test_small_planes_keep_the_weight_gradient_on_gemm(dtype):
 
 
 @pytest.mark.parametrize("case", CASES[:3], ids=IDS[:3])
-def test_winograd_matches_gemm_path(case, gemm_path):
+def test_winograd_matches_gemm_path(case):
     x, w, b, dy, gm, kw = _make(case, np.float64, seed=3)
 
     def run():
@@ -88,9 +85,10 @@ def test_winograd_matches_gemm_path(case, gemm_path):
                 ops.conv2d_backward_weight(x, dy, w.shape, **kw))
 
     wino = run()
-    assert _cpu.set_conv2d_winograd(False) is True  # it was on
-    assert not _cpu.conv2d_uses_winograd(_geom(gm), "forward")
-    gemm = run()
+    with override(winograd=False):
+        for pass_ in ("forward", "data", "weight"):
+            assert _algorithm(gm, pass_, np.float64) == "implicit_gemm", pass_
+        gemm = run()
     for a, c in zip(wino, gemm):
         np.testing.assert_allclose(a, c, rtol=1e-10, atol=1e-11 * np.abs(c).max())
 
@@ -99,11 +97,11 @@ def test_winograd_dispatch_rule():
     def uses(ci, co, h, stride=1, dil=1, groups=1, k=3, pad=1):
         oh = (h + 2 * pad - dil * (k - 1) - 1) // stride + 1
         geom = (2, ci, h, h, co, k, k, oh, oh, stride, stride, pad, pad, dil, dil, groups)
-        return _cpu.conv2d_uses_winograd(geom, "forward")
+        return _cpu.conv2d_algorithm(geom, "forward", "float64") == "winograd"
 
     assert uses(32, 32, 8)
     geom = (2, 32, 8, 8, 32, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1)
-    assert not _cpu.conv2d_uses_winograd(geom, "weight")  # weight gradient: from 16x16
+    assert _cpu.conv2d_algorithm(geom, "weight", "float64") == "implicit_gemm"  # from 16x16
     assert uses(128, 128, 16)
     assert not uses(16, 32, 8)         # too few input channels
     assert not uses(32, 16, 8)         # too few output channels
@@ -115,7 +113,7 @@ def test_winograd_dispatch_rule():
     assert not uses(32, 32, 6)         # output below 8x8
     assert not uses(32, 32, 8, pad=3)  # only 'same'-like padding
     with pytest.raises(ValueError, match="pass_"):
-        _cpu.conv2d_uses_winograd((2, 16, 8, 8, 16, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1), "fwd")
+        _cpu.conv2d_algorithm((2, 16, 8, 8, 16, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1), "fwd")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

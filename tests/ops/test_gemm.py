@@ -3,16 +3,13 @@
 The reference is numpy's float64 matmul; tolerances are relative to the size of the
 products (|a| @ |b|), so they hold for any k.
 """
-import os
-
 import numpy as np
 import pytest
 
 import fastconv
 from fastconv import ops
 from fastconv import _cpu, _threads
-
-from ._helpers import run_script
+from fastconv._caps import isa_available, override
 
 # ------------------------------------------------------------------ helpers
 
@@ -189,14 +186,12 @@ def test_gemm_concurrent_python_threads():
 
 # ------------------------------------------------------------------ kernels
 
+KERNEL_PREFIX = {"generic": "generic", "avx2": "avx2-fma", "avx512": "avx512f"}
+
+
 def test_kernel_name_reports_choice():
-    name = _cpu.gemm_kernel_name()
-    if os.environ.get("FASTCONV_GEMM_KERNEL") == "generic" or not _cpu.cpu_has_avx2_fma():
-        assert name.startswith("generic")
-    elif os.environ.get("FASTCONV_GEMM_KERNEL") == "avx2":
-        assert name.startswith("avx2-fma")
-    else:
-        assert name.startswith(("avx2-fma", "avx512f"))
+    """The micro-kernel follows the capability record's ISA."""
+    assert _cpu.gemm_kernel_name().startswith(KERNEL_PREFIX[_cpu.capabilities()["isa"]])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -210,37 +205,32 @@ def test_rows_do_not_depend_on_the_tile_height(dtype):
         assert np.array_equal(ops.gemm(a[:m], b), full[:m])
 
 
-_KERNEL_SCRIPT = r"""
-import sys
-import numpy as np
-from fastconv import ops, _cpu
-assert _cpu.gemm_kernel_name().startswith(sys.argv[1]), _cpu.gemm_kernel_name()
-rng = np.random.default_rng(0)
-for dt, tol in ((np.float32, 1e-5), (np.float64, 1e-12)):
-    for (m, n, k) in ((1, 1, 1), (5, 9, 3), (70, 33, 300)):
-        a = rng.standard_normal((m, k)).astype(dt); b = rng.standard_normal((n, k)).astype(dt)
-        c = rng.standard_normal((m, n)).astype(dt)
-        ref = 2 * a.astype(float) @ b.T.astype(float) - c
-        got = ops.gemm(a, b, trans_b=True, alpha=2.0, beta=-1.0, out=c.copy())
-        assert np.abs(got - ref).max() <= tol * (1 + np.abs(ref).max()), (dt, m, n, k)
-    x = rng.standard_normal((2, 3, 7, 6)).astype(dt); w = rng.standard_normal((4, 3, 3, 3)).astype(dt)
-    y = ops.conv2d_forward(x, w, None, 1, 1)
-    win = np.lib.stride_tricks.sliding_window_view(
-        np.pad(x.astype(float), ((0, 0), (0, 0), (1, 1), (1, 1))), (3, 3), axis=(2, 3))
-    ref = np.einsum("nchwij,ocij->nohw", win, w.astype(float))
-    assert np.abs(y - ref).max() <= tol * 10 * (1 + np.abs(ref).max()), dt
-print("ok")
-"""
-
-
-@pytest.mark.parametrize("choice,prefix", [("generic", "generic"), ("avx2", "avx2-fma")])
-def test_other_kernels_via_env(choice, prefix):
-    """FASTCONV_GEMM_KERNEL=generic forces the portable micro-kernel (the ARM path),
-    =avx2 the AVX2 one on an AVX-512 machine."""
-    if choice == "avx2" and not _cpu.cpu_has_avx2_fma():
-        pytest.skip("CPU without AVX2/FMA")
-    assert "ok" in run_script(_KERNEL_SCRIPT, prefix, timeout=120,
-                              FASTCONV_GEMM_KERNEL=choice)
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+def test_each_isa_kernel_in_process(isa):
+    """Each instruction set's micro-kernels (generic: the portable C one of ARM builds),
+    switched in process, against float64 numpy: GEMMs and a convolution on them."""
+    if not isa_available(isa):
+        pytest.skip("this CPU does not run %s" % isa)
+    rng = np.random.default_rng(0)
+    with override(isa=isa):
+        assert _cpu.gemm_kernel_name().startswith(KERNEL_PREFIX[isa])
+        for dt, tol in ((np.float32, 1e-5), (np.float64, 1e-12)):
+            for (m, n, k) in ((1, 1, 1), (5, 9, 3), (70, 33, 300)):
+                a = rng.standard_normal((m, k)).astype(dt)
+                b = rng.standard_normal((n, k)).astype(dt)
+                c = rng.standard_normal((m, n)).astype(dt)
+                ref = 2 * a.astype(float) @ b.T.astype(float) - c
+                got = ops.gemm(a, b, trans_b=True, alpha=2.0, beta=-1.0, out=c.copy())
+                err = np.abs(got - ref).max()
+                assert err <= tol * (1 + np.abs(ref).max()), (dt, m, n, k)
+            x = rng.standard_normal((2, 3, 7, 6)).astype(dt)
+            w = rng.standard_normal((4, 3, 3, 3)).astype(dt)
+            y = ops.conv2d_forward(x, w, None, 1, 1)
+            win = np.lib.stride_tricks.sliding_window_view(
+                np.pad(x.astype(float), ((0, 0), (0, 0), (1, 1), (1, 1))), (3, 3),
+                axis=(2, 3))
+            ref = np.einsum("nchwij,ocij->nohw", win, w.astype(float))
+            assert np.abs(y - ref).max() <= tol * 10 * (1 + np.abs(ref).max()), dt
 
 
 # ------------------------------------------------------------------ bad input

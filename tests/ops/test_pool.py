@@ -5,7 +5,9 @@ import pytest
 
 from fastconv import ops
 
-from ._helpers import generic_backend, run_script
+from fastconv._caps import override
+
+from ._helpers import generic_backend
 
 CASES = [
     ((2, 3, 8, 8), dict(kernel_size=2)),                               # 2x2/s2 fast path
@@ -157,27 +159,16 @@ def test_nan_wins_and_first_max_wins_ties():
     assert np.isnan(y[0, 0, 0, 1]) and idx[0, 0, 0, 1] == 6
 
 
-_PORTABLE_SCRIPT = r"""
-import numpy as np
-from fastconv import ops
-from fastconv.ops import _dispatch
-from tests.ops.test_pool import CASES, DTYPES, VALUES, _input
-rng = np.random.default_rng(5)
-for shape, kw in CASES:
-    for dtype in DTYPES:
-        for values in VALUES:
-            x = _input(rng, shape, values, dtype)
-            y, idx = ops.max_pool2d_forward(x, **kw)
-            _dispatch._FORCE_GENERIC = True
-            gy, gidx = ops.max_pool2d_forward(x, **kw)
-            _dispatch._FORCE_GENERIC = False
-            np.testing.assert_array_equal(y, gy)
-            np.testing.assert_array_equal(idx, gidx)
-print("ok")
-"""
-
-
-def test_portable_interior_loops_via_env():
-    """FASTCONV_POOL_KERNEL=generic forces the portable interior-window loops (the path
-    of CPUs without AVX2); they must match the generic backend exactly too."""
-    assert "ok" in run_script(_PORTABLE_SCRIPT, FASTCONV_POOL_KERNEL="generic")
+def test_portable_interior_loops_in_process(rng):
+    """isa="generic" (switched in process) takes the portable interior-window loops (the
+    path of CPUs without AVX2): they must match the generic backend exactly too."""
+    with override(isa="generic"):
+        for shape, kw in CASES:
+            for dtype in DTYPES:
+                for values in VALUES:
+                    x = _input(rng, shape, values, dtype)
+                    y, idx = ops.max_pool2d_forward(x, **kw)
+                    with generic_backend():
+                        gy, gidx = ops.max_pool2d_forward(x, **kw)
+                    np.testing.assert_array_equal(y, gy)
+                    np.testing.assert_array_equal(idx, gidx)

@@ -1,13 +1,15 @@
 """fastconv.ops.max_pool2x2_*: the fused pool's 1-byte-position kernels, against the
 unfused ops (max_pool2d, relu_backward) bit for bit, the float64 generic backend, and the
-portable loops (FASTCONV_POOL_KERNEL=generic)."""
+portable loops (isa="generic", switched in process)."""
 
 import numpy as np
 import pytest
 
 from fastconv import ops
 
-from ._helpers import generic_backend, run_script
+from fastconv._caps import override
+
+from ._helpers import generic_backend
 from .test_pool import DTYPES, VALUES, _input
 
 # odd sizes (a row or column outside every window), 1-wide rows, rows of several
@@ -123,24 +125,17 @@ def test_bad_arguments_name_the_argument(rng):
         ops.max_pool2x2_forward(x, positions=np.empty((1, 1, 2, 2), np.uint8))
 
 
-_PORTABLE_SCRIPT = r"""
-import numpy as np
-from fastconv import ops
-from tests.ops.test_pool2x2 import SHAPES, DTYPES, VALUES, _relu_output, _upstream, _reference
-rng = np.random.default_rng(5)
-for shape in SHAPES:
-    for dtype in DTYPES:
-        for values in VALUES:
-            x = _relu_output(rng, shape, values, dtype)
-            y, pos = ops.max_pool2x2_forward(x)
-            dy = _upstream(rng, y, dtype)
-            ry, _, rdx = _reference(x, dy)
-            assert y.tobytes() == ry.tobytes()
-            assert ops.max_pool2x2_relu_backward(dy, y, pos, x.shape).tobytes() == rdx.tobytes()
-print("ok")
-"""
-
-
-def test_portable_loops_via_env():
-    """FASTCONV_POOL_KERNEL=generic forces the portable loops (CPUs without AVX-512)."""
-    assert "ok" in run_script(_PORTABLE_SCRIPT, FASTCONV_POOL_KERNEL="generic")
+def test_portable_loops_in_process(rng):
+    """isa="generic" (switched in process) takes the portable loops (CPUs without
+    AVX-512): the same bytes as the unfused ops."""
+    with override(isa="generic"):
+        for shape in SHAPES:
+            for dtype in DTYPES:
+                for values in VALUES:
+                    x = _relu_output(rng, shape, values, dtype)
+                    y, pos = ops.max_pool2x2_forward(x)
+                    dy = _upstream(rng, y, dtype)
+                    ry, _, rdx = _reference(x, dy)
+                    assert y.tobytes() == ry.tobytes()
+                    dx = ops.max_pool2x2_relu_backward(dy, y, pos, x.shape)
+                    assert dx.tobytes() == rdx.tobytes()

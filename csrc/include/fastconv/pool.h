@@ -47,7 +47,8 @@ void fc_max_pool2d_backward(fc_dtype dt, const fc_pool2d_params *p, const void *
 void fc_max_pool2x2_forward(fc_dtype dt, const fc_pool2d_params *p, const void *x, void *y,
                             uint8_t *pos, int nthreads);
 void fc_max_pool2x2_relu_backward(fc_dtype dt, const fc_pool2d_params *p, const void *dy,
-                                  const void *y, const uint8_t *pos, void *dx, int nthreads);
+                                  const void *y, const uint8_t *pos, void *dx,
+                                  int nthreads);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,8 @@ from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_w
 from .gemm import gemm
 from .loss import class_target_error, cross_entropy_backward, cross_entropy_forward
 from .optim import sgd_update
+from .norm import batch_norm_backward, batch_norm_forward_eval, batch_norm_forward_train
+from .random import dropout_backward, dropout_forward
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2x2_forward,
                    max_pool2x2_relu_backward)
 
@@ -27,5 +29,6 @@ __all__ = [
     "conv2d_backward_weight", "conv2d_backward_bias", "max_pool2d_forward",
     "max_pool2d_backward", "max_pool2x2_forward", "max_pool2x2_relu_backward",
     "relu_forward", "relu_backward", "class_target_error", "cross_entropy_forward",
-    "cross_entropy_backward", "sgd_update",
+    "cross_entropy_backward", "sgd_update", "batch_norm_forward_train", "batch_norm_forward_eval",
+    "batch_norm_backward", "dropout_forward", "dropout_backward",
 ]

@@ -1,13 +1,14 @@
 /*
- * pool/pool.c - max_pool2d forward (values and argmax indices) and backward, float and double.
+ * pool/max_pool2d.c - max_pool2d forward (values and argmax indices) and backward, float
+ * and double.
  *
  * One OpenMP parallel region per call, split over the n*c planes (planes are independent,
  * so results never depend on the thread count); small calls run serially. A 2x2 stride-2
  * fast path covers the common CNN case. Other geometries with column stride 1 or 2 scan
  * their interior windows (all column taps inside the plane) many outputs at a time:
- * AVX2 kernels (pool_avx2.c) where the CPU has AVX2, auto-vectorised loops elsewhere;
- * border windows use the scalar scan. The bodies live in pool_impl.h, included once per
- * element type.
+ * AVX2 kernels (max_pool2d_avx2.c) where the ISA allows AVX2, auto-vectorised loops
+ * elsewhere; border windows use the scalar scan. The bodies live in max_pool2d_tmpl.h,
+ * instantiated for float and double.
  */
 #include <math.h>
 #include <stddef.h>
@@ -27,9 +28,6 @@
 #define POOL_CHUNK 256
 #define POOL_VL ((int64_t)(32 / sizeof(T)))
 
-#define POOL_CAT_(a, b) a##b
-#define POOL_CAT(a, b) POOL_CAT_(a, b)
-#define POOL_FN(name) POOL_CAT(POOL_CAT(pool_, name), POOL_CAT(_, SUFFIX))
 
 /*
  * One axis of a window starting at `start` with k taps spaced `dil`, over an input of
@@ -62,45 +60,9 @@ static inline void fc_pool_axis(int64_t start, int64_t k, int64_t dil, int64_t s
 #define POOL_ALWAYS_INLINE inline
 #endif
 
-#ifdef FC_POOL_HAVE_AVX2
-/*
- * 1 when interior windows use the AVX2 kernels of pool_avx2.c: the CPU has AVX2 and
- * FASTCONV_POOL_KERNEL is not "generic" (which forces the portable loops, to test them
- * on any machine). Decided once.
- */
-static int fc_pool_use_avx2(void)
-{
-    static volatile int cached = -1; /* benign race: every thread computes the same value */
-    int v = cached;
-    if (v < 0) {
-        const char *env = getenv("FASTCONV_POOL_KERNEL");
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx2") && !(env && strcmp(env, "generic") == 0);
-        cached = v;
-    }
-    return v;
-}
-#endif
 
-#define T float
-#define K int32_t
-#define K_MAX INT32_MAX
-#define SUFFIX f32
-#include "pool/pool_impl.h"
-#undef T
-#undef K
-#undef K_MAX
-#undef SUFFIX
-
-#define T double
-#define K int64_t
-#define K_MAX INT64_MAX
-#define SUFFIX f64
-#include "pool/pool_impl.h"
-#undef T
-#undef K
-#undef K_MAX
-#undef SUFFIX
+#define FC_TMPL "pool/max_pool2d_tmpl.h"
+#include "core/tmpl.h"
 
 void fc_max_pool2d_forward(fc_dtype dt, const fc_pool2d_params *p, const void *x, void *y,
                            int64_t *idx, int nthreads)

@@ -1,10 +1,12 @@
 /*
- * pool/pool_avx2.c - AVX2 kernels for interior max-pool windows (see pool_internal.h).
+ * pool/max_pool2d_avx2.c - AVX2 kernels for interior max-pool windows (pool_internal.h).
  *
- * Compiled with function target attributes (no global -mavx2); pool.c calls them only
- * when the CPU has AVX2. The per-type primitives (strided load, the scan's select,
- * index stores) are here; the blocking is written once in pool_avx2_tmpl.h.
+ * Compiled with function target attributes (no global -mavx2); max_pool2d.c calls them
+ * only when the ISA allows AVX2. The per-type primitives (strided load, the scan's
+ * select, index stores) are here; the blocking is written once in
+ * max_pool2d_avx2_tmpl.h.
  */
+#include "core/internal.h"
 #include "pool/pool_internal.h"
 
 #ifdef FC_POOL_HAVE_AVX2
@@ -49,7 +51,7 @@ FC_AVX2_INLINE __m256i select_k_f32(__m256i k, __m256i o, __m256 take)
 
 FC_AVX2_INLINE __m256i offset_f32(int64_t off)
 {
-    return _mm256_set1_epi32((int32_t)off);  /* off < h*w <= INT32_MAX: checked by pool.c */
+    return _mm256_set1_epi32((int32_t)off);  /* off < h*w <= INT32_MAX (Cython checks) */
 }
 
 /* ip[l] = first + l * SW + k[l] for the 8 lanes. */
@@ -65,21 +67,6 @@ FC_AVX2_INLINE void store_idx_f32(int64_t *ip, int64_t first, __m256i k, const i
                                          hi));
 }
 
-#define T float
-#define VT __m256
-#define LANES 8
-#define SUFFIX f32
-#define VSET1 _mm256_set1_ps
-#define VSTORE _mm256_storeu_ps
-#define VBLEND _mm256_blendv_ps
-#include "pool/pool_avx2_tmpl.h"
-#undef T
-#undef VT
-#undef LANES
-#undef SUFFIX
-#undef VSET1
-#undef VSTORE
-#undef VBLEND
 
 /* ------------------------------------------------------------------ double, 4 lanes */
 
@@ -122,21 +109,8 @@ FC_AVX2_INLINE void store_idx_f64(int64_t *ip, int64_t first, __m256i k, const i
     _mm256_storeu_si256((__m256i *)ip, _mm256_add_epi64(base, k));
 }
 
-#define T double
-#define VT __m256d
-#define LANES 4
-#define SUFFIX f64
-#define VSET1 _mm256_set1_pd
-#define VSTORE _mm256_storeu_pd
-#define VBLEND _mm256_blendv_pd
-#include "pool/pool_avx2_tmpl.h"
-#undef T
-#undef VT
-#undef LANES
-#undef SUFFIX
-#undef VSET1
-#undef VSTORE
-#undef VBLEND
+#define FC_TMPL "pool/max_pool2d_avx2_tmpl.h"
+#include "core/tmpl.h"
 
 #else
 typedef int fc_pool_avx2_absent; /* ISO C wants a non-empty translation unit */

@@ -1,10 +1,10 @@
 /*
- * relu_impl.h - ReLU kernels written once for one element type.
- * Included by relu.c with T (the element type) and SUFFIX (f32 / f64) defined.
+ * act/relu_tmpl.h - ReLU kernels for one element type (a template: see core/tmpl.h),
+ * instantiated by relu.c.
  */
 
 /* y = x where x > 0 or x is NaN, else +0: `!(v <= 0)` holds for positives and NaN. */
-static void RELU_CAT(fc_relu_forward_, SUFFIX)(int64_t size, const T *x, T *y, int nthreads)
+static void FC_T(fc_relu_forward)(int64_t size, const T *x, T *y, int nthreads)
 {
     (void)nthreads;
     #pragma omp parallel for num_threads(nthreads) if(nthreads > 1 && size >= RELU_PAR_MIN) schedule(static)
@@ -15,8 +15,8 @@ static void RELU_CAT(fc_relu_forward_, SUFFIX)(int64_t size, const T *x, T *y, i
 }
 
 /* dx = dy where the forward output y > 0, else 0 (dx may alias dy). */
-static void RELU_CAT(fc_relu_backward_, SUFFIX)(int64_t size, const T *dy, const T *y, T *dx,
-                                         int nthreads)
+static void FC_T(fc_relu_backward)(int64_t size, const T *dy, const T *y, T *dx,
+                                   int nthreads)
 {
     (void)nthreads;
     #pragma omp parallel for num_threads(nthreads) if(nthreads > 1 && size >= RELU_PAR_MIN) schedule(static)

@@ -1,20 +1,26 @@
 /*
- * pool_impl.h - max_pool2d kernels written once for one element type.
- *
- * Included by pool.c with T (the element type), K (an integer type as wide as T), K_MAX
- * and SUFFIX (f32 / f64) defined; the includer supplies POOL_CAT, POOL_FN, POOL_PAR_MIN,
- * POOL_CHUNK, POOL_VL, POOL_ALWAYS_INLINE and fc_pool_use_avx2.
+ * pool/max_pool2d_tmpl.h - max_pool2d kernels for one element type (a template: see
+ * core/tmpl.h), instantiated by max_pool2d.c, which supplies POOL_PAR_MIN, POOL_CHUNK,
+ * POOL_VL and POOL_ALWAYS_INLINE. K is an integer type as wide as T (the interior loops'
+ * tap offsets, so that they vectorise with the values).
  *
  * Semantics follow PyTorch's CPU kernel: scan each window in row-major order, replace the
  * running maximum when a value is larger or is NaN (so a NaN wins, the last NaN if
  * several), keep the first of equal maxima; a window with no value above -inf reports its
  * first in-bounds tap.
  */
+#if FC_T_IS_FLOAT
+#define K int32_t
+#define K_MAX INT32_MAX
+#else
+#define K int64_t
+#define K_MAX INT64_MAX
+#endif
 
 /* One general window scan: the maximum of plane `xp` over rows [r0, r1) step dh and
    columns [c0, c1) step dw; `start` is the index reported when nothing beats -inf. */
-static inline void POOL_FN(window)(const T *xp, int64_t w, int64_t r0, int64_t r1,
-                                   int64_t dh, int64_t c0, int64_t c1, int64_t dw,
+static inline void FC_T(pool_window)(const T *xp, int64_t w, int64_t r0, int64_t r1,
+                                     int64_t dh, int64_t c0, int64_t c1, int64_t dw,
                                    int64_t start, T *ymax, int64_t *yidx)
 {
     T m = -(T)INFINITY;
@@ -37,8 +43,8 @@ static inline void POOL_FN(window)(const T *xp, int64_t w, int64_t r0, int64_t r
 }
 
 /* Output columns [ox0, ox1) of row oy, one scalar window scan each. */
-static void POOL_FN(row_scalar)(const fc_pool2d_params *p, const T *xp, int64_t r0,
-                                int64_t r1, int64_t rfall, int64_t oy, int64_t ox0,
+static void FC_T(pool_row_scalar)(const fc_pool2d_params *p, const T *xp, int64_t r0,
+                                  int64_t r1, int64_t rfall, int64_t oy, int64_t ox0,
                                 int64_t ox1, T *yp, int64_t *ip)
 {
     const int64_t w = p->w;
@@ -47,7 +53,7 @@ static void POOL_FN(row_scalar)(const fc_pool2d_params *p, const T *xp, int64_t 
         fc_pool_axis(ox * p->stride_w - p->pad_w, p->kw, p->dil_w, w, &c0, &c1, &cfall);
         T m;
         int64_t mi;
-        POOL_FN(window)(xp, w, r0, r1, p->dil_h, c0, c1, p->dil_w, rfall * w + cfall, &m, &mi);
+        FC_T(pool_window)(xp, w, r0, r1, p->dil_h, c0, c1, p->dil_w, rfall * w + cfall, &m, &mi);
         yp[oy * p->ow + ox] = m;
         if (ip)
             ip[oy * p->ow + ox] = mi;
@@ -62,8 +68,8 @@ static void POOL_FN(row_scalar)(const fc_pool2d_params *p, const T *xp, int64_t 
  * and indices are identical, and the loops over outputs auto-vectorise. SW, the column
  * stride, is a literal 1 or 2 after inlining (unit or pair strided loads).
  */
-static POOL_ALWAYS_INLINE void POOL_FN(tap_idx)(const T *restrict src, T *restrict m,
-                                                K *restrict k, K off, int64_t len,
+static POOL_ALWAYS_INLINE void FC_T(pool_tap_idx)(const T *restrict src, T *restrict m,
+                                                  K *restrict k, K off, int64_t len,
                                                 const int64_t SW)
 {
     for (int64_t i = 0; i < len; i++) {
@@ -74,8 +80,8 @@ static POOL_ALWAYS_INLINE void POOL_FN(tap_idx)(const T *restrict src, T *restri
     }
 }
 
-static POOL_ALWAYS_INLINE void POOL_FN(tap_val)(const T *restrict src, T *restrict m,
-                                                int64_t len, const int64_t SW)
+static POOL_ALWAYS_INLINE void FC_T(pool_tap_val)(const T *restrict src, T *restrict m,
+                                                  int64_t len, const int64_t SW)
 {
     for (int64_t i = 0; i < len; i++) {
         const T v = src[i * SW];
@@ -86,7 +92,7 @@ static POOL_ALWAYS_INLINE void POOL_FN(tap_val)(const T *restrict src, T *restri
 
 /* Interior outputs [ox0, ox0 + n) of one row whose in-bounds tap rows are [r0, r1), r0 < r1;
    y and ip point at output ox0. Taps lie at most h*w - 1 <= K_MAX past a window's first. */
-static POOL_ALWAYS_INLINE void POOL_FN(row_interior_body)(
+static POOL_ALWAYS_INLINE void FC_T(pool_row_interior_body)(
     const fc_pool2d_params *p, const T *xp, int64_t r0, int64_t r1, int64_t ox0, int64_t n,
     T *y, int64_t *ip, const int64_t SW)
 {
@@ -105,9 +111,9 @@ static POOL_ALWAYS_INLINE void POOL_FN(row_interior_body)(
             for (int64_t j = 0; j < kw; j++) {
                 const int64_t off = (r - r0) * w + j * dw;
                 if (ip)
-                    POOL_FN(tap_idx)(xp + first + off, m, kbuf, (K)off, len, SW);
+                    FC_T(pool_tap_idx)(xp + first + off, m, kbuf, (K)off, len, SW);
                 else
-                    POOL_FN(tap_val)(xp + first + off, m, len, SW);
+                    FC_T(pool_tap_val)(xp + first + off, m, len, SW);
             }
         }
         if (ip)
@@ -116,22 +122,22 @@ static POOL_ALWAYS_INLINE void POOL_FN(row_interior_body)(
     }
 }
 
-static void POOL_FN(row_interior)(const fc_pool2d_params *p, const T *xp, int64_t r0,
-                                  int64_t r1, int64_t ox0, int64_t n, T *y, int64_t *ip)
+static void FC_T(pool_row_interior)(const fc_pool2d_params *p, const T *xp, int64_t r0,
+                                    int64_t r1, int64_t ox0, int64_t n, T *y, int64_t *ip)
 {
     if (p->stride_w == 1)
-        POOL_FN(row_interior_body)(p, xp, r0, r1, ox0, n, y, ip, 1);
+        FC_T(pool_row_interior_body)(p, xp, r0, r1, ox0, n, y, ip, 1);
     else
-        POOL_FN(row_interior_body)(p, xp, r0, r1, ox0, n, y, ip, 2);
+        FC_T(pool_row_interior_body)(p, xp, r0, r1, ox0, n, y, ip, 2);
 }
 
-typedef void (*POOL_FN(row_fn))(const fc_pool2d_params *, const T *, int64_t, int64_t,
-                                int64_t, int64_t, T *, int64_t *);
+typedef void (*FC_T(pool_row_fn))(const fc_pool2d_params *, const T *, int64_t, int64_t,
+                                  int64_t, int64_t, T *, int64_t *);
 
 /* One input plane -> one output plane, any geometry. `interior` (NULL: none) scans the
    output columns [ia, ib) whose column taps all lie inside the plane. */
-static void POOL_FN(plane_general)(const fc_pool2d_params *p, const T *xp, T *yp,
-                                   int64_t *ip, POOL_FN(row_fn) interior, int64_t ia,
+static void FC_T(pool_plane_general)(const fc_pool2d_params *p, const T *xp, T *yp,
+                                     int64_t *ip, FC_T(pool_row_fn) interior, int64_t ia,
                                    int64_t ib)
 {
     for (int64_t oy = 0; oy < p->oh; oy++) {
@@ -139,20 +145,20 @@ static void POOL_FN(plane_general)(const fc_pool2d_params *p, const T *xp, T *yp
         int64_t rfall;   /* row reported by a window with no value above -inf */
         fc_pool_axis(oy * p->stride_h - p->pad_h, p->kh, p->dil_h, p->h, &r0, &r1, &rfall);
         if (!interior || r0 >= r1) {
-            POOL_FN(row_scalar)(p, xp, r0, r1, rfall, oy, 0, p->ow, yp, ip);
+            FC_T(pool_row_scalar)(p, xp, r0, r1, rfall, oy, 0, p->ow, yp, ip);
             continue;
         }
-        POOL_FN(row_scalar)(p, xp, r0, r1, rfall, oy, 0, ia, yp, ip);
+        FC_T(pool_row_scalar)(p, xp, r0, r1, rfall, oy, 0, ia, yp, ip);
         interior(p, xp, r0, r1, ia, ib - ia, yp + oy * p->ow + ia,
                  ip ? ip + oy * p->ow + ia : NULL);
-        POOL_FN(row_scalar)(p, xp, r0, r1, rfall, oy, ib, p->ow, yp, ip);
+        FC_T(pool_row_scalar)(p, xp, r0, r1, rfall, oy, ib, p->ow, yp, ip);
     }
 }
 
 /* Fast path: 2x2 windows, stride 2, no padding or dilation, every window inside.
    Selects instead of branches in PyTorch's scan order; the in-window offset has type K
    (as wide as T) so that the compiler can vectorise the loop over output columns. */
-static void POOL_FN(plane_2x2)(const fc_pool2d_params *p, const T *xp, T *yp, int64_t *ip)
+static void FC_T(pool_plane_2x2)(const fc_pool2d_params *p, const T *xp, T *yp, int64_t *ip)
 {
     const int64_t w = p->w, oh = p->oh, ow = p->ow;
     const K k_w = (K)w, k_w1 = (K)(w + 1);   /* w < 2**31: checked by the Cython layer */
@@ -194,8 +200,8 @@ static void POOL_FN(plane_2x2)(const fc_pool2d_params *p, const T *xp, T *yp, in
     }
 }
 
-static void POOL_CAT(fc_max_pool2d_forward_, SUFFIX)(const fc_pool2d_params *p, const T *x, T *y,
-                                              int64_t *idx, int nthreads)
+static void FC_T(fc_max_pool2d_forward)(const fc_pool2d_params *p, const T *x, T *y,
+                                        int64_t *idx, int nthreads)
 {
     const int64_t planes = p->n * p->c;
     const int64_t in_plane = p->h * p->w, out_plane = p->oh * p->ow;
@@ -207,13 +213,13 @@ static void POOL_CAT(fc_max_pool2d_forward_, SUFFIX)(const fc_pool2d_params *p, 
     const int64_t sw = p->stride_w, last = p->w - 1 - (p->kw - 1) * p->dil_w + p->pad_w;
     const int64_t ia = fc_min64((p->pad_w + sw - 1) / sw, p->ow);
     const int64_t ib = last < 0 ? ia : fc_max64(ia, fc_min64(last / sw + 1, p->ow));
-    POOL_FN(row_fn) interior = NULL;
+    FC_T(pool_row_fn) interior = NULL;
     if (!fast && ib - ia >= POOL_VL && (sw == 1 || sw == 2)
         && in_plane - 1 <= (int64_t)K_MAX) {
-        interior = POOL_FN(row_interior);
+        interior = FC_T(pool_row_interior);
 #ifdef FC_POOL_HAVE_AVX2
-        if (fc_pool_use_avx2())
-            interior = POOL_CAT(fc_pool_interior_avx2_, SUFFIX);
+        if (fc_isa_now() >= FC_ISA_AVX2)
+            interior = FC_T(fc_max_pool2d_interior_avx2);
 #endif
     }
     (void)nthreads;
@@ -224,14 +230,14 @@ static void POOL_CAT(fc_max_pool2d_forward_, SUFFIX)(const fc_pool2d_params *p, 
         T *yp = y + pl * out_plane;
         int64_t *ip = idx ? idx + pl * out_plane : NULL;
         if (fast)
-            POOL_FN(plane_2x2)(p, xp, yp, ip);
+            FC_T(pool_plane_2x2)(p, xp, yp, ip);
         else
-            POOL_FN(plane_general)(p, xp, yp, ip, interior, ia, ib);
+            FC_T(pool_plane_general)(p, xp, yp, ip, interior, ia, ib);
     }
 }
 
-static void POOL_CAT(fc_max_pool2d_backward_, SUFFIX)(const fc_pool2d_params *p, const T *dy,
-                                               const int64_t *idx, T *dx, int nthreads)
+static void FC_T(fc_max_pool2d_backward)(const fc_pool2d_params *p, const T *dy,
+                                         const int64_t *idx, T *dx, int nthreads)
 {
     const int64_t planes = p->n * p->c;
     const int64_t in_plane = p->h * p->w, out_plane = p->oh * p->ow;
@@ -251,3 +257,6 @@ static void POOL_CAT(fc_max_pool2d_backward_, SUFFIX)(const fc_pool2d_params *p,
             dxp[ip[o]] += dyp[o];
     }
 }
+
+#undef K
+#undef K_MAX
