@@ -7,11 +7,9 @@ import numpy as np
 import pytest
 
 import fastconv
-from fastconv import bench, nn
+from fastconv import bench
 
 torch = pytest.importorskip("torch")
-needs_norm = pytest.mark.skipif(not hasattr(nn, "BatchNorm2d"),
-                                reason="BatchNorm2d/Dropout are on branch norm")
 SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "benchmarks", "profile_train_step.py")
 
@@ -52,7 +50,6 @@ def test_step_flops_count_every_layer(net, shape):
                                                              rel=1e-12)
 
 
-@needs_norm
 @pytest.mark.parametrize("net, shape", [("cnn_bn", (1, 28, 28)), ("resnet20", (3, 32, 32))])
 def test_train_steps_update_both_networks(net, shape):
     ours = bench.fastconv_train_step(net, 4, shape)
@@ -95,7 +92,6 @@ def test_profile_table_sums_layers_per_kind(profiler):
     assert "2.00x" in next(line for line in lines if "whole SGD step" in line)
 
 
-@needs_norm
 @pytest.mark.slow
 def test_profile_runs_on_cnn_bn(profiler):
     before = fastconv.get_num_threads()

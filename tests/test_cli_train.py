@@ -16,8 +16,6 @@ from fastconv.models.recipes import MODELS, OPTIMIZER_DEFAULTS
 
 QUICK = ["--train-limit", "256", "--test-limit", "128", "--batch-size", "32",
          "--no-progress"]
-needs_norm = pytest.mark.skipif(not hasattr(nn, "BatchNorm2d"),
-                                reason="BatchNorm2d/Dropout are on branch norm")
 
 
 def _args(*argv):
@@ -215,7 +213,7 @@ def _interrupt_in_epoch(monkeypatch, epoch, after_batches):
     monkeypatch.setattr(fastconv.train, "train_epoch", train_epoch)
 
 
-@pytest.mark.parametrize("model", ["lenet5", pytest.param("cnn_bn", marks=needs_norm)])
+@pytest.mark.parametrize("model", ["lenet5", "cnn_bn"])
 def test_resuming_gives_the_same_result_as_not_stopping(model, tmp_path, monkeypatch,
                                                         capsys):
     run = ["train", "--model", model, "--epochs", "3", *QUICK, "--optimizer", "sgd",

@@ -10,8 +10,6 @@ from fastconv import nn
 from fastconv.models import cnn_bn, resnet20, vgg11_bn
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.skipif(not hasattr(nn, "BatchNorm2d"),
-                                reason="BatchNorm2d/Dropout are on branch norm")
 T = torch.nn
 TF = torch.nn.functional
 
