@@ -75,14 +75,21 @@ class BuildExt(build_ext):
                    "-Wno-unknown-pragmas"]
             if os.environ.get("FASTCONV_NATIVE") == "1":
                 opt.append("-march=native")
+        sanitize = []
+        if os.environ.get("FASTCONV_SANITIZE") == "1" and not msvc:
+            # AddressSanitizer + UBSan, every report fatal (tools/sanitize.sh runs the tests
+            # against such a build with libasan preloaded)
+            sanitize = ["-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                        "-fno-omit-frame-pointer", "-g"]
+            print("fastconv: building with AddressSanitizer and UBSan")
         if omp_ok:
             print("fastconv: building with OpenMP (%s)" % omp_flag)
         else:
             print("fastconv: WARNING: OpenMP not found; the kernels will run on one thread",
                   file=sys.stderr)
         for ext in self.extensions:
-            ext.extra_compile_args = opt + ([omp_flag] if omp_ok else [])
-            ext.extra_link_args = [omp_flag] if (omp_ok and not msvc) else []
+            ext.extra_compile_args = opt + sanitize + ([omp_flag] if omp_ok else [])
+            ext.extra_link_args = sanitize + ([omp_flag] if (omp_ok and not msvc) else [])
         super().build_extensions()
 
 

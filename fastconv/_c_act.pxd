@@ -6,3 +6,12 @@ cdef extern from "fastconv/act.h" nogil:
     void fc_relu_forward(fc_dtype dt, int64_t size, const void *x, void *y, int nthreads)
     void fc_relu_backward(fc_dtype dt, int64_t size, const void *dy, const void *y,
                           void *dx, int nthreads)
+
+    ctypedef enum fc_act_kind:
+        FC_ACT_LEAKY_RELU
+        FC_ACT_MISH
+
+    void fc_act_forward(fc_dtype dt, fc_act_kind kind, int64_t size, const void *x, void *y,
+                        double p0, double p1, int nthreads)
+    void fc_act_backward(fc_dtype dt, fc_act_kind kind, int64_t size, const void *src,
+                         const void *dy, void *dx, double p0, double p1, int nthreads)

@@ -20,3 +20,23 @@ cdef extern from "fastconv/pool.h" nogil:
     void fc_max_pool2x2_relu_backward(fc_dtype dt, const fc_pool2d_params *p, const void *dy,
                                       const void *y, const uint8_t *pos, void *dx,
                                       int nthreads)
+
+    int fc_avg_pool2d_forward(fc_dtype dt, const fc_pool2d_params *p, int count_include_pad,
+                              int64_t divisor_override, const void *x, void *y, int nthreads)
+    int fc_avg_pool2d_backward(fc_dtype dt, const fc_pool2d_params *p, int count_include_pad,
+                               int64_t divisor_override, const void *dy, void *dx,
+                               int nthreads)
+
+    ctypedef struct fc_adaptive_pool2d_params:
+        int64_t n, c, h, w
+        int64_t oh, ow
+
+    int fc_adaptive_avg_pool2d_forward(fc_dtype dt, const fc_adaptive_pool2d_params *p,
+                                       const void *x, void *y, int nthreads)
+    int fc_adaptive_avg_pool2d_backward(fc_dtype dt, const fc_adaptive_pool2d_params *p,
+                                        const void *dy, void *dx, int nthreads)
+    int fc_adaptive_max_pool2d_forward(fc_dtype dt, const fc_adaptive_pool2d_params *p,
+                                       const void *x, void *y, int64_t *idx, int nthreads)
+    void fc_adaptive_max_pool2d_backward(fc_dtype dt, const fc_adaptive_pool2d_params *p,
+                                         const void *dy, const int64_t *idx, void *dx,
+                                         int nthreads)

@@ -41,6 +41,8 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("FASTCONV_BACKEND", "generic", "unset",
             "numpy arrays to the generic Python backend", "run"),
     Setting("FASTCONV_NATIVE", "1", "unset", "build with -march=native", "build"),
+    Setting("FASTCONV_SANITIZE", "1", "unset",
+            "build with AddressSanitizer and UBSan (tools/sanitize.sh)", "build"),
     Setting("FASTCONV_NO_OPENMP", "1", "unset", "build without OpenMP (one thread)",
             "build"),
 )

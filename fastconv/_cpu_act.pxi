@@ -26,3 +26,40 @@ def relu_backward(cnp.ndarray dy not None, cnp.ndarray y not None, cnp.ndarray d
     with nogil:
         cact.fc_relu_backward(<core.fc_dtype> dt, size, pdy, py, pdx, nt)
     return dx
+
+
+cdef inline cact.fc_act_kind _act_kind(int kind) except *:
+    """The fc_act_kind code `kind`, after checking that it names one."""
+    if not cact.FC_ACT_LEAKY_RELU <= kind <= cact.FC_ACT_MISH:
+        raise ValueError("fastconv._cpu: unknown activation kind %d" % kind)
+    return <cact.fc_act_kind> kind
+
+
+def activation_forward(int kind, cnp.ndarray x not None, cnp.ndarray y not None,
+                       double alpha, double beta, int nthreads=1):
+    """y = activation `kind` (fastconv/act.h) of x with parameters alpha, beta; y may be x."""
+    cdef cact.fc_act_kind k = _act_kind(kind)
+    cdef int dt = _dtype_code(x)
+    cdef int64_t size = x.size
+    cdef void *py = _out(y, dt, size, "y")
+    cdef void *px = _buf(x, dt, size, "x")
+    cdef int nt = _threads(nthreads)
+    with nogil:
+        cact.fc_act_forward(<core.fc_dtype> dt, k, size, px, py, alpha, beta, nt)
+    return y
+
+
+def activation_backward(int kind, cnp.ndarray src not None, cnp.ndarray dy not None,
+                        cnp.ndarray dx not None, double alpha, double beta, int nthreads=1):
+    """dx = dy * the activation's derivative, from src (its input or output, as
+    fastconv/act.h says for the kind); dx may be dy."""
+    cdef cact.fc_act_kind k = _act_kind(kind)
+    cdef int dt = _dtype_code(dy)
+    cdef int64_t size = dy.size
+    cdef void *pdx = _out(dx, dt, size, "dx")
+    cdef void *pdy = _buf(dy, dt, size, "grad_output")
+    cdef void *psrc = _buf(src, dt, size, "src")
+    cdef int nt = _threads(nthreads)
+    with nogil:
+        cact.fc_act_backward(<core.fc_dtype> dt, k, size, psrc, pdy, pdx, alpha, beta, nt)
+    return dx

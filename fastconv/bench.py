@@ -352,6 +352,61 @@ def train_step_flops(net: str, batch: int) -> float:
             + sum(3 * 2.0 * batch * i * o for i, o in fcs))
 
 
+# ---------------------------------------------------------------- pools and activations
+
+@dataclass(frozen=True)
+class LayerOpCase:
+    """A pooling or activation layer on an (n, c, h, w) float32 input, timed forward +
+    backward; `op(F, x)` is written once for both libraries (torch.nn.functional and
+    fastconv.functional take the same arguments)."""
+    name: str
+    shape: Tuple[int, int, int, int]
+    op: Callable[[object, object], object]
+
+
+_POOL_SHAPES = [(64, 64, 8, 8), (32, 64, 32, 32), (8, 64, 56, 56)]   # ResNet/VGG stages
+_POOLS = [
+    ("avg_pool2d 3x3 s2 p1", lambda F, x: F.avg_pool2d(x, 3, 2, 1)),
+    ("avg_pool2d 2x2", lambda F, x: F.avg_pool2d(x, 2)),
+    ("adaptive_avg_pool2d 1x1", lambda F, x: F.adaptive_avg_pool2d(x, 1)),
+    ("adaptive_max_pool2d 1x1", lambda F, x: F.adaptive_max_pool2d(x, 1)),
+]
+_ACTIVATIONS = [
+    ("leaky_relu", lambda F, x: F.leaky_relu(x, 0.1)), ("elu", lambda F, x: F.elu(x)),
+    ("gelu", lambda F, x: F.gelu(x)), ("silu", lambda F, x: F.silu(x)),
+    ("sigmoid", lambda F, x: F.sigmoid(x)), ("tanh", lambda F, x: F.tanh(x)),
+]
+
+LAYER_OP_CASES = (
+    [LayerOpCase("%s N%d C%d %dx%d" % ((name,) + shape), shape, op)
+     for name, op in _POOLS for shape in _POOL_SHAPES]
+    + [LayerOpCase("adaptive_avg_pool2d 7x7 N32 C64 32x32", (32, 64, 32, 32),   # 7 does
+                   lambda F, x: F.adaptive_avg_pool2d(x, 7)),                 # not divide
+       LayerOpCase("adaptive_max_pool2d 7x7 N32 C64 32x32", (32, 64, 32, 32),
+                   lambda F, x: F.adaptive_max_pool2d(x, 7))]
+    + [LayerOpCase("%s N64 C64 32x32" % name, (64, 64, 32, 32), op)
+       for name, op in _ACTIVATIONS])
+
+
+def layer_op_step(case: LayerOpCase, library: str, seed: int = 0) -> Callable[[], object]:
+    """A closure running case.op forward and backward in "fastconv" or "torch"."""
+    x = np.random.default_rng(seed).standard_normal(case.shape).astype(np.float32)
+    if library == "torch":
+        import torch
+        functional, t = torch.nn.functional, torch.tensor(x, requires_grad=True)
+        grad = torch.ones(tuple(case.op(functional, t).shape))
+    else:
+        import fastconv
+        import fastconv.functional as functional
+        t = fastconv.tensor(x, requires_grad=True)
+        grad = fastconv.tensor(np.ones(case.op(functional, t).shape, np.float32))
+
+    def step():
+        t.grad = None
+        case.op(functional, t).backward(grad)
+    return step
+
+
 # ---------------------------------------------------------------- peak
 
 def gemm_gflops(size: int = 2048, repeats: int = 5) -> float:
@@ -596,6 +651,11 @@ def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = Tr
             continue
         jobs.append((label, 0.0, fastconv_dropout_step(shape, channelwise),
                      torch_dropout_step(shape, channelwise) if have_torch else None, False))
+    for case in LAYER_OP_CASES:   # flops 0: no GFLOP/s for memory-bound layers
+        if only and only not in case.name:
+            continue
+        jobs.append((case.name + " fwd+bwd", 0.0, layer_op_step(case, "fastconv"),
+                     layer_op_step(case, "torch") if have_torch else None, False))
     for label, net, batch, shape in NETWORK_CASES:
         if only and only not in label:
             continue
@@ -623,10 +683,10 @@ def format_table(rows: List[Row], peak: float, threads: int, blas: Optional[floa
     """The bench table as fixed-width text (also pasted into README and closing notes)."""
     lines = ["threads: %d   peak (fastconv sgemm, large square): %.1f GFLOP/s%s"
              % (threads, peak, "" if blas is None else "   numpy sgemm: %.1f GFLOP/s" % blas),
-             "%-44s %11s %11s %7s %9s %7s" % ("case", "fastconv ms", "PyTorch ms", "ratio",
+             "%-46s %11s %11s %7s %9s %7s" % ("case", "fastconv ms", "PyTorch ms", "ratio",
                                               "GFLOP/s", "% peak")]
     for r in rows:   # memory-bound rows (flops 0: batch norm, dropout) have no GFLOP/s
-        lines.append("%-44s %11.3f %11s %7s %9s %7s" % (
+        lines.append("%-46s %11.3f %11s %7s %9s %7s" % (
             r.case + (" *" if r.winograd else ""), r.fastconv_ms,
             "-" if r.torch_ms is None else "%.3f" % r.torch_ms,
             "-" if r.ratio is None else "%.2fx" % r.ratio,

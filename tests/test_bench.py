@@ -35,3 +35,21 @@ def test_table_marks_winograd_rows_and_explains_the_gflops():
     assert "4000.0" in lines[3] and "2.00x" in lines[3]
     assert lines[-1].startswith("* Winograd")
     assert "*" not in bench.format_table(rows[:1], peak=100.0, threads=2)
+
+
+def test_layer_op_cases_run_forward_and_backward_in_both_libraries():
+    """Each pooling/activation row's step runs forward and backward (fastconv, and torch
+    where installed), shrunk to one image so that the check stays cheap; names are unique
+    and fit the table."""
+    import dataclasses
+
+    import pytest
+    cases = [dataclasses.replace(c, shape=(1,) + c.shape[1:]) for c in bench.LAYER_OP_CASES]
+    names = [c.name for c in bench.LAYER_OP_CASES]
+    assert len(set(names)) == len(names)
+    assert all(len(name + " fwd+bwd") <= 46 for name in names)   # the table's case column
+    for case in cases:
+        bench.layer_op_step(case, "fastconv")()
+    pytest.importorskip("torch")
+    for case in cases:
+        bench.layer_op_step(case, "torch")()

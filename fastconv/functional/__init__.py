@@ -4,6 +4,8 @@ Each family lives in its own file with every Function's forward next to its back
 the arithmetic runs in fastconv.ops.
 """
 from .activation import log_softmax, relu, softmax
+from .activation import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, mish, relu6,
+                         sigmoid, silu, softplus, tanh)
 # conv2d_relu and conv2d_relu_max_pool2d are internal: nn.Sequential's fused paths
 from .conv import conv2d, conv2d_relu, conv2d_relu_max_pool2d  # noqa: F401
 from .dropout import dropout, dropout1d, dropout2d
@@ -13,8 +15,13 @@ from .loss_binary import binary_cross_entropy, binary_cross_entropy_with_logits
 from .loss_pointwise import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .norm import batch_norm
 from .pool import max_pool2d
+from .pool import avg_pool2d
+from .pool import adaptive_avg_pool2d, adaptive_max_pool2d
 
 __all__ = ["conv2d", "max_pool2d", "relu", "softmax", "log_softmax", "linear",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "batch_norm",
-           "dropout", "dropout1d", "dropout2d"]
+           "dropout", "dropout1d", "dropout2d",
+           "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "leaky_relu", "elu",
+           "gelu", "silu", "sigmoid", "tanh", "softplus", "hardtanh", "relu6", "hardswish",
+           "hardsigmoid", "mish"]

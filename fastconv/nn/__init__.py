@@ -1,6 +1,8 @@
 """fastconv.nn: layers with state (Parameters, buffers), PyTorch's names and defaults."""
 from . import init, utils
 from .activation import LogSoftmax, ReLU, Softmax
+from .activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, Mish, ReLU6,
+                         Sigmoid, SiLU, Softplus, Tanh)
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
 from .dropout import Dropout, Dropout1d, Dropout2d
@@ -12,9 +14,13 @@ from .parallel import DataParallel
 from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .pooling import MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d
 
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
            "init", "utils", "ModuleList", "ModuleDict", "DataParallel", "BatchNorm1d",
-           "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d"]
+           "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d",
+           "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "LeakyReLU", "ELU",
+           "GELU", "SiLU", "Sigmoid", "Tanh", "Softplus", "Hardtanh", "ReLU6", "Hardswish",
+           "Hardsigmoid", "Mish"]

@@ -7,6 +7,8 @@ from several Python threads proceed in parallel and are thread-safe. Outputs can
 written into preallocated `out=` buffers.
 """
 from .activation import relu_backward, relu_forward
+from .activation import (ACTIVATIONS, activation_backward, activation_backward_reads,
+                         activation_forward)
 from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
                    conv2d_forward, conv2d_geometry, conv2d_relu_max_pool2x2_forward)
 from .dropout import dropout_backward, dropout_forward
@@ -17,6 +19,10 @@ from .optim import sgd_update
 from .norm import batch_norm_backward, batch_norm_forward, batch_norm_geometry
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
+from .pool import avg_pool2d_backward, avg_pool2d_forward, avg_pool2d_geometry
+from .pool import (adaptive_avg_pool2d_backward, adaptive_avg_pool2d_forward,
+                   adaptive_max_pool2d_backward, adaptive_max_pool2d_forward,
+                   adaptive_pool2d_geometry)
 
 __all__ = [
     "conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight",
@@ -29,4 +35,8 @@ __all__ = [
     "sgd_update",
     "batch_norm_forward", "batch_norm_backward", "batch_norm_geometry",
     "dropout_forward", "dropout_backward",
+    "avg_pool2d_forward", "avg_pool2d_backward", "avg_pool2d_geometry",
+    "adaptive_avg_pool2d_forward", "adaptive_avg_pool2d_backward",
+    "adaptive_max_pool2d_forward", "adaptive_max_pool2d_backward", "adaptive_pool2d_geometry",
+    "ACTIVATIONS", "activation_forward", "activation_backward", "activation_backward_reads",
 ]

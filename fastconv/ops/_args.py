@@ -97,11 +97,14 @@ def conv_output_size(size: int, pad_before: int, pad_after: int, kernel: int, st
 
 
 def pool_output_size(size: int, pad: int, kernel: int, stride: int, dilation: int,
-                     ceil_mode: bool, axis: str) -> int:
-    """Output length of a pooling axis, PyTorch's rule (a last window must start inside)."""
+                     ceil_mode: bool, axis: str, overhang: bool = False) -> int:
+    """Output length of a pooling axis, PyTorch's rule (a last window must start inside).
+
+    overhang=True also accepts, as PyTorch does, a ceil-mode window longer than the padded
+    input (for kernels that clip every window)."""
     span = dilation * (kernel - 1) + 1
     padded = size + 2 * pad
-    if span > padded:
+    if span > padded and not (overhang and ceil_mode and span - padded < stride):
         raise ValueError("pooling window %s extent %d is larger than the padded input %s %d"
                          % (axis, span, axis, padded))
     num = padded - span

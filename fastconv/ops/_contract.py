@@ -29,9 +29,22 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
     "max_pool2d_backward": ("geom", "dy", "indices", "dx", "nthreads"),
     "max_pool2x2_forward": ("geom", "x", "y", "positions", "nthreads"),
     "max_pool2x2_relu_backward": ("geom", "dy", "y", "positions", "dx", "nthreads"),
+    # average pooling: geom = (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw,
+    #                          count_include_pad, divisor_override or 0)
+    "avg_pool2d_forward": ("geom", "x", "y", "nthreads"),
+    "avg_pool2d_backward": ("geom", "dy", "dx", "nthreads"),
+    # adaptive pooling: geom = (n, c, h, w, oh, ow)
+    "adaptive_avg_pool2d_forward": ("geom", "x", "y", "nthreads"),
+    "adaptive_avg_pool2d_backward": ("geom", "dy", "dx", "nthreads"),
+    "adaptive_max_pool2d_forward": ("geom", "x", "y", "indices", "nthreads"),
+    "adaptive_max_pool2d_backward": ("geom", "dy", "indices", "dx", "nthreads"),
     # activations
     "relu_forward": ("x", "y", "nthreads"),
     "relu_backward": ("dy", "y", "dx", "nthreads"),
+    # pointwise activations: kind = a code of fastconv.ops.ACTIVATIONS (csrc act.h);
+    # src = the forward's input or output, as ops.activation_backward_reads says
+    "activation_forward": ("kind", "x", "y", "alpha", "beta", "nthreads"),
+    "activation_backward": ("kind", "src", "dy", "dx", "alpha", "beta", "nthreads"),
     # losses: x (N, C) scores, t (N,) int64 class targets
     "class_target_error": ("t", "classes", "ignore_index"),
     "cross_entropy_forward": ("x", "t", "ignore_index", "logp"),

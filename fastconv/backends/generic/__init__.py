@@ -14,6 +14,7 @@ a window holding no finite maximum points at its first in-bounds tap (or, when i
 none, the input element nearest to its start).
 """
 from .activation import relu_backward, relu_forward
+from .activation import activation_backward, activation_forward
 from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
                    conv2d_forward, conv2d_relu_max_pool2x2)
 from .gemm import gemm
@@ -23,6 +24,9 @@ from .norm import batch_norm_backward, batch_norm_forward_eval, batch_norm_forwa
 from .random import dropout_backward, dropout_forward
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2x2_forward,
                    max_pool2x2_relu_backward)
+from .pool import avg_pool2d_backward, avg_pool2d_forward
+from .pool import (adaptive_avg_pool2d_backward, adaptive_avg_pool2d_forward,
+                   adaptive_max_pool2d_backward, adaptive_max_pool2d_forward)
 
 __all__ = [
     "gemm", "conv2d_forward", "conv2d_relu_max_pool2x2", "conv2d_backward_data",
@@ -31,4 +35,7 @@ __all__ = [
     "relu_forward", "relu_backward", "class_target_error", "cross_entropy_forward",
     "cross_entropy_backward", "sgd_update", "batch_norm_forward_train", "batch_norm_forward_eval",
     "batch_norm_backward", "dropout_forward", "dropout_backward",
+    "avg_pool2d_forward", "avg_pool2d_backward", "adaptive_avg_pool2d_forward",
+    "adaptive_avg_pool2d_backward", "adaptive_max_pool2d_forward",
+    "adaptive_max_pool2d_backward", "activation_forward", "activation_backward",
 ]
