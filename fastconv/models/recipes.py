@@ -3,7 +3,7 @@
 Each entry of MODELS names a network for Fashion-MNIST's 1x28x28 images, its twin in
 PyTorch (for benchmarks/train_torch_reference.py) and its best known recipe: the
 optimizer, learning rate, schedule, augmentation and epochs that `fastconv train` uses
-unless told otherwise. The figures behind each recipe are in its `note`.
+unless told otherwise. The measured runs behind the recipes are in NOTES-models.md.
 """
 from dataclasses import dataclass
 from typing import Any, Callable, Dict
@@ -31,7 +31,7 @@ class Recipe:
     weight_decay: float = 0.0      # L2 in the gradient (SGD, Adam); decoupled for AdamW
     scheduler: str = "none"        # one of SCHEDULERS, stepped after every batch
     label_smoothing: float = 0.0
-    augment: bool = False          # random crop with padding + horizontal flip
+    augment: bool = False          # random horizontal flips (cli.AUGMENT_HELP)
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
