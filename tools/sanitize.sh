@@ -12,18 +12,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${1:-.venv/bin/python}"
 shift || true
+case "$PY" in /*) ;; *) PY="$PWD/$PY" ;; esac   # absolute: the runs below cd into a copy
 COPY="$(mktemp -d "${TMPDIR:-/tmp}/fastconv-sanitize.XXXXXX")"
 trap 'rm -rf "$COPY"' EXIT
 
 git ls-files -z | xargs -0 -I{} cp --parents {} "$COPY"
 echo "== building an ASan+UBSan copy in $COPY"
-(cd "$COPY" && FASTCONV_SANITIZE=1 "$OLDPWD/$PY" setup.py build_ext --inplace -j 2 -q \
+(cd "$COPY" && FASTCONV_SANITIZE=1 "$PY" setup.py build_ext --inplace -j 2 -q \
     > build.log 2>&1) || { tail -30 "$COPY/build.log"; exit 1; }
 
 LIBASAN="$(${CC:-gcc} -print-file-name=libasan.so)"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-CPU_ISA="$(cd "$COPY" && LD_PRELOAD="$LIBASAN" "$OLDPWD/$PY" -c \
+CPU_ISA="$(cd "$COPY" && LD_PRELOAD="$LIBASAN" "$PY" -c \
     'import fastconv._cpu as c; print(c.capabilities()["cpu_isa"])')"
 echo "== this CPU runs up to $CPU_ISA"
 case "$CPU_ISA" in
@@ -37,7 +38,7 @@ status=0
 for isa in $LEVELS; do
     echo "== sanitized tests, FASTCONV_ISA=$isa"
     (cd "$COPY" && FASTCONV_ISA="$isa" LD_PRELOAD="$LIBASAN" \
-        "$OLDPWD/$PY" -m pytest $TESTS -q -x -p no:cacheprovider "$@") || status=$?
+        "$PY" -m pytest $TESTS -q -x -p no:cacheprovider "$@") || status=$?
     [ "$status" -eq 0 ] || break
 done
 [ "$status" -eq 0 ] && echo "== sanitizers: no report on $LEVELS"

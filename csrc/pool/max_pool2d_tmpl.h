@@ -7,7 +7,9 @@
  * Semantics follow PyTorch's CPU kernel: scan each window in row-major order, replace the
  * running maximum when a value is larger or is NaN (so a NaN wins, the last NaN if
  * several), keep the first of equal maxima; a window with no value above -inf reports its
- * first in-bounds tap.
+ * first in-bounds tap, or, when no tap is in bounds (a dilated window that straddles the
+ * input), the input coordinate nearest to its start (PyTorch then returns an index
+ * outside the plane; fastconv's index always lies in [0, h*w)).
  */
 #if FC_T_IS_FLOAT
 #define K int32_t

@@ -7,8 +7,9 @@
  * max_pool2d_forward and relu_backward + max_pool2d_backward.
  *
  * Planes are independent (results never depend on the thread count). float runs on
- * AVX-512 (F, BW, VL) where the CPU has it and the ISA is avx512; the portable loops
- * (pool2x2_tmpl.h) cover double and every other case, with the same results.
+ * AVX-512 (F, BW, VL) where the CPU has it and the ISA is avx512, on AVX2 where the ISA
+ * is avx2; the portable loops (pool2x2_tmpl.h) cover double and the generic ISA. All
+ * three give the same bytes (selects and compares only, no arithmetic but + 0).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,17 +22,23 @@
 #define P2_PAR_MIN 32768
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#define P2_HAVE_AVX512 1
+#define P2_HAVE_X86 1
 #include <immintrin.h>
 
+#include "pool/max4_avx2.h"
 #include "pool/max4_avx512.h"
 
 #define P2_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+#define P2_AVX2 __attribute__((target("avx2")))
 
-/* 1 when the float kernels use AVX-512: the ISA allows it and the CPU has BW and VL. */
-static int p2_use_avx512(void)
+/* The float kernels' instruction set: AVX-512 when the ISA allows it and the CPU has BW
+   and VL, else AVX2 when the ISA allows that, else the portable loops. */
+static fc_isa p2_float_isa(void)
 {
-    return fc_isa_now() >= FC_ISA_AVX512 && fc_cpu_has_avx512bw_vl();
+    const fc_isa isa = fc_isa_now();
+    if (isa >= FC_ISA_AVX512 && fc_cpu_has_avx512bw_vl())
+        return FC_ISA_AVX512;
+    return isa >= FC_ISA_AVX2 ? FC_ISA_AVX2 : FC_ISA_GENERIC;
 }
 
 /* Lane masks for the 2n input columns [0, 2n) of a chunk of n <= 16 outputs. */
@@ -104,6 +111,129 @@ P2_AVX512 static void p2_relu_backward_plane_avx512_f32(const fc_pool2d_params *
             _mm512_mask_storeu_ps(top + 2 * ox + 16, mh, _mm512_permutex2var_ps(a, ih, b));
             _mm512_mask_storeu_ps(bot + 2 * ox, ml, _mm512_permutex2var_ps(c, il, d));
             _mm512_mask_storeu_ps(bot + 2 * ox + 16, mh, _mm512_permutex2var_ps(c, ih, d));
+        }
+        for (int64_t c = 2 * ow; c < w; c++)
+            top[c] = bot[c] = 0;
+    }
+    for (int64_t i = 2 * p->oh * w; i < p->h * w; i++)
+        dxp[i] = 0;
+}
+
+/* One plane, 8 outputs of a row at a time: even and odd columns of both rows picked out
+   of two vectors each (shuffle + permute), then fc_max4_avx2. A row's last partial chunk
+   is its last 8 outputs again; rows shorter than 8 read through lane masks and write
+   whole vectors that run into the next rows, rewritten afterwards (through a buffer at
+   the plane's end: masked stores are slow on AMD). */
+P2_AVX2 static void p2_forward_plane_avx2_f32(const fc_pool2d_params *p, const float *xp,
+                                              float *yp, uint8_t *pp)
+{
+    const int64_t w = p->w, ow = p->ow;
+    for (int64_t oy = 0; oy < p->oh; oy++) {
+        const float *top = xp + 2 * oy * w, *bot = top + w;
+        for (int64_t ox = 0; ox < ow; ox += 8) {
+            if (ox + 8 > ow && ow >= 8)
+                ox = ow - 8; /* the last 8 again: the same values rewritten */
+            const int64_t n = ow - ox < 8 ? ow - ox : 8;
+            __m256 t0, t1, b0, b1;
+            if (n == 8 || (2 * oy + 1) * w + 16 <= p->h * w) {
+                /* (a short row: lanes of the next rows, unused) */
+                t0 = _mm256_loadu_ps(top + 2 * ox);
+                t1 = _mm256_loadu_ps(top + 2 * ox + 8);
+                b0 = _mm256_loadu_ps(bot + 2 * ox);
+                b1 = _mm256_loadu_ps(bot + 2 * ox + 8);
+            } else {
+                const __m256i ml = fc_lane_mask_avx2(2 * n), mh = fc_lane_mask_avx2(2 * n - 8);
+                t0 = _mm256_maskload_ps(top + 2 * ox, ml);
+                t1 = _mm256_maskload_ps(top + 2 * ox + 8, mh);
+                b0 = _mm256_maskload_ps(bot + 2 * ox, ml);
+                b1 = _mm256_maskload_ps(bot + 2 * ox + 8, mh);
+            }
+            __m256 a, b, c, d;
+            fc_deinterleave_avx2(t0, t1, &a, &b);
+            fc_deinterleave_avx2(b0, b1, &c, &d);
+            __m256i k;
+            const __m256 m = fc_max4_avx2(a, b, c, d, &k);
+            const __m128i kb = fc_epi32_to_bytes_avx2(k);
+            if (n == 8 || (oy * ow + 8 <= p->oh * ow)) {
+                /* a short row's vector runs into the next rows, which are written later */
+                _mm256_storeu_ps(yp + oy * ow + ox, m);
+                _mm_storel_epi64((__m128i *)(pp + oy * ow + ox), kb);
+            } else { /* the plane's end: through buffers (masked stores are slow on AMD) */
+                float tm[8];
+                uint8_t tk[16];
+                _mm256_storeu_ps(tm, m);
+                _mm_storeu_si128((__m128i *)tk, kb);
+                memcpy(yp + oy * ow + ox, tm, (size_t)n * sizeof(float));
+                memcpy(pp + oy * ow + ox, tk, (size_t)n);
+            }
+        }
+    }
+}
+
+/* One plane of the backward, 8 outputs at a time: the masked gradient kept at each
+   winner's place (and-ed with k == place), interleaved back into the two input rows;
+   row ends as in the forward. */
+P2_AVX2 static void p2_relu_backward_plane_avx2_f32(const fc_pool2d_params *p,
+                                                    const float *dyp, const float *yp,
+                                                    const uint8_t *pp, float *dxp)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    const int64_t w = p->w, ow = p->ow;
+    for (int64_t oy = 0; oy < p->oh; oy++) {
+        float *top = dxp + 2 * oy * w, *bot = top + w;
+        for (int64_t ox = 0; ox < ow; ox += 8) {
+            if (ox + 8 > ow && ow >= 8)
+                ox = ow - 8; /* the last 8 again: the same values rewritten */
+            const int64_t n = ow - ox < 8 ? ow - ox : 8, o = oy * ow + ox;
+            __m256 yv, dv;
+            __m128i kb;
+            if (o + 8 <= p->oh * ow) { /* (a short row: lanes of the next row, unused) */
+                yv = _mm256_loadu_ps(yp + o);
+                dv = _mm256_loadu_ps(dyp + o);
+                kb = _mm_loadl_epi64((const __m128i *)(pp + o));
+            } else {
+                const __m256i mo = fc_lane_mask_avx2(n);
+                uint8_t tmp[16] = {0};
+                yv = _mm256_maskload_ps(yp + o, mo);
+                dv = _mm256_maskload_ps(dyp + o, mo);
+                memcpy(tmp, pp + o, (size_t)n);
+                kb = _mm_loadl_epi64((const __m128i *)tmp);
+            }
+            /* + 0 turns -0 into +0, as the unfused zero-fill-then-add does */
+            const __m256 g = _mm256_add_ps(_mm256_and_ps(_mm256_cmp_ps(yv, zero, _CMP_GT_OQ), dv),
+                                           zero);
+            const __m256i k = _mm256_cvtepu8_epi32(kb);
+            const __m256 a = _mm256_and_ps(
+                g, _mm256_castsi256_ps(_mm256_cmpeq_epi32(k, _mm256_set1_epi32(0))));
+            const __m256 b = _mm256_and_ps(
+                g, _mm256_castsi256_ps(_mm256_cmpeq_epi32(k, _mm256_set1_epi32(1))));
+            const __m256 c = _mm256_and_ps(
+                g, _mm256_castsi256_ps(_mm256_cmpeq_epi32(k, _mm256_set1_epi32(2))));
+            const __m256 d = _mm256_and_ps(
+                g, _mm256_castsi256_ps(_mm256_cmpeq_epi32(k, _mm256_set1_epi32(3))));
+            /* a0 b0 a1 b1 | a4 b4 a5 b5 and a2 b2 a3 b3 | a6 b6 a7 b7, then halves swapped */
+            const __m256 abl = _mm256_unpacklo_ps(a, b), abh = _mm256_unpackhi_ps(a, b);
+            const __m256 cdl = _mm256_unpacklo_ps(c, d), cdh = _mm256_unpackhi_ps(c, d);
+            const __m256 t0 = _mm256_permute2f128_ps(abl, abh, 0x20);
+            const __m256 t1 = _mm256_permute2f128_ps(abl, abh, 0x31);
+            const __m256 b0 = _mm256_permute2f128_ps(cdl, cdh, 0x20);
+            const __m256 b1 = _mm256_permute2f128_ps(cdl, cdh, 0x31);
+            if (n == 8 || (2 * oy + 1) * w + 16 <= p->h * w) {
+                /* a short row's vectors run into the next rows, which are written later
+                   (this row's columns past 2 * ow are zeroed below) */
+                _mm256_storeu_ps(top + 2 * ox, t0);
+                _mm256_storeu_ps(top + 2 * ox + 8, t1);
+                _mm256_storeu_ps(bot + 2 * ox, b0);
+                _mm256_storeu_ps(bot + 2 * ox + 8, b1);
+            } else { /* the plane's end: through buffers (masked stores are slow on AMD) */
+                float tt[16], tb[16];
+                _mm256_storeu_ps(tt, t0);
+                _mm256_storeu_ps(tt + 8, t1);
+                _mm256_storeu_ps(tb, b0);
+                _mm256_storeu_ps(tb + 8, b1);
+                memcpy(top + 2 * ox, tt, (size_t)(2 * n) * sizeof(float));
+                memcpy(bot + 2 * ox, tb, (size_t)(2 * n) * sizeof(float));
+            }
         }
         for (int64_t c = 2 * ow; c < w; c++)
             top[c] = bot[c] = 0;

@@ -1,7 +1,8 @@
 /*
  * pool/pool2x2_tmpl.h - portable 2x2 stride-2 max-pool kernels with window positions, for
  * one element type (a template: see core/tmpl.h), instantiated by pool2x2.c after the
- * float AVX-512 planes (p2_*_avx512_f32, where P2_HAVE_AVX512) and P2_FOR_PLANES.
+ * float AVX-512 and AVX2 planes (p2_*_avx512_f32, p2_*_avx2_f32, where P2_HAVE_X86)
+ * and P2_FOR_PLANES.
  */
 
 /* One plane: y = window maxima (max_pool2d's scan: NaN wins, the last NaN; first of
@@ -60,10 +61,16 @@ static void FC_T(fc_max_pool2x2_forward)(const fc_pool2d_params *p, const T *x, 
                                          uint8_t *pos, int nthreads)
 {
     const int64_t in = p->h * p->w, out = p->oh * p->ow;
-#if FC_T_IS_FLOAT && defined(P2_HAVE_AVX512)
-    if (p2_use_avx512()) {
+#if FC_T_IS_FLOAT && defined(P2_HAVE_X86)
+    const fc_isa isa = p2_float_isa();
+    if (isa == FC_ISA_AVX512) {
         P2_FOR_PLANES(p, nthreads, p2_forward_plane_avx512_f32(p, x + pl * in, y + pl * out,
                                                                pos + pl * out));
+        return;
+    }
+    if (isa == FC_ISA_AVX2) {
+        P2_FOR_PLANES(p, nthreads, p2_forward_plane_avx2_f32(p, x + pl * in, y + pl * out,
+                                                             pos + pl * out));
         return;
     }
 #endif
@@ -76,11 +83,18 @@ static void FC_T(fc_max_pool2x2_relu_backward)(const fc_pool2d_params *p, const 
                                                int nthreads)
 {
     const int64_t in = p->h * p->w, out = p->oh * p->ow;
-#if FC_T_IS_FLOAT && defined(P2_HAVE_AVX512)
-    if (p2_use_avx512()) {
+#if FC_T_IS_FLOAT && defined(P2_HAVE_X86)
+    const fc_isa isa = p2_float_isa();
+    if (isa == FC_ISA_AVX512) {
         P2_FOR_PLANES(p, nthreads,
                       p2_relu_backward_plane_avx512_f32(p, dy + pl * out, y + pl * out,
                                                         pos + pl * out, dx + pl * in));
+        return;
+    }
+    if (isa == FC_ISA_AVX2) {
+        P2_FOR_PLANES(p, nthreads,
+                      p2_relu_backward_plane_avx2_f32(p, dy + pl * out, y + pl * out,
+                                                      pos + pl * out, dx + pl * in));
         return;
     }
 #endif

@@ -310,7 +310,8 @@ class Split(Function):
         ctx.shape, ctx.dim, ctx.bounds, ctx.drop = x.shape, dim, bounds, drop_dim
         head = (slice(None),) * dim
         if drop_dim:
-            return [x[head + (start,)] for start, _ in bounds]
+            # Ellipsis: a 0-d array (a view), never a numpy scalar, for a 1-D x
+            return [x[head + (start, Ellipsis)] for start, _ in bounds]
         return [x[head + (slice(start, stop),)] for start, stop in bounds]
 
     @staticmethod

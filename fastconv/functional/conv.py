@@ -113,7 +113,8 @@ class Conv2dReLUMaxPool2d(Function):
     def backward(ctx, grad):
         dy = grad[None] if ctx.unbatched else grad
         if ctx.positions is not None:   # mask, route and zero-fill in one pass
-            dy = ops.max_pool2x2_relu_backward(dy, ctx.pooled, ctx.positions, ctx.conv_shape)
+            dy = ops.max_pool2x2_relu_backward(dy, ctx.pooled, ctx.positions, ctx.conv_shape,
+                                               check_positions=False)   # made by forward
             return _conv_backward(ctx, dy)
         route = (ctx.indices, ctx.conv_shape) + tuple(ctx.pool)
         trusted = dict(check_indices=False)   # indices made by forward: in range

@@ -41,9 +41,36 @@ class Linear(Function):
         return dx, dw, db
 
 
+class LinearReLU(Function):
+    """relu(x @ W.T + b) as one tape node: ReLU runs in place on the GEMM's output, and
+    the backward reads its mask from that output (no pre-activation array is kept)."""
+
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        y = Linear.forward(ctx, x, w, b)
+        ops.relu_forward(y, out=y)
+        ctx.output = y
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Linear.backward(ctx, ops.relu_backward(grad, ctx.output))
+
+
 def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """input (*, in_features) @ weight.T (out_features, in_features) + bias, as torch's."""
     check_tensor(input, "input")
     check_tensor(weight, "weight")
     check_tensor(bias, "bias", optional=True)
     return Linear.apply(input, weight, bias)
+
+
+def linear_relu(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """relu(linear(input, weight, bias)) in one pass and one tape node (what nn.Sequential
+    runs for Linear -> ReLU)."""
+    check_tensor(input, "input")
+    check_tensor(weight, "weight")
+    check_tensor(bias, "bias", optional=True)
+    return LinearReLU.apply(input, weight, bias)

@@ -1,5 +1,6 @@
 """fastconv.nn: layers with state (Parameters, buffers), PyTorch's names and defaults."""
 from . import init, utils
+from . import functional  # noqa: F401  (fastconv.functional, as torch.nn.functional)
 from .activation import LogSoftmax, ReLU, Softmax
 from .activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, Mish, ReLU6,
                          Sigmoid, SiLU, Softplus, Tanh)

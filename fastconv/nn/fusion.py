@@ -13,8 +13,10 @@ from typing import Callable, List, Optional, Sequence, Tuple
 from .. import autograd
 from ..autograd import Tensor
 from ..functional.conv import conv2d, conv2d_relu, conv2d_relu_max_pool2d
+from ..functional.linear import linear_relu
 from .activation import ReLU
 from .conv import Conv2d
+from .linear import Linear
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import MaxPool2d
@@ -132,6 +134,13 @@ def _conv_bn_relu_max_pool(run) -> Optional[Call]:
                                             pool.padding, pool.dilation, pool.ceil_mode)
 
 
+def _linear_relu(run) -> Call:
+    """ReLU in place on the GEMM's output, one tape node (the backward's mask is read
+    from the output, so no pre-activation array is kept)."""
+    linear = run[0]
+    return lambda x: linear_relu(x, linear.weight, linear.bias)
+
+
 register_fusion((Conv2d, ReLU, MaxPool2d), _conv_relu_max_pool)
 register_fusion((Conv2d, ReLU), _conv_relu)
 register_fusion((Conv2d, BatchNorm2d, ReLU, MaxPool2d), _conv_bn_relu_max_pool)
@@ -139,3 +148,4 @@ register_fusion((Conv2d, BatchNorm2d, ReLU), _conv_bn_relu)
 register_fusion((Conv2d, BatchNorm2d), _conv_bn)
 register_fusion((BatchNorm2d, ReLU), _bn_relu)
 register_fusion((BatchNorm1d, ReLU), _bn_relu)
+register_fusion((Linear, ReLU), _linear_relu)

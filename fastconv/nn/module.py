@@ -6,6 +6,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, 
 import numpy as np
 
 from ..autograd import Tensor, no_grad
+from ..autograd.conversion import _device_name
 from .parameter import Parameter
 from .utils.hooks import BackwardHook, RemovableHandle
 
@@ -440,11 +441,25 @@ class Module:
                     buf._data = fn(buf.detach())._data
         return self
 
-    def to(self, device=None, dtype=None) -> "Module":
-        """Move parameters and buffers to `device` ('cpu' or 'cuda') and/or cast the
-        floating ones to `dtype`; also accepts to(dtype). Works in place; returns self."""
-        if device is not None and not isinstance(device, str):
-            device, dtype = None, device if dtype is None else dtype
+    def to(self, *args, device=None, dtype=None, non_blocking: bool = False,
+           memory_format=None) -> "Module":
+        """Move parameters and buffers to a device ('cpu', 'cuda', 'cuda:0' or a
+        fastconv.device) and/or cast the floating ones to a dtype, as torch's Module.to:
+        to(device), to(dtype), to(device, dtype) or to(tensor) (its device and dtype).
+        Works in place; returns self. non_blocking and memory_format have no effect."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif _device_name(arg) is not None:
+                device = arg
+            else:
+                dtype = arg
+        if device is not None:
+            name = _device_name(device)
+            if name is None:
+                raise TypeError("device must be 'cpu', 'cuda' or a fastconv.device, got %r"
+                                % (device,))
+            device = name
         if dtype is not None:
             dtype = _float_dtype(dtype)
         if device is not None:

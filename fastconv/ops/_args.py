@@ -114,6 +114,28 @@ def pool_output_size(size: int, pad: int, kernel: int, stride: int, dilation: in
     return out
 
 
+def unused_to_one(out: int, kernel: int, stride: int, dilation: int) -> Tuple[int, int]:
+    """(stride, dilation) of one axis, where a value too large for the kernels (>= 2**31)
+    cannot change any result, set to 1: the stride of an axis with a single output, the
+    dilation of a one-tap kernel. PyTorch accepts any size there. (Smaller values are
+    kept: the kernels' choice of algorithm reads them.)"""
+    if stride >= 2**31 and out == 1:
+        stride = 1
+    if dilation >= 2**31 and kernel == 1:
+        dilation = 1
+    return stride, dilation
+
+
+def below_2_31(**named: Sequence[int]) -> None:
+    """Refuse, naming the argument, a geometry value the kernels cannot take (>= 2**31:
+    a stride or dilation that matters, or a padding, that large)."""
+    for name, values in named.items():
+        for v in values:
+            if v >= 2**31:
+                raise ValueError("%s value %d is too large: at most 2**31 - 1 where it "
+                                 "changes the result" % (name, v))
+
+
 def nonempty_batch(x, name: str) -> None:
     if x.shape[0] == 0:
         raise ValueError("%s has an empty batch (shape %s); batch size must be >= 1"

@@ -48,6 +48,9 @@ def conv2d_geometry(x_shape: Sequence[int], w_shape: Sequence[int], stride=1,
     top, bottom, left, right = _args.conv_padding(padding, (kh, kw), (sh, sw), (dh, dw))
     oh = _args.conv_output_size(h, top, bottom, kh, sh, dh, "height")
     ow = _args.conv_output_size(w, left, right, kw, sw, dw, "width")
+    sh, dh = _args.unused_to_one(oh, kh, sh, dh)
+    sw, dw = _args.unused_to_one(ow, kw, sw, dw)
+    _args.below_2_31(stride=(sh, sw), padding=(top, bottom, left, right), dilation=(dh, dw))
     geom = (n, c_in, h, w, c_out, kh, kw, oh, ow, sh, sw, top, left, dh, dw, groups)
     return geom, (n, c_out, oh, ow)
 

@@ -32,8 +32,12 @@ def max_pool2d_geometry(x_shape: Sequence[int], kernel_size, stride=None, paddin
     if 2 * ph > kh or 2 * pw > kw:
         raise ValueError("padding %r must be at most half of kernel_size %r"
                          % ((ph, pw), (kh, kw)))
-    oh = _args.pool_output_size(h, ph, kh, sh, dh, bool(ceil_mode), "height")
-    ow = _args.pool_output_size(w, pw, kw, sw, dw, bool(ceil_mode), "width")
+    # ceil mode may overhang the padded input, as in PyTorch: the kernels clip windows
+    oh = _args.pool_output_size(h, ph, kh, sh, dh, bool(ceil_mode), "height", overhang=True)
+    ow = _args.pool_output_size(w, pw, kw, sw, dw, bool(ceil_mode), "width", overhang=True)
+    sh, dh = _args.unused_to_one(oh, kh, sh, dh)
+    sw, dw = _args.unused_to_one(ow, kw, sw, dw)
+    _args.below_2_31(stride=(sh, sw), dilation=(dh, dw))
     geom = (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw)
     return geom, (n, c, oh, ow)
 
@@ -123,10 +127,15 @@ def max_pool2x2_forward(x, *, out=None, positions=None):
 
 
 def max_pool2x2_relu_backward(grad_output, output, positions, input_shape: Sequence[int],
-                              *, out=None):
+                              *, out=None, check_positions: bool = True):
     """Gradient of max_pool2d(relu(x), 2) with respect to x, from the pooled output and
     max_pool2x2_forward's positions: relu_backward(grad_output, output) routed to each
-    window's winner, 0 elsewhere (bit-identical to relu_backward + max_pool2d_backward)."""
+    window's winner, 0 elsewhere (bit-identical to relu_backward + max_pool2d_backward).
+
+    positions hold each window's winner as its row-major slot 0..3; check_positions=False
+    skips that range check (a pass over positions) for positions straight from the
+    forward, as autograd passes them.
+    """
     xp = _args.array_module(grad_output, output, positions, out)
     grad_output = _args.float_array(grad_output, "grad_output", 4)
     output = _args.float_array(output, "output", 4)
@@ -138,6 +147,10 @@ def max_pool2x2_relu_backward(grad_output, output, positions, input_shape: Seque
         raise TypeError("positions must be a uint8 array, got %s"
                         % getattr(positions, "dtype", type(positions).__name__))
     _expect("positions", positions.shape, out_shape)
+    top = int(positions.max()) if check_positions and positions.size else 0
+    if top > 3:
+        raise ValueError("positions must lie in [0, 3] (a 2x2 window's row-major slot), "
+                         "got values up to %d" % top)
     if not positions.flags.c_contiguous:
         positions = xp.ascontiguousarray(positions)
     dx = _args.check_out(out, tuple(input_shape), grad_output.dtype, xp)
@@ -190,6 +203,8 @@ def avg_pool2d_geometry(x_shape: Sequence[int], kernel_size, stride=None, paddin
             raise ValueError("divisor_override must be nonzero, got 0")
     oh = _args.pool_output_size(h, ph, kh, sh, 1, bool(ceil_mode), "height", overhang=True)
     ow = _args.pool_output_size(w, pw, kw, sw, 1, bool(ceil_mode), "width", overhang=True)
+    sh, sw = _args.unused_to_one(oh, kh, sh, 1)[0], _args.unused_to_one(ow, kw, sw, 1)[0]
+    _args.below_2_31(stride=(sh, sw), divisor_override=(abs(int(divisor_override or 0)),))
     geom = (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, int(bool(count_include_pad)),
             int(divisor_override or 0))
     return geom, (n, c, oh, ow)

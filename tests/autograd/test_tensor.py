@@ -267,6 +267,20 @@ def test_iteration_and_len():
         iter(tensor(1.0)).__next__()
 
 
+def test_iterating_a_1d_tensor_gives_0d_tensors_that_index_and_compare():
+    labels = tensor(np.array([2, 0, 1]))
+    items = list(labels)
+    assert all(t.shape == () and isinstance(t.numpy(), np.ndarray) for t in items)
+    names = ("a", "b", "c")
+    assert [names[t] for t in items] == ["c", "a", "b"]            # __index__
+    assert [bool(t == u) for t, u in zip(items, tensor(np.array([2, 1, 1])))] == [
+        True, False, True]
+    x = tensor([1.0, 2.0], requires_grad=True)
+    a, b = x.unbind(0)
+    (a * 3 + b * 5).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 5.0])
+
+
 def test_numpy_operands_on_either_side():
     x = tensor([1.0, 2.0], requires_grad=True)
     a = np.array([3.0, 4.0], dtype=np.float32)

@@ -19,6 +19,10 @@ CASES = [
     ((2, 1, 9, 9), 3, 1, 1, 2, False),                 # dilation
     ((1, 2, 5, 5), 2, 4, 0, 1, False),                 # stride > kernel
     ((1, 2, 6, 5), (2, 3), 1, (1, 1), 1, True),
+    # ceil mode with a window longer than the padded input: torch clips it (issue 14)
+    ((1, 1, 1, 8), (2, 4), 3, 0, 1, True),
+    ((2, 2, 3, 4), (4, 5), 2, (1, 2), 1, True),
+    ((1, 2, 2, 5), 3, 4, 0, (1, 2), True),
 ]
 
 

@@ -1,5 +1,5 @@
-"""nn.Sequential's batch-norm fusions: Conv2d -> BatchNorm2d (-> ReLU (-> MaxPool2d)) and
-BatchNorm -> ReLU give the results, gradients and running statistics of the modules run
+"""nn.Sequential's batch-norm fusions: Conv2d -> BatchNorm2d (-> ReLU (-> MaxPool2d)),
+BatchNorm -> ReLU (and Linear -> ReLU) give the results, gradients and running statistics of the modules run
 one by one (bit for bit in training, to rounding where evaluation folds BN into the
 conv), and keep less for the backward."""
 import numpy as np
@@ -23,6 +23,8 @@ def _net(kind, dtype=np.float32, seed=0):
         layers = [nn.BatchNorm2d(3), nn.ReLU()]
     elif kind == "linear-bn1d-relu":
         layers = [nn.Linear(7, 5), nn.BatchNorm1d(5), nn.ReLU()]
+    elif kind == "linear-relu":
+        layers = [nn.Linear(7, 9), nn.ReLU(), nn.Linear(9, 4, bias=False), nn.ReLU()]
     else:   # conv-bn-relu without tracked statistics: batch statistics in eval too
         layers = [nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4, track_running_stats=False), nn.ReLU()]
     net = nn.Sequential(*layers).to(dtype=dtype)
@@ -40,7 +42,7 @@ def _net(kind, dtype=np.float32, seed=0):
 
 
 def _input(kind, dtype, seed=3):
-    shape = (6, 7) if kind == "linear-bn1d-relu" else (4, 3, 8, 8)
+    shape = (6, 7) if kind.startswith("linear") else (4, 3, 8, 8)
     return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
 
 
@@ -64,7 +66,7 @@ def _run(net, x, fused, grad_seed=5):
 
 
 KINDS = ["conv-bn-relu", "conv-bn-relu-pool", "conv-bn", "bn-relu", "linear-bn1d-relu",
-         "untracked"]
+         "linear-relu", "untracked"]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -136,6 +138,20 @@ def test_sequential_picks_the_fused_runs():
     assert fused_run(modules, 0)[1] == 4              # eval: BN folded into conv+relu+pool
     assert fused_run(modules[:2], 0)[1] == 2
     assert fused_run(modules[1:], 0)[1] == 2          # BN -> ReLU
+
+
+def test_linear_relu_is_one_tape_node_keeping_no_pre_activation():
+    net = _net("linear-relu")
+    modules = list(net)
+    assert fused_run(modules, 0)[1] == 2 and fused_run(modules, 2)[1] == 2
+    x = fc.tensor(_input("linear-relu", np.float32), requires_grad=True)
+    y = net(x)
+    assert y._node.name() == "LinearReLUBackward"
+    assert y._node._inputs[0]._node is not None   # the first Linear -> ReLU, fused too
+    plain = x
+    for m in net:
+        plain = m(plain)
+    assert _kept_bytes(y) <= _kept_bytes(plain)
 
 
 def test_fold_is_not_used_when_bn_does_not_fit_the_conv():

@@ -120,6 +120,26 @@ def test_apply_and_to_dtype():
     assert m.to("cpu") is m
 
 
+@pytest.mark.parametrize("call", [
+    lambda m: m.to(fc.device("cpu")), lambda m: m.to("cpu", fc.float64),
+    lambda m: m.to(fc.device("cpu"), dtype=fc.float64, non_blocking=True),
+    lambda m: m.to(device="cpu", dtype=fc.float64), lambda m: m.to(fc.zeros(1).double()),
+    lambda m: m.to(fc.float64)])
+def test_to_takes_torchs_argument_forms(call):
+    m = nn.Linear(2, 2)
+    assert call(m) is m
+    assert all(p.device == fc.device("cpu") for p in m.parameters())
+    expected = np.float32 if call(nn.Linear(1, 1)).weight.dtype == np.float32 else np.float64
+    assert all(p.dtype == expected for p in m.parameters())
+
+
+def test_to_refuses_what_is_not_a_device_or_float_dtype():
+    with pytest.raises(TypeError, match="int64 is not supported"):
+        nn.Linear(2, 2).to(np.int64)
+    with pytest.raises(TypeError, match="device"):
+        nn.Linear(2, 2).to(device=3)
+
+
 def test_state_dict_is_detached_and_shares_data():
     m = nn.Linear(3, 2)
     sd = m.state_dict()

@@ -336,3 +336,44 @@ def test_hostile_calls_never_crash_the_interpreter():
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:])
     assert "survived" in proc.stdout
+
+
+# ------------------------------------------------------------------ 2**31 and beyond
+
+BIG = 2**31
+
+
+@pytest.mark.parametrize("kwargs, same, rows, cols", [
+    (dict(stride=(BIG, 1)), dict(stride=(5, 1)), 1, 6),      # one output row
+    (dict(stride=(1, BIG)), dict(stride=(1, 9)), 1, 1),      # one output column
+    (dict(dilation=(1, BIG)), dict(), 1, 6),                 # one-tap kernel width
+    (dict(stride=(2, BIG), dilation=(1, BIG)), dict(stride=(2, 7)), 1, 1)])
+def test_conv_stride_or_dilation_that_cannot_matter_is_accepted(kwargs, same, rows, cols):
+    """A stride on an axis with one output, or a dilation of a one-tap kernel, changes
+    nothing: any size is accepted (as PyTorch does), giving the small value's result."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 2, 5, 6))
+    w = rng.standard_normal((3, 2, 5, 1))
+    y = ops.conv2d_forward(x, w, **kwargs)
+    assert y.shape == (1, 3, rows, cols)
+    np.testing.assert_array_equal(y, ops.conv2d_forward(x, w, **same))
+
+
+def test_pool_stride_that_cannot_matter_is_accepted():
+    x = np.random.default_rng(1).standard_normal((1, 2, 5, 6))
+    np.testing.assert_array_equal(ops.max_pool2d_forward(x, 2, stride=BIG),
+                                  ops.max_pool2d_forward(x, 2, stride=6))
+    np.testing.assert_array_equal(ops.avg_pool2d_forward(x, 2, stride=(BIG, 1)),
+                                  ops.avg_pool2d_forward(x, 2, stride=(6, 1)))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda x, w: ops.conv2d_forward(x, w, padding=BIG), "padding"),
+    (lambda x, w: ops.conv2d_forward(x, w, dilation=BIG), "dilation"),
+    (lambda x, w: ops.avg_pool2d_forward(x, 2, divisor_override=BIG), "divisor_override"),
+    (lambda x, w: ops.avg_pool2d_forward(x, 2, divisor_override=-BIG), "divisor_override"),
+])
+def test_geometry_values_the_kernels_cannot_take_are_refused_by_name(call, name):
+    x, w = np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 2, 2))
+    with pytest.raises(ValueError, match=name):
+        call(x, w)

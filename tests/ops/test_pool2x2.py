@@ -1,21 +1,25 @@
 """fastconv.ops.max_pool2x2_*: the fused pool's 1-byte-position kernels, against the
-unfused ops (max_pool2d, relu_backward) bit for bit, the float64 generic backend, and the
-portable loops (isa="generic", switched in process)."""
+unfused ops (max_pool2d, relu_backward) bit for bit, the float64 generic backend, and
+every instruction-set level (generic, avx2, avx512, switched in process)."""
 
 import numpy as np
 import pytest
 
+import fastconv
 from fastconv import ops
 
-from fastconv._caps import override
+from fastconv._caps import isa_available, override
 
 from ._helpers import generic_backend
 from .test_pool import DTYPES, VALUES, _input
 
 # odd sizes (a row or column outside every window), 1-wide rows, rows of several
-# 16-output vectors plus a partial one, LeNet's planes
+# 16-output vectors plus a partial one, LeNet's planes; for the 8-lane AVX2 kernels also
+# rows of exactly 8, 8 + 1 and 15 outputs and tall planes of rows shorter than 8
 SHAPES = [(2, 3, 8, 8), (2, 3, 7, 9), (1, 1, 2, 2), (1, 2, 3, 2), (2, 2, 5, 70),
-          (1, 2, 4, 33), (1, 1, 6, 64), (3, 6, 28, 28), (3, 16, 10, 10)]
+          (1, 2, 4, 33), (1, 1, 6, 64), (3, 6, 28, 28), (3, 16, 10, 10),
+          (2, 1, 9, 17), (1, 2, 6, 18), (1, 1, 4, 30), (1, 2, 40, 4), (2, 1, 21, 7)]
+ISAS = ("generic", "avx2", "avx512")
 
 
 def _relu_output(rng, shape, values, dtype):
@@ -94,13 +98,18 @@ def test_out_buffers_and_unknown_positions(rng):
     dy = rng.standard_normal(y.shape).astype(np.float32)
     dxo = np.full(x.shape, np.nan, np.float32)
     assert ops.max_pool2x2_relu_backward(dy, y, pos, x.shape, out=dxo) is dxo
-    bad = np.full_like(pos, 200)                          # a position above 3: routes nowhere
+    bad = pos.copy()
+    bad[1, 2, 0, 1] = 4                                   # a position above 3 is refused
+    with pytest.raises(ValueError, match=r"positions must lie in \[0, 3\].*got values up to 4"):
+        ops.max_pool2x2_relu_backward(dy, y, bad, x.shape)
+    bad = np.full_like(pos, 200)   # unchecked (check_positions=False): routes nowhere
     for kernel in (None, generic_backend):
         if kernel is None:
-            dx = ops.max_pool2x2_relu_backward(dy, y, bad, x.shape)
+            dx = ops.max_pool2x2_relu_backward(dy, y, bad, x.shape, check_positions=False)
         else:
             with kernel():
-                dx = ops.max_pool2x2_relu_backward(dy, y, bad, x.shape)
+                dx = ops.max_pool2x2_relu_backward(dy, y, bad, x.shape,
+                                                   check_positions=False)
         assert (dx == 0).all()
 
 
@@ -125,17 +134,43 @@ def test_bad_arguments_name_the_argument(rng):
         ops.max_pool2x2_forward(x, positions=np.empty((1, 1, 2, 2), np.uint8))
 
 
-def test_portable_loops_in_process(rng):
-    """isa="generic" (switched in process) takes the portable loops (CPUs without
-    AVX-512): the same bytes as the unfused ops."""
-    with override(isa="generic"):
+@pytest.mark.parametrize("isa", ISAS)
+def test_every_isa_in_process(rng, isa):
+    """Each instruction-set level (switched in process: generic = the portable loops of
+    CPUs without AVX2, avx2 = the 8-lane kernels of AVX2-only CPUs) gives the same bytes
+    as the unfused ops, ties, NaN, infinities and -0 included."""
+    if not isa_available(isa):
+        pytest.skip(f"this CPU does not run {isa}")
+    with override(isa=isa):
         for shape in SHAPES:
             for dtype in DTYPES:
                 for values in VALUES:
                     x = _relu_output(rng, shape, values, dtype)
                     y, pos = ops.max_pool2x2_forward(x)
                     dy = _upstream(rng, y, dtype)
-                    ry, _, rdx = _reference(x, dy)
-                    assert y.tobytes() == ry.tobytes()
+                    ry, ridx, rdx = _reference(x, dy)
+                    assert y.tobytes() == ry.tobytes(), (shape, dtype, values)
+                    w = shape[3]
+                    np.testing.assert_array_equal(pos, (ridx // w) % 2 * 2 + ridx % w % 2)
                     dx = ops.max_pool2x2_relu_backward(dy, y, pos, x.shape)
-                    assert dx.tobytes() == rdx.tobytes()
+                    assert dx.tobytes() == rdx.tobytes(), (shape, dtype, values)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("shape", [(64, 6, 28, 28), (32, 16, 10, 10), (16, 8, 14, 46)])
+def test_every_isa_one_and_two_threads_agree(rng, restore_threads, isa, shape):
+    """Large enough to split over threads: 1 and 2 threads give the same bytes at each
+    level, and every level gives the portable loops' bytes."""
+    if not isa_available(isa):
+        pytest.skip(f"this CPU does not run {isa}")
+    x = _relu_output(rng, shape, "nan", np.float32)
+    dy = _upstream(rng, np.empty((shape[0], shape[1], shape[2] // 2, shape[3] // 2)),
+                   np.float32)
+    results = []
+    for isa_, nthreads in ((isa, 1), (isa, 2), ("generic", 1)):
+        fastconv.set_num_threads(nthreads)
+        with override(isa=isa_):
+            y, pos = ops.max_pool2x2_forward(x)
+            dx = ops.max_pool2x2_relu_backward(dy, y, pos, x.shape)
+        results.append((y.tobytes(), pos.tobytes(), dx.tobytes()))
+    assert results[0] == results[1] == results[2]

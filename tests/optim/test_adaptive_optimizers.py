@@ -1,4 +1,4 @@
-"""Adam (with decoupled weight decay), AdamW, RMSprop and Adagrad against torch.optim and
+"""Adam (with decoupled weight decay), AdamW, RMSprop, Adagrad and Adadelta against torch.optim and
 against plain float64 references written here from the papers' formulas.
 
 Each run takes a dozen steps on tests/optim/_problem.py with the same gradients (computed
@@ -94,6 +94,24 @@ def ref_adagrad(hyper):
     return step
 
 
+def ref_adadelta(hyper):
+    """Adadelta (Zeiler 2012, algorithm 1) with a learning rate scaling the update."""
+    lr, rho = hyper.get("lr", 1.0), hyper.get("rho", 0.9)
+    eps, wd = hyper.get("eps", 1e-6), hyper.get("weight_decay", 0.0)
+
+    def step(p, g, s):
+        if hyper.get("maximize"):
+            g = -g
+        if not s:
+            s.update(v=np.zeros_like(p), u=np.zeros_like(p))
+        g = g + wd * p
+        s["v"] = rho * s["v"] + (1 - rho) * g * g
+        d = np.sqrt(s["u"] + eps) / np.sqrt(s["v"] + eps) * g
+        s["u"] = rho * s["u"] + (1 - rho) * d * d
+        return p - lr * d
+    return step
+
+
 # ------------------------------------------------------------------ cases
 
 CASES = [
@@ -116,6 +134,9 @@ CASES = [
     ("Adagrad", ref_adagrad, dict(lr=0.1, lr_decay=0.05)),
     ("Adagrad", ref_adagrad, dict(lr=0.1, weight_decay=0.2, initial_accumulator_value=0.5)),
     ("Adagrad", ref_adagrad, dict(lr=0.1, eps=1e-3, maximize=True)),
+    ("Adadelta", ref_adadelta, dict()),
+    ("Adadelta", ref_adadelta, dict(lr=0.5, rho=0.8, eps=1e-4)),
+    ("Adadelta", ref_adadelta, dict(lr=2.0, weight_decay=0.1, maximize=True)),
 ]
 IDS = ["%s-%s" % (name, "-".join("%s=%s" % kv for kv in hyper.items()) or "defaults")
        for name, _, hyper in CASES]
@@ -162,7 +183,8 @@ def test_matches_float64_reference(name, reference, hyper):
 @pytest.mark.parametrize("name,hyper", [("AdamW", dict(lr=0.1)),
                                         ("RMSprop", dict(lr=0.01, momentum=0.9,
                                                          centered=True)),
-                                        ("Adagrad", dict(lr=0.1, lr_decay=0.1))])
+                                        ("Adagrad", dict(lr=0.1, lr_decay=0.1)),
+                                        ("Adadelta", dict(lr=0.7))])
 def test_param_groups_and_params_without_grad(name, hyper):
     _run_pair(name, hyper, np.float64, groups=True)
     ours, theirs = P.fresh_fastconv(), P.fresh_torch()
@@ -186,7 +208,7 @@ def test_adamw_is_adam_with_decoupled_weight_decay():
     assert optim.Adam(P.fresh_fastconv()).param_groups[0]["decoupled_weight_decay"] is False
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
 def test_hyper_parameter_keys_are_torchs(name):
     kwargs = dict(lr=0.1) if name == "SGD" else {}
     ours = getattr(optim, name)(P.fresh_fastconv(), **kwargs)
@@ -242,3 +264,11 @@ def test_adagrad_bias_free_learning_rate_decay_formula():
         opt.step()
         # sum = 4 t; the step is clr * 2 / sqrt(4 t) = clr / sqrt(t)
         assert math.isclose(before - p.detach().numpy()[0], 0.5 / t / math.sqrt(t), rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("kwargs, name", [(dict(rho=1.5), "rho"), (dict(lr=-1.0), "lr"),
+                                          (dict(eps=-1e-6), "eps"),
+                                          (dict(capturable=True), "capturable")])
+def test_adadelta_refuses_bad_hyper_parameters_by_name(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        optim.Adadelta(P.fresh_fastconv(), **kwargs)
