@@ -17,6 +17,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .bench_rnn import rnn_jobs  # LSTM and GRU rows of `fastconv bench`
 from .bench_small import small_ops_table  # noqa: F401  (the small-ops table of `fastconv bench`)
 
 
@@ -661,6 +662,7 @@ def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = Tr
             continue
         jobs.append((label, train_step_flops(net, batch), fastconv_train_step(net, batch, shape),
                      torch_train_step(net, batch, shape) if have_torch else None, False))
+    jobs += rnn_jobs(only, have_torch)   # LSTM and GRU layers (bench_rnn.py)
     rows = []
     try:
         from tqdm import tqdm

@@ -1,5 +1,9 @@
 """The `fastconv` command: `fastconv train` (LeNet-5, CNN-BN, ResNet-20 or VGG-11-BN on
-Fashion-MNIST, each with its best recipe by default), `fastconv bench` and `fastconv info`."""
+Fashion-MNIST, each with its best recipe by default), `fastconv bench` and `fastconv info`.
+
+`mpiexec -n N fastconv train ...` trains data-parallel over the N processes
+(fastconv.distributed): the global batch is split across them, gradients are averaged,
+and rank 0 alone prints and saves."""
 import argparse
 import contextlib
 import os
@@ -157,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "subset shipped with fastconv (5,000 train / 1,000 test images).",
         epilog=recipes_epilog())
     add_train_arguments(t)
+    t.add_argument("--distributed", action=argparse.BooleanOptionalAction, default=None,
+                   help="data-parallel over the processes mpiexec started: --batch-size is "
+                        "the global batch, split evenly across them; gradients are averaged; "
+                        "rank 0 alone prints and saves; --threads is per process (default: "
+                        "on when launched by mpiexec with more than one process)")
     t.set_defaults(func=cmd_train)
 
     i = sub.add_parser("info", help="show the build, CPU kernels, threads and GPU backend",
@@ -208,6 +217,12 @@ def gpu_status() -> str:
             version, type(e).__name__, e)
 
 
+def mpi_status() -> str:
+    """Whether fastconv.distributed can run here (the MPI library), and if not, why not."""
+    from fastconv.distributed import mpi_status as status
+    return status()
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     import numpy
 
@@ -237,6 +252,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("Winograd", "on" if caps["winograd"] else "off"),
         ("threads", str(fastconv.get_num_threads())),
         ("GPU backend", gpu_status()),
+        ("MPI", mpi_status()),
     ]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
@@ -395,6 +411,29 @@ def format_epoch(epoch: int, epochs: int, train: Any, test: Any) -> str:
                                 train.images_per_s, train.seconds, test.seconds))
 
 
+def training_processes(args: argparse.Namespace):
+    """fastconv.distributed.TrainingProcesses for --distributed (on by default under
+    mpiexec with several processes); UsageError, before MPI starts, when the batch does
+    not split evenly or MPI is missing."""
+    from fastconv.distributed.training import TrainingProcesses, launched_world_size
+
+    world = launched_world_size()
+    enabled = args.distributed if args.distributed is not None else world > 1
+    if enabled and args.batch_size % world:
+        raise UsageError("--batch-size %d does not split evenly over %d processes; use a "
+                         "multiple of %d" % (args.batch_size, world, world))
+    try:
+        return TrainingProcesses(enabled=enabled)
+    except ImportError as e:
+        raise UsageError("--distributed: %s" % e) from None
+
+
+def format_processes(procs: Any, batch_size: int, threads: int) -> str:
+    """The second header line of a data-parallel run: processes, MPI, per-process split."""
+    return ("data-parallel over %s; per process: batch %d, threads %d"
+            % (procs.describe(), procs.batch_per_process(batch_size), threads))
+
+
 def _check_parent_dir(path: Optional[str], option: str) -> None:
     if path:
         parent = os.path.dirname(os.path.abspath(path))
@@ -482,16 +521,21 @@ def cmd_train(args: argparse.Namespace) -> int:
         args.checkpoint = args.resume
     resolve_recipe(args)
     data = training_data(args)
+    procs = training_processes(args)
 
-    if args.threads:
-        fastconv.set_num_threads(args.threads)
+    threads = args.threads or procs.default_threads()
+    if threads:
+        fastconv.set_num_threads(threads)
     fastconv.manual_seed(args.seed)
     model = MODELS[args.model].build()
+    trained = procs.wrap(model)   # rank 0's weights on every process
+    train_loader = procs.train_loader(data.train_loader)
+    test_loader = procs.test_loader(data.test_loader)
     optimizer = make_optimizer(fastconv.optim, model.parameters(), args.optimizer, args.lr,
                                momentum=args.momentum, nesterov=args.nesterov,
                                weight_decay=args.weight_decay)
     scheduler = make_scheduler(fastconv.optim.lr_scheduler, optimizer, args.scheduler,
-                               total_steps(data.train_loader, args.epochs))
+                               total_steps(train_loader, args.epochs))
     done = 0
     if resumed is not None:
         try:
@@ -500,9 +544,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         except (ValueError, KeyError, TypeError) as e:
             raise UsageError("--resume %s: cannot resume from it: %s" % (args.resume, e)
                              ) from None
-    print(format_header("fastconv %s" % fastconv.__version__, args, data,
-                        fastconv.get_num_threads()), flush=True)
-    if resumed is not None:
+    if procs.is_main:
+        print(format_header("fastconv %s" % fastconv.__version__, args, data,
+                            fastconv.get_num_threads()), flush=True)
+        if procs.enabled:
+            print(format_processes(procs, args.batch_size, fastconv.get_num_threads()),
+                  flush=True)
+    if resumed is not None and procs.is_main:
         print("resumed from %s after epoch %d/%d" % (args.resume, done, args.epochs),
               flush=True)
     settings = {name: getattr(args, name) for name in RUN_OPTIONS}
@@ -511,12 +559,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     epoch = done + 1
     try:
         for epoch in range(done + 1, args.epochs + 1):
-            stats = train_epoch(model, data.train_loader, optimizer, loss_fn=loss_fn,
-                                scheduler=scheduler, progress=not args.no_progress,
-                                desc="epoch %d/%d" % (epoch, args.epochs))
-            test = evaluate(model, data.test_loader)
-            print(format_epoch(epoch, args.epochs, stats, test), flush=True)
-            if args.checkpoint:
+            procs.set_epoch(epoch)
+            stats = procs.reduce_epoch(train_epoch(
+                trained, train_loader, optimizer, loss_fn=loss_fn, scheduler=scheduler,
+                progress=procs.is_main and not args.no_progress,
+                desc="epoch %d/%d%s" % (epoch, args.epochs, procs.progress_suffix())))
+            test = procs.reduce_eval(evaluate(trained, test_loader))
+            if procs.is_main:
+                print(format_epoch(epoch, args.epochs, stats, test), flush=True)
+            if args.checkpoint and procs.is_main:
                 state = training_checkpoint(epoch, model, optimizer, scheduler,
                                             data.generators, settings)
                 with sigint_deferred():   # a Ctrl-C now waits until the file is whole
@@ -526,11 +577,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(_interrupted_text(min(epoch, args.epochs), args.epochs, args.checkpoint, saved),
               file=sys.stderr, flush=True)
         return 130
-    if done >= args.epochs:
+    if done >= args.epochs and procs.is_main:
         print("the run in %s finished all %d epochs: nothing to train" % (args.resume,
                                                                         args.epochs))
-    if args.save:
-        fastconv.save(model.state_dict(), args.save)
+    if args.save and procs.is_main:
+        fastconv.save(model.state_dict(), args.save)   # the model's own keys, no "module."
         print("saved the weights to %s" % args.save)
     return 0
 
@@ -559,7 +610,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the `fastconv` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    return run_reporting_errors("fastconv %s" % args.command, args.func, args)
+    code = run_reporting_errors("fastconv %s" % args.command, args.func, args)
+    if "fastconv.distributed.process_group" in sys.modules:   # MPI may be running
+        from fastconv.distributed.training import abort_after_failure
+        abort_after_failure(code)   # the other processes may wait for this one
+    return code
 
 
 def run_reporting_errors(prog: str, command, args: argparse.Namespace) -> int:

@@ -37,6 +37,19 @@ def test_table_marks_winograd_rows_and_explains_the_gflops():
     assert "*" not in bench.format_table(rows[:1], peak=100.0, threads=2)
 
 
+def test_rnn_cases_count_their_work_and_run_one_step():
+    from fastconv import bench_rnn
+    names = [c.name for c in bench_rnn.RNN_CASES]
+    assert "LSTM T28 N64 28->128 fwd+bwd" in names
+    assert "GRU T50 N32 256->256 x2 fwd+bwd" in names
+    lstm = bench_rnn.RNNCase("LSTM", 2, 3, 4, 5)
+    assert lstm.flops() == 3 * 2.0 * 2 * 3 * 20 * (4 + 5)
+    small = bench_rnn.RNNCase("GRU", 3, 2, 4, 5, 2, True)
+    jobs = [(small.name, small.flops(), bench_rnn.fastconv_rnn_step(small), None, False)]
+    jobs[0][2]()   # one forward+backward runs
+    assert bench_rnn.rnn_jobs("no such case", False) == []
+
+
 def test_layer_op_cases_run_forward_and_backward_in_both_libraries():
     """Each pooling/activation row's step runs forward and backward (fastconv, and torch
     where installed), shrunk to one image so that the check stays cheap; names are unique

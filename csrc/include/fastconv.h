@@ -39,5 +39,6 @@
 #include "fastconv/optim.h"  /* optimizer updates */
 #include "fastconv/norm.h"   /* batch normalisation */
 #include "fastconv/random.h" /* random masks (dropout) */
+#include "fastconv/rnn.h"    /* recurrent layers over whole sequences */
 
 #endif /* FASTCONV_H */

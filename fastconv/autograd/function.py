@@ -250,7 +250,10 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
     """Propagate `gradient` (an array shaped like root) from root to every leaf's .grad."""
     if root._node is None:
         _accumulate(root, gradient)
+        _run_post_accumulate_hooks(root)
         return
+    # leaves with post-accumulate-grad hooks: id -> edges still to deliver a gradient
+    pending = _count_hooked_edges(root._node) if _post_accumulate_hooks else None
     grads = {id(root): gradient}   # id(tensor) -> its gradient so far
     fresh = set()                  # keys whose gradient array nothing else references
     leaves = []
@@ -305,11 +308,17 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
                 leaves.append(parent)
             else:
                 _heappush(heap, (-pnode._seq, pkey, parent))
+        if pending:
+            _settle_hooked_leaves(inputs, pending, grads, fresh)
         if not retain_graph:
             _release(node)
     for leaf in leaves:
         key = id(leaf)
-        _accumulate(leaf, grads.pop(key), key in fresh)
+        grad = grads.pop(key, None)
+        if grad is not None:             # None: settled early, its hooks have run
+            _accumulate(leaf, grad, key in fresh)
+            if _post_accumulate_hooks:
+                _run_post_accumulate_hooks(leaf)
 
 
 def _output_grads(node: Context, grads, fresh):
@@ -393,3 +402,126 @@ def _accumulate(tensor, grad, fresh: bool = False) -> None:
     else:
         tensor.grad._data += grad
         bump_version(tensor.grad)
+
+
+# ---------------------------------------------------------------- post-accumulate-grad hooks
+#
+# Tensor.register_post_accumulate_grad_hook(hook) (torch's name): hook(tensor) runs once
+# per backward, right after the leaf's .grad has received its whole gradient. So that
+# this happens during the walk and not at its end (data-parallel training starts sending
+# a layer's gradients while the layers below it are still differentiated), backward
+# first counts, for each hooked leaf, the edges through which the graph will hand it a
+# gradient; the node that delivers the last one accumulates it and runs the hooks. A
+# leaf some of whose edges are never walked (their node got no gradient) is settled
+# after the walk, as every other leaf is. Without hooks registered, nothing is counted.
+
+_post_accumulate_hooks = {}   # id(leaf) -> (weakref to the leaf, {handle id: hook})
+_hook_ids = itertools.count()
+
+
+class PostAccumulateGradHookHandle:
+    """Returned by register_post_accumulate_grad_hook; remove() unregisters the hook."""
+
+    __slots__ = ("_key", "id")
+
+    def __init__(self, key: int, hook_id: int) -> None:
+        self._key, self.id = key, hook_id
+
+    def remove(self) -> None:
+        entry = _post_accumulate_hooks.get(self._key)
+        if entry is not None:
+            entry[1].pop(self.id, None)
+            if not entry[1]:
+                del _post_accumulate_hooks[self._key]
+
+    def __enter__(self) -> "PostAccumulateGradHookHandle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def register_post_accumulate_grad_hook(tensor, hook) -> PostAccumulateGradHookHandle:
+    """Run hook(tensor) after each backward that accumulated a gradient into this leaf's
+    .grad, as soon as its gradient is complete (torch's Tensor method of the same name)."""
+    if not callable(hook):
+        raise TypeError("hook must be callable, got %s" % type(hook).__name__)
+    if tensor._node is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                           "tensors")
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    key = id(tensor)
+    entry = _post_accumulate_hooks.get(key)
+    if entry is None or entry[0]() is not tensor:
+        ref = _weakref(tensor, lambda _, key=key: _forget_hooks(key, ref))
+        entry = _post_accumulate_hooks[key] = (ref, {})
+    hook_id = next(_hook_ids)
+    entry[1][hook_id] = hook
+    return PostAccumulateGradHookHandle(key, hook_id)
+
+
+def _forget_hooks(key: int, ref) -> None:
+    """Drop a dead tensor's hooks (unless its id was reused by a tensor with hooks)."""
+    entry = _post_accumulate_hooks.get(key)
+    if entry is not None and entry[0] is ref:
+        del _post_accumulate_hooks[key]
+
+
+def _hooks_of(tensor):
+    entry = _post_accumulate_hooks.get(id(tensor))
+    if entry is None or entry[0]() is not tensor:
+        return None
+    return entry[1]
+
+
+def _run_post_accumulate_hooks(tensor) -> None:
+    hooks = _hooks_of(tensor)
+    if hooks:
+        for hook in list(hooks.values()):
+            hook(tensor)
+
+
+def _count_hooked_edges(root_node) -> dict:
+    """id(leaf) -> how many edges of the graph below root_node lead to that leaf, for the
+    leaves that have post-accumulate-grad hooks."""
+    counts = {}
+    seen = set()
+    stack = [root_node]
+    while stack:
+        node = stack.pop()
+        inputs = node._inputs
+        if inputs is None:
+            continue
+        if type(inputs) is not tuple:
+            inputs = (inputs,)
+        for parent in inputs:
+            if not isinstance(parent, TensorBase) or not parent.requires_grad:
+                continue
+            pnode = parent._node
+            if pnode is None:
+                if _hooks_of(parent):
+                    key = id(parent)
+                    counts[key] = counts.get(key, 0) + 1
+            elif id(pnode) not in seen:
+                seen.add(id(pnode))
+                stack.append(pnode)
+    return counts
+
+
+def _settle_hooked_leaves(inputs, pending, grads, fresh) -> None:
+    """After a node has handed out its gradients: count one delivered edge for each hooked
+    leaf among its inputs; a leaf with none left gets its .grad now, then its hooks run."""
+    for parent in inputs:
+        key = id(parent)
+        left = pending.get(key)
+        if left is None:
+            continue
+        if left > 1:
+            pending[key] = left - 1
+            continue
+        del pending[key]
+        grad = grads.pop(key, None)
+        if grad is not None:
+            _accumulate(parent, grad, key in fresh)
+            _run_post_accumulate_hooks(parent)

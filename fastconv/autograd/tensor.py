@@ -29,7 +29,7 @@ from .conversion import ConversionOps
 from .dtypes import float32, float64, int64  # noqa: F401  (their old import path)
 from .arithmetic import ArithmeticOps
 from .comparison import ComparisonOps
-from .function import run_backward
+from .function import register_post_accumulate_grad_hook, run_backward
 from .indexing import IndexingOps
 from .inplace import InplaceOps
 from .linalg import LinalgOps
@@ -110,6 +110,12 @@ class Tensor(ArithmeticOps, UnaryOps, ComparisonOps, ReductionOps, SoftmaxOps, S
             out.grad = self.grad.__deepcopy__(memo)
         memo[id(self)] = out
         return out
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Run hook(self) in every backward, as soon as this leaf's .grad holds its whole
+        gradient (before backward returns: data-parallel training sends it from there).
+        Returns a handle whose remove() unregisters the hook."""
+        return register_post_accumulate_grad_hook(self, hook)
 
     def backward(self, gradient=None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) * gradient into every leaf's .grad."""

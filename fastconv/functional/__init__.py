@@ -17,6 +17,9 @@ from .norm import batch_norm
 from .pool import max_pool2d
 from .pool import avg_pool2d
 from .pool import adaptive_avg_pool2d, adaptive_max_pool2d
+from .rnn import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
+                  rnn_tanh_cell)
+from .sparse import embedding
 
 __all__ = ["conv2d", "max_pool2d", "relu", "softmax", "log_softmax", "linear",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -24,4 +27,6 @@ __all__ = ["conv2d", "max_pool2d", "relu", "softmax", "log_softmax", "linear",
            "dropout", "dropout1d", "dropout2d",
            "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "leaky_relu", "elu",
            "gelu", "silu", "sigmoid", "tanh", "softplus", "hardtanh", "relu6", "hardswish",
-           "hardsigmoid", "mish"]
+           "hardsigmoid", "mish",
+           "embedding", "rnn_tanh", "rnn_relu", "lstm", "gru", "rnn_tanh_cell", "rnn_relu_cell",
+           "lstm_cell", "gru_cell"]

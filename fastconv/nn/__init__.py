@@ -16,12 +16,17 @@ from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .pooling import MaxPool2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .sparse import Embedding
+from .sync_batchnorm import SyncBatchNorm
 
 __all__ = ["Module", "Parameter", "Sequential", "Conv2d", "MaxPool2d", "ReLU", "Softmax",
            "LogSoftmax", "Linear", "Flatten", "Identity", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
            "init", "utils", "ModuleList", "ModuleDict", "DataParallel", "BatchNorm1d",
-           "BatchNorm2d", "Dropout", "Dropout1d", "Dropout2d",
+           "BatchNorm2d", "SyncBatchNorm", "Dropout", "Dropout1d", "Dropout2d",
            "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "LeakyReLU", "ELU",
            "GELU", "SiLU", "Sigmoid", "Tanh", "Softplus", "Hardtanh", "ReLU6", "Hardswish",
-           "Hardsigmoid", "Mish"]
+           "Hardsigmoid", "Mish",
+           "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+           "Embedding"]

@@ -17,6 +17,7 @@ from .linear import (gemm, linear_backward_data, linear_backward_weight, linear_
 from .loss import class_target_error, cross_entropy_backward, cross_entropy_forward
 from .optim import sgd_update
 from .norm import batch_norm_backward, batch_norm_forward, batch_norm_geometry
+from .rnn import rnn_backward, rnn_forward, rnn_workspace_size
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
 from .pool import avg_pool2d_backward, avg_pool2d_forward, avg_pool2d_geometry
@@ -39,4 +40,5 @@ __all__ = [
     "adaptive_avg_pool2d_forward", "adaptive_avg_pool2d_backward",
     "adaptive_max_pool2d_forward", "adaptive_max_pool2d_backward", "adaptive_pool2d_geometry",
     "ACTIVATIONS", "activation_forward", "activation_backward", "activation_backward_reads",
+    "rnn_forward", "rnn_backward", "rnn_workspace_size",
 ]

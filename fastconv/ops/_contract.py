@@ -49,6 +49,13 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
     "class_target_error": ("t", "classes", "ignore_index"),
     "cross_entropy_forward": ("x", "t", "ignore_index", "logp"),
     "cross_entropy_backward": ("logp", "t", "ignore_index", "grad", "denom", "dx"),
+    # recurrent layers, one direction over all steps: geom = (mode, reverse, seq_len,
+    # batch, input_size, hidden_size, y_stride, y_offset), ws the forward's workspace
+    "rnn_forward": ("geom", "x", "w_ih", "w_hh", "b_ih", "b_hh", "h0", "c0", "lengths", "y",
+                    "hn", "cn", "ws", "nthreads"),
+    "rnn_backward": ("geom", "x", "w_ih", "w_hh", "lengths", "ws", "dy", "dhn", "dcn", "dx",
+                     "dw_ih", "dw_hh", "db_ih", "db_hh", "dh0", "dc0", "accumulate",
+                     "nthreads"),
     # optimizers: one SGD step of p in place (buf None: no momentum)
     "sgd_update": ("p", "g", "buf", "lr", "momentum", "first"),
     # batch norm: geom = (n, c, s), x viewed as (n, c, s); per-channel arrays may be None

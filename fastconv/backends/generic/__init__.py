@@ -22,6 +22,7 @@ from .loss import class_target_error, cross_entropy_backward, cross_entropy_forw
 from .optim import sgd_update
 from .norm import batch_norm_backward, batch_norm_forward_eval, batch_norm_forward_train
 from .random import dropout_backward, dropout_forward
+from .rnn import rnn_backward, rnn_forward
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2x2_forward,
                    max_pool2x2_relu_backward)
 from .pool import avg_pool2d_backward, avg_pool2d_forward
@@ -38,4 +39,5 @@ __all__ = [
     "avg_pool2d_forward", "avg_pool2d_backward", "adaptive_avg_pool2d_forward",
     "adaptive_avg_pool2d_backward", "adaptive_max_pool2d_forward",
     "adaptive_max_pool2d_backward", "activation_forward", "activation_backward",
+    "rnn_forward", "rnn_backward",
 ]
