@@ -17,6 +17,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .bench_dense import dense_jobs
 from .bench_rnn import rnn_jobs  # LSTM and GRU rows of `fastconv bench`
 from .bench_small import small_ops_table  # noqa: F401  (the small-ops table of `fastconv bench`)
 
@@ -652,6 +653,7 @@ def run(threads: int, repeats: int = 7, quick: bool = False, progress: bool = Tr
             continue
         jobs.append((label, 0.0, fastconv_dropout_step(shape, channelwise),
                      torch_dropout_step(shape, channelwise) if have_torch else None, False))
+    jobs += dense_jobs(have_torch, only)   # transposed conv, upsampling, grid sampling
     for case in LAYER_OP_CASES:   # flops 0: no GFLOP/s for memory-bound layers
         if only and only not in case.name:
             continue

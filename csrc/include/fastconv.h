@@ -39,6 +39,7 @@
 #include "fastconv/optim.h"  /* optimizer updates */
 #include "fastconv/norm.h"   /* batch normalisation */
 #include "fastconv/random.h" /* random masks (dropout) */
+#include "fastconv/resample.h" /* upsampling, padding, grid sampling */
 #include "fastconv/rnn.h"    /* recurrent layers over whole sequences */
 
 #endif /* FASTCONV_H */

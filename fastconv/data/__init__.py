@@ -9,6 +9,7 @@ from .fashion_mnist import (CLASSES, INSTALL_HINT, FashionMNIST, fashion_mnist_f
                             find_fashion_mnist, load_fashion_mnist)
 from .idx import parse_idx, read_idx, write_idx
 from .loader import DataLoader
+from .scenes import DistortedFashionMNIST, Scenes, make_scene
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                       SubsetRandomSampler)
 from .vision import ImageArrayDataset
@@ -20,5 +21,5 @@ __all__ = [
     "Dataset", "TensorDataset", "ArrayDataset", "Subset", "ConcatDataset", "random_split",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
     "DataLoader", "default_collate", "default_convert", "get_worker_info", "WorkerInfo",
-    "transforms",
+    "transforms", "Scenes", "DistortedFashionMNIST", "make_scene",
 ]

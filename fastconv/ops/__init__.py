@@ -7,6 +7,10 @@ from several Python threads proceed in parallel and are thread-safe. Outputs can
 written into preallocated `out=` buffers.
 """
 from .activation import relu_backward, relu_forward
+from .boxes import batched_nms, box_area, box_decode, box_encode, box_iou, nms
+from .conv_transpose import (conv_transpose2d_backward_bias, conv_transpose2d_backward_data,
+                             conv_transpose2d_backward_weight, conv_transpose2d_forward,
+                             conv_transpose2d_geometry)
 from .activation import (ACTIVATIONS, activation_backward, activation_backward_reads,
                          activation_forward)
 from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
@@ -17,6 +21,10 @@ from .linear import (gemm, linear_backward_data, linear_backward_weight, linear_
 from .loss import class_target_error, cross_entropy_backward, cross_entropy_forward
 from .optim import sgd_update
 from .norm import batch_norm_backward, batch_norm_forward, batch_norm_geometry
+from .resample import (affine_grid_backward, affine_grid_forward, grid_sample_backward,
+                       grid_sample_forward, pad_backward, pad_forward,
+                       upsample_bilinear2d_backward, upsample_bilinear2d_forward,
+                       upsample_nearest2d_backward, upsample_nearest2d_forward)
 from .rnn import rnn_backward, rnn_forward, rnn_workspace_size
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2d_geometry,
                    max_pool2d_is_2x2, max_pool2x2_forward, max_pool2x2_relu_backward)
@@ -36,6 +44,14 @@ __all__ = [
     "sgd_update",
     "batch_norm_forward", "batch_norm_backward", "batch_norm_geometry",
     "dropout_forward", "dropout_backward",
+    "conv_transpose2d_forward", "conv_transpose2d_backward_data",
+    "conv_transpose2d_backward_weight", "conv_transpose2d_backward_bias",
+    "conv_transpose2d_geometry",
+    "upsample_nearest2d_forward", "upsample_nearest2d_backward",
+    "upsample_bilinear2d_forward", "upsample_bilinear2d_backward", "pad_forward",
+    "pad_backward", "grid_sample_forward", "grid_sample_backward", "affine_grid_forward",
+    "affine_grid_backward",
+    "box_area", "box_iou", "nms", "batched_nms", "box_encode", "box_decode",
     "avg_pool2d_forward", "avg_pool2d_backward", "avg_pool2d_geometry",
     "adaptive_avg_pool2d_forward", "adaptive_avg_pool2d_backward",
     "adaptive_max_pool2d_forward", "adaptive_max_pool2d_backward", "adaptive_pool2d_geometry",

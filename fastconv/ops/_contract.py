@@ -69,4 +69,16 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
     # dropout: geom = (planes, plane_size), one uint8 mask value per plane
     "dropout_forward": ("geom", "x", "p", "seed", "y", "mask", "nthreads"),
     "dropout_backward": ("geom", "dy", "mask", "scale", "dx", "nthreads"),
+    # resampling: geom = (planes, h, w, oh, ow); rows/cols int64 index maps (-1: value)
+    "gather2d_forward": ("geom", "rows", "cols", "value", "x", "y", "nthreads"),
+    "gather2d_backward": ("geom", "rows", "cols", "dy", "dx", "nthreads"),
+    "linear2d_forward": ("geom", "rows", "cols", "row_weights", "col_weights", "x", "y",
+                         "nthreads"),
+    "linear2d_backward": ("geom", "rows", "cols", "row_weights", "col_weights", "dy", "dx",
+                          "nthreads"),
+    # grid sampling: geom = (n, c, h, w, oh, ow); mode 0/1, padding_mode 0/1/2
+    "grid_sample2d_forward": ("geom", "mode", "padding_mode", "align_corners", "x", "grid",
+                              "y", "nthreads"),
+    "grid_sample2d_backward": ("geom", "mode", "padding_mode", "align_corners", "dy", "x",
+                               "grid", "dx", "dgrid", "nthreads"),
 }

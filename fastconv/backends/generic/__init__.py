@@ -22,6 +22,8 @@ from .loss import class_target_error, cross_entropy_backward, cross_entropy_forw
 from .optim import sgd_update
 from .norm import batch_norm_backward, batch_norm_forward_eval, batch_norm_forward_train
 from .random import dropout_backward, dropout_forward
+from .resample import (gather2d_backward, gather2d_forward, grid_sample2d_backward,
+                       grid_sample2d_forward, linear2d_backward, linear2d_forward)
 from .rnn import rnn_backward, rnn_forward
 from .pool import (max_pool2d_backward, max_pool2d_forward, max_pool2x2_forward,
                    max_pool2x2_relu_backward)
@@ -36,6 +38,8 @@ __all__ = [
     "relu_forward", "relu_backward", "class_target_error", "cross_entropy_forward",
     "cross_entropy_backward", "sgd_update", "batch_norm_forward_train", "batch_norm_forward_eval",
     "batch_norm_backward", "dropout_forward", "dropout_backward",
+    "gather2d_forward", "gather2d_backward", "linear2d_forward", "linear2d_backward",
+    "grid_sample2d_forward", "grid_sample2d_backward",
     "avg_pool2d_forward", "avg_pool2d_backward", "adaptive_avg_pool2d_forward",
     "adaptive_avg_pool2d_backward", "adaptive_max_pool2d_forward",
     "adaptive_max_pool2d_backward", "activation_forward", "activation_backward",
