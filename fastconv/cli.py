@@ -190,7 +190,57 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only the cases whose name contains TEXT (e.g. lenet)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser(
+        "predict", help="classify image files with a trained network",
+        description="Print the top 3 Fashion-MNIST classes, with probabilities, of each "
+                    "image (PNG, JPEG, ...; needs Pillow: pip install 'fastconv[image]'), "
+                    "using weights saved by `fastconv train --save` or --checkpoint.")
+    p.add_argument("checkpoint", metavar="CKPT", help="weights or a training checkpoint")
+    p.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
+    p.add_argument("--model", choices=list(model_names()), default="lenet5",
+                   help="the network the weights belong to (default: lenet5)")
+    p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
+                   help="make the item white on black as in Fashion-MNIST: auto inverts "
+                        "images whose border is light (default: auto)")
+    p.add_argument("--top", type=_positive_int, default=3, help="classes shown (default: 3)")
+    p.set_defaults(func=cmd_predict)
     return parser
+
+
+def model_names():
+    from fastconv.models.recipes import MODELS
+    return MODELS
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    """fastconv predict: the model's weights from CKPT, then one line per image."""
+    import numpy as np
+
+    import fastconv
+    from fastconv import predict
+    from fastconv.models.recipes import MODELS
+
+    if not os.path.isfile(args.checkpoint):
+        raise UsageError("%s: no such file" % args.checkpoint)
+    model = MODELS[args.model].build()
+    try:
+        model.load_state_dict(predict.weights_of(fastconv.load(args.checkpoint)))
+    except Exception as e:   # a file of other weights is the user's input, not our bug
+        raise UsageError("%s: not weights of %s: %s" % (args.checkpoint, args.model, e)) \
+            from None
+    inputs = []
+    for path in args.images:
+        try:
+            inputs.append(predict.image_to_input(path, args.invert))
+        except ImportError as e:
+            raise UsageError(str(e)) from None
+        except (OSError, ValueError) as e:
+            raise UsageError("%s: cannot read the image: %s" % (path, e)) from None
+    top = min(args.top, 10)
+    for path, ranked in zip(args.images, predict.predict(model, np.stack(inputs), top)):
+        print(predict.format_prediction(path, ranked))
+    return 0
 
 
 # ------------------------------------------------------------------ info
