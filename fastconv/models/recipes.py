@@ -3,7 +3,7 @@
 Each entry of MODELS names a network for Fashion-MNIST's 1x28x28 images, its twin in
 PyTorch (for benchmarks/train_torch_reference.py) and its best known recipe: the
 optimizer, learning rate, schedule, augmentation and epochs that `fastconv train` uses
-unless told otherwise. The measured runs behind the recipes are in NOTES-models.md.
+unless told otherwise. The measured runs behind the recipes are in README ("Models").
 """
 from dataclasses import dataclass
 from typing import Any, Callable, Dict
