@@ -29,7 +29,10 @@ def parser(description: str, *, epochs: int, batch_size: int, lr: float
 
 
 def setup(args: argparse.Namespace):
-    """Apply --threads and --seed; return the data root for fastconv.data.scenes."""
+    """Apply --threads and --seed; return the data root for fastconv.data.scenes. With
+    --plot, matplotlib is checked now, not after the training."""
+    if getattr(args, "plot", None):
+        pyplot(args.plot)
     if args.threads:
         fastconv.set_num_threads(args.threads)
     fastconv.manual_seed(args.seed)

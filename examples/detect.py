@@ -231,9 +231,9 @@ def main(argv=None):
     print("training: %.0f s; AP per class: %s" % (
         seconds, " ".join("%s %.3f" % (name.split("/")[0], v)
                           for name, v in zip(CLASSES, aps))))
+    print("mAP@0.5 %.4f" % m)
     if args.plot:
         plot(args.plot, images, detections)
-    print("mAP@0.5 %.4f" % m)
 
 
 if __name__ == "__main__":

@@ -147,9 +147,9 @@ def main(argv=None):
     print("training: %.0f s; IoU per class: %s" % (
         seconds, " ".join("%s %.3f" % (name.split("/")[0], v)
                           for name, v in zip(SCENE_CLASSES, ious))))
+    print("mean IoU %.4f" % np.nanmean(ious))
     if args.plot:
         plot(args.plot, images, trues, preds)
-    print("mean IoU %.4f" % np.nanmean(ious))
 
 
 if __name__ == "__main__":

@@ -142,9 +142,9 @@ def main(argv=None):
         results[label] = accuracy(model, test_loader)
         print("%s: test accuracy %.4f (%.0f s of training)"
               % (label, results[label], seconds))
+    print("plain %.4f stn %.4f" % (results["plain"], results["stn"]))
     if args.plot:
         plot(args.plot, model, test_set.get_batch(np.arange(10))[0])
-    print("plain %.4f stn %.4f" % (results["plain"], results["stn"]))
 
 
 if __name__ == "__main__":

@@ -261,16 +261,35 @@ NETWORK_CASES = [
     ("lenet5 train step N64", "lenet5", 64, (1, 28, 28)),
     ("lenet5 train step N256", "lenet5", 256, (1, 28, 28)),
     ("small-vgg train step N64", "small_vgg", 64, (3, 32, 32)),
+    ("cnn_bn train step N64", "cnn_bn", 64, (1, 28, 28)),
+    ("resnet20 train step N64", "resnet20", 64, (3, 32, 32)),
 ]
+
+
+def fastconv_network(net: str):
+    """A NETWORK_CASES network built with fastconv (seeded by fastconv.manual_seed)."""
+    from fastconv import models, nn
+    builders = {"lenet5": models.lenet5, "small_vgg": lambda: small_vgg(nn),
+                "cnn_bn": models.cnn_bn, "resnet20": models.resnet20}
+    return builders[net]()
+
+
+def torch_network(net: str):
+    """The same network in PyTorch (seeded by torch.manual_seed)."""
+    import torch
+    from fastconv.models import torch_twins
+    builders = {"lenet5": lenet5_torch, "small_vgg": lambda: small_vgg(torch.nn),
+                "cnn_bn": torch_twins.cnn_bn_torch, "resnet20": torch_twins.resnet20_torch}
+    return builders[net]()
 
 
 def fastconv_train_step(net: str, batch: int, shape, seed: int = 0) -> Callable[[], object]:
     """One SGD step (forward, cross-entropy, backward, update) in fastconv."""
     import fastconv
     import fastconv.functional as F
-    from fastconv import models, nn, optim
+    from fastconv import optim
     fastconv.manual_seed(seed)
-    model = models.lenet5() if net == "lenet5" else small_vgg(nn)
+    model = fastconv_network(net)
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     rng = np.random.default_rng(seed)
     x = fastconv.tensor(rng.standard_normal((batch,) + shape), dtype=np.float32)
@@ -288,7 +307,7 @@ def torch_train_step(net: str, batch: int, shape, seed: int = 0) -> Callable[[],
     """The same step in PyTorch CPU."""
     import torch
     torch.manual_seed(seed)
-    model = lenet5_torch() if net == "lenet5" else small_vgg(torch.nn)
+    model = torch_network(net)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     rng = np.random.default_rng(seed)
     x = torch.tensor(rng.standard_normal((batch,) + shape), dtype=torch.float32)
@@ -308,6 +327,22 @@ def train_step_flops(net: str, batch: int) -> float:
         convs = [ConvCase("", batch, 1, 6, 28, 28, 5, padding=2, input_grad=False),
                  ConvCase("", batch, 6, 16, 14, 14, 5)]
         fcs = [(400, 120), (120, 84), (84, 10)]
+    elif net == "cnn_bn":
+        convs = [ConvCase("", batch, 1, 32, 28, 28, 5, padding=2, input_grad=False),
+                 ConvCase("", batch, 32, 64, 14, 14, 5, padding=2)]
+        fcs = [(3136, 1024), (1024, 10)]
+    elif net == "resnet20":
+        convs = [ConvCase("", batch, 3, 16, 32, 32, 3, padding=1, input_grad=False)]
+        size, width = 32, 16
+        for planes, stride in ((16, 1), (32, 2), (64, 2)):
+            for block in range(3):
+                s = stride if block == 0 else 1
+                convs.append(ConvCase("", batch, width, planes, size, size, 3, stride=s,
+                                      padding=1))
+                size //= s
+                convs.append(ConvCase("", batch, planes, planes, size, size, 3, padding=1))
+                width = planes
+        fcs = [(64, 10)]
     else:
         convs = [ConvCase("", batch, 3, 32, 32, 32, 3, padding=1, input_grad=False),
                  ConvCase("", batch, 32, 32, 32, 32, 3, padding=1),

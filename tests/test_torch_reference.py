@@ -40,9 +40,26 @@ def test_one_epoch_prints_fastconv_trains_lines(reference, restore_torch_threads
     assert EPOCH_LINE.match(lines[1]), lines[1]
 
 
-def test_batches_are_fastconv_trains_batches(reference):
+@pytest.mark.parametrize("model", ["lenet5", "cnn_bn", "resnet20", "vgg11_bn"])
+def test_each_model_runs_its_recipe(model, reference, restore_torch_threads, capsys):
     from fastconv import cli
-    args = reference.build_parser().parse_args(["--train-limit", "200", "--seed", "3"])
+    from fastconv.models.recipes import MODELS
+    assert reference.main(["--model", model, "--train-limit", "64", "--test-limit", "32",
+                           "--epochs", "1", "--batch-size", "32", "--threads", "1",
+                           "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    args = cli.build_parser().parse_args(["train", "--model", model, "--batch-size", "32"])
+    cli.resolve_recipe(args)
+    assert lines[0].startswith("PyTorch %s: %s on Fashion-MNIST" % (torch.__version__,
+                                                                     MODELS[model].title))
+    assert lines[0].endswith("%s, batch 32, threads 1" % cli.recipe_text(args))
+    assert EPOCH_LINE.match(lines[1]), lines[1]
+
+
+@pytest.mark.parametrize("extra", [[], ["--augment"]])
+def test_batches_are_fastconv_trains_batches(reference, extra):
+    from fastconv import cli
+    args = reference.build_parser().parse_args(["--train-limit", "200", "--seed", "3", *extra])
     fastconv_batches = cli.training_data(args).train_loader
     torch_batches = reference.TorchBatches(cli.training_data(args, as_numpy=True).train_loader)
     assert len(torch_batches) == len(fastconv_batches) == 4

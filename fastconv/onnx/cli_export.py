@@ -2,13 +2,10 @@
 network to ONNX (the subcommand's parser and body; fastconv/cli.py registers it)."""
 import argparse
 import os
-from typing import Optional, Tuple
+from typing import Tuple
 
-# The input of the networks `fastconv train` builds (Fashion-MNIST), (C, H, W); without
-# fastconv.models.recipes, the input of each fastconv.models network (others need
-# --input-shape).
+# The input of the networks `fastconv train` builds (1x28x28 Fashion-MNIST), (C, H, W).
 TRAIN_INPUT = (1, 28, 28)
-INPUT_SHAPES = {"lenet5": (1, 28, 28)}
 
 
 def _shape(text: str) -> Tuple[int, ...]:
@@ -35,8 +32,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="the network, as `fastconv train --model` names it (e.g. lenet5)")
     e.add_argument("-o", "--output", required=True, metavar="FILE", help="ONNX file to write")
     e.add_argument("--input-shape", type=_shape, metavar="C,H,W",
-                   help="one example's shape (default: the network's own, e.g. 1,28,28 "
-                        "for lenet5)")
+                   help="one example's shape (default: 1,28,28, what fastconv train "
+                        "trains on)")
     e.add_argument("--opset", type=int, default=17, help="ONNX opset version (default: 17)")
     e.add_argument("--static-batch", action="store_true",
                    help="fix the batch size to 1 instead of a symbolic batch dim")
@@ -46,24 +43,18 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace, usage_error: type) -> int:
     """The body of `fastconv export`; a problem with the arguments raises usage_error."""
     import fastconv
-    import fastconv.models
 
     model, default_shape = _build(args.model, usage_error)
-    shape: Optional[Tuple[int, ...]] = args.input_shape or default_shape
-    if shape is None:
-        raise usage_error("--input-shape is needed for model %r (e.g. --input-shape 3,32,32)"
-                          % args.model)
+    shape: Tuple[int, ...] = args.input_shape or default_shape
     if not os.path.isfile(args.checkpoint):
         raise usage_error("checkpoint %s does not exist" % args.checkpoint)
     parent = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(parent):
         raise usage_error("-o %s: directory %s does not exist" % (args.output, parent))
-    state = fastconv.load(args.checkpoint)
-    if isinstance(state, dict) and isinstance(state.get("model"), dict):
-        state = state["model"]   # a training checkpoint (fastconv train --checkpoint ...)
+    from fastconv.predict import weights_of   # a state dict, or a training checkpoint's
     try:
-        model.load_state_dict(state)
-    except (KeyError, RuntimeError, ValueError) as e:
+        model.load_state_dict(weights_of(fastconv.load(args.checkpoint)))
+    except (KeyError, RuntimeError, ValueError, TypeError) as e:
         raise usage_error("checkpoint %s does not fit model %s: %s"
                           % (args.checkpoint, args.model, e)) from None
     try:
@@ -82,21 +73,9 @@ def run(args: argparse.Namespace, usage_error: type) -> int:
 
 
 def _build(name: str, usage_error: type):
-    """(network, its input (C, H, W) or None): as `fastconv train --model NAME` builds it
-    (fastconv.models.recipes, 1x28x28 Fashion-MNIST) where that table exists, else the
-    fastconv.models function of that name."""
-    import fastconv.models
-    try:
-        from fastconv.models.recipes import MODELS
-    except ImportError:
-        MODELS = None
-    if MODELS is not None:
-        if name not in MODELS:
-            raise usage_error("unknown model %r; fastconv train's models are: %s"
-                              % (name, ", ".join(sorted(MODELS))))
-        return MODELS[name].build(), TRAIN_INPUT
-    names = sorted(n for n in getattr(fastconv.models, "__all__", ())
-                   if callable(getattr(fastconv.models, n, None)))
-    if name not in names:
-        raise usage_error("unknown model %r; fastconv.models has: %s" % (name, ", ".join(names)))
-    return getattr(fastconv.models, name)(), INPUT_SHAPES.get(name)
+    """(network, its input (C, H, W)) as `fastconv train --model NAME` builds it."""
+    from fastconv.models.recipes import MODELS
+    if name not in MODELS:
+        raise usage_error("unknown model %r; fastconv train's models are: %s"
+                          % (name, ", ".join(sorted(MODELS))))
+    return MODELS[name].build(), TRAIN_INPUT
