@@ -5,7 +5,6 @@ import os
 import sys
 
 import numpy as np
-import pytest
 
 from .helpers import export_and_compare, randomize_batch_norm
 
