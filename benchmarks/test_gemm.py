@@ -20,3 +20,22 @@ def test_sgemm(benchmark, m, n, k, lib, threads):
         benchmark(fastconv.ops.gemm, a, b, out=c)
     else:
         benchmark(np.matmul, a, b, out=c)
+
+
+# the Linear(3136, 1024) forward of models' cnn_bn at batch 64: y = x @ W^T, a GEMM whose
+# transposed B (the weight) dominates the packing
+@pytest.mark.parametrize("lib", ["fastconv", "torch"])
+def test_linear_forward_transposed_weight(benchmark, lib, threads):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 3136), dtype=np.float32)
+    w = rng.standard_normal((1024, 3136), dtype=np.float32)
+    b = rng.standard_normal(1024, dtype=np.float32)
+    benchmark.group = "linear 64x3136 -> 1024 %dthr" % threads
+    benchmark.extra_info["gflop"] = 2.0 * 64 * 1024 * 3136 / 1e9
+    if lib == "fastconv":
+        benchmark(fastconv.ops.linear_forward, x, w, b)
+    else:
+        torch = pytest.importorskip("torch")
+        torch.set_num_threads(threads)
+        xt, wt, bt = (torch.from_numpy(a) for a in (x, w, b))
+        benchmark(torch.nn.functional.linear, xt, wt, bt)

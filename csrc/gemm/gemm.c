@@ -11,7 +11,10 @@
 #include "core/internal.h"
 #include "fastconv/gemm.h"
 #include "gemm/gemm_internal.h"
+#include "gemm/transpose.h"
 
+#define FC_TMPL "gemm/transpose_tmpl.h" /* the transposed-B packing's register blocks */
+#include "core/tmpl.h"
 
 /* ------------------------------------------------------------------ kernels */
 

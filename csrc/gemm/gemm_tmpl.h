@@ -138,6 +138,14 @@ void FC_T(fc_pack_b_strided)(const OPD *op, int64_t x0, int64_t xn,
                 for (int64_t j = nr; j < r; j++)
                     dst[p * r + j] = 0;
             }
+        } else if (rs == 1) {
+            /* transposed B (linear layers: y = x @ W^T): its nr rows, contiguous along k,
+             * become the panel's columns; transposed in 8x8/4x4 register blocks (a pure
+             * copy) instead of one scalar store per value, each to another cache line */
+            int64_t off[FC_NR_MAX];
+            for (int64_t j = 0; j < nr; j++)
+                off[j] = j * cs;
+            FC_T(transpose_rows)(src, off, nr, kn, dst, r);
         } else { /* transposed B: read along its rows (the j direction is strided) */
             for (int64_t j = 0; j < nr; j++)
                 for (int64_t p = 0; p < kn; p++)
