@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fast CPU convolutional networks: train a CNN on Fashion-MNIST, time "
                     "fastconv against PyTorch, or show how fastconv was built.")
     parser.add_argument("--version", action="version", version="fastconv %s" % _version())
+    from fastconv.models.recipes import MODELS
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -201,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "using weights saved by `fastconv train --save` or --checkpoint.")
     p.add_argument("checkpoint", metavar="CKPT", help="weights or a training checkpoint")
     p.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
-    p.add_argument("--model", choices=list(model_names()), default="lenet5",
+    p.add_argument("--model", choices=list(MODELS), default="lenet5",
                    help="the network the weights belong to (default: lenet5)")
     p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
                    help="make the item white on black as in Fashion-MNIST: auto inverts "
@@ -209,11 +210,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=_positive_int, default=3, help="classes shown (default: 3)")
     p.set_defaults(func=cmd_predict)
     return parser
-
-
-def model_names():
-    from fastconv.models.recipes import MODELS
-    return MODELS
 
 
 def cmd_predict(args: argparse.Namespace) -> int:

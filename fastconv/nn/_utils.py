@@ -32,3 +32,18 @@ def new_parameter(shape: Tuple[int, ...], dtype=None, device=None):
     from ..autograd.creation import zeros
     from .parameter import Parameter
     return Parameter(zeros(shape, dtype=dtype, device=device))
+
+
+def channel_groups(in_channels, out_channels, groups) -> Tuple[int, int, int]:
+    """(in_channels, out_channels, groups) of a convolution layer, each a positive int
+    and both channel counts divisible by groups."""
+    in_channels = positive_int(in_channels, "in_channels")
+    out_channels = positive_int(out_channels, "out_channels")
+    groups = positive_int(groups, "groups")
+    if in_channels % groups:
+        raise ValueError("in_channels (%d) must be divisible by groups (%d)"
+                         % (in_channels, groups))
+    if out_channels % groups:
+        raise ValueError("out_channels (%d) must be divisible by groups (%d)"
+                         % (out_channels, groups))
+    return in_channels, out_channels, groups

@@ -4,7 +4,7 @@ from typing import Tuple, Union
 from .. import functional as F
 from ..autograd import Tensor
 from . import init
-from ._utils import IntPair, new_parameter, pair, positive_int
+from ._utils import IntPair, channel_groups, new_parameter, pair
 from .module import Module
 
 
@@ -21,15 +21,7 @@ class Conv2d(Module):
                  dilation: IntPair = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
-        in_channels = positive_int(in_channels, "in_channels")
-        out_channels = positive_int(out_channels, "out_channels")
-        groups = positive_int(groups, "groups")
-        if in_channels % groups:
-            raise ValueError("in_channels (%d) must be divisible by groups (%d)"
-                             % (in_channels, groups))
-        if out_channels % groups:
-            raise ValueError("out_channels (%d) must be divisible by groups (%d)"
-                             % (out_channels, groups))
+        in_channels, out_channels, groups = channel_groups(in_channels, out_channels, groups)
         if padding_mode != "zeros":
             raise ValueError("padding_mode must be 'zeros' (the only mode fastconv "
                              "implements), got %r" % (padding_mode,))

@@ -5,7 +5,7 @@ from typing import Optional, Sequence, Tuple
 from .. import functional as F
 from ..autograd import Tensor
 from . import init
-from ._utils import IntPair, new_parameter, pair, positive_int
+from ._utils import IntPair, channel_groups, new_parameter, pair
 from .module import Module
 
 
@@ -23,15 +23,7 @@ class ConvTranspose2d(Module):
                  groups: int = 1, bias: bool = True, dilation: IntPair = 1,
                  padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
-        in_channels = positive_int(in_channels, "in_channels")
-        out_channels = positive_int(out_channels, "out_channels")
-        groups = positive_int(groups, "groups")
-        if in_channels % groups:
-            raise ValueError("in_channels (%d) must be divisible by groups (%d)"
-                             % (in_channels, groups))
-        if out_channels % groups:
-            raise ValueError("out_channels (%d) must be divisible by groups (%d)"
-                             % (out_channels, groups))
+        in_channels, out_channels, groups = channel_groups(in_channels, out_channels, groups)
         if padding_mode != "zeros":
             raise ValueError('Only "zeros" padding mode is supported for ConvTranspose2d, '
                              "got %r" % (padding_mode,))

@@ -7,14 +7,8 @@ from . import _args
 from ._dispatch import backend, nthreads
 
 
-@_args.cached_geometry
-def max_pool2d_geometry(x_shape: Sequence[int], kernel_size, stride=None, padding=0,
-                        dilation=1, ceil_mode: bool = False):
-    """Validate a max pooling's options; return (geom, out_shape).
-
-    geom is the 14-int tuple the kernels take
-    (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw).
-    """
+def _pool_input(x_shape: Sequence[int]) -> Tuple[int, int, int, int]:
+    """(n, c, h, w) of a pooling input: 4-D with no empty dimension."""
     if len(x_shape) != 4:
         raise ValueError("input must be 4-D (N, C, H, W), got shape %s" % (tuple(x_shape),))
     n, c, h, w = (int(v) for v in x_shape)
@@ -24,14 +18,33 @@ def max_pool2d_geometry(x_shape: Sequence[int], kernel_size, stride=None, paddin
     if min(c, h, w) < 1:
         raise ValueError("input must have no zero-sized dimension, got shape %s"
                          % (tuple(x_shape),))
+    return n, c, h, w
+
+
+def _pool_windows(kernel_size, stride, padding) -> Tuple[int, int, int, int, int, int]:
+    """(kh, kw, sh, sw, ph, pw) of a pooling's options: stride defaults to the kernel
+    (None or an empty list, as torch), padding at most half the kernel."""
     kh, kw = _args.pair(kernel_size, "kernel_size", 1)
     no_stride = stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
     sh, sw = (kh, kw) if no_stride else _args.pair(stride, "stride", 1)
     ph, pw = _args.pair(padding, "padding", 0)
-    dh, dw = _args.pair(dilation, "dilation", 1)
     if 2 * ph > kh or 2 * pw > kw:
         raise ValueError("padding %r must be at most half of kernel_size %r"
                          % ((ph, pw), (kh, kw)))
+    return kh, kw, sh, sw, ph, pw
+
+
+@_args.cached_geometry
+def max_pool2d_geometry(x_shape: Sequence[int], kernel_size, stride=None, padding=0,
+                        dilation=1, ceil_mode: bool = False):
+    """Validate a max pooling's options; return (geom, out_shape).
+
+    geom is the 14-int tuple the kernels take
+    (n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw).
+    """
+    n, c, h, w = _pool_input(x_shape)
+    kh, kw, sh, sw, ph, pw = _pool_windows(kernel_size, stride, padding)
+    dh, dw = _args.pair(dilation, "dilation", 1)
     # ceil mode may overhang the padded input, as in PyTorch: the kernels clip windows
     oh = _args.pool_output_size(h, ph, kh, sh, dh, bool(ceil_mode), "height", overhang=True)
     ow = _args.pool_output_size(w, pw, kw, sw, dw, bool(ceil_mode), "width", overhang=True)
@@ -162,20 +175,6 @@ def max_pool2x2_relu_backward(grad_output, output, positions, input_shape: Seque
 
 # ------------------------------------------------------------------ average pooling
 
-def _pool_input(x_shape: Sequence[int]) -> Tuple[int, int, int, int]:
-    """(n, c, h, w) of a pooling input: 4-D with no empty dimension."""
-    if len(x_shape) != 4:
-        raise ValueError("input must be 4-D (N, C, H, W), got shape %s" % (tuple(x_shape),))
-    n, c, h, w = (int(v) for v in x_shape)
-    if n < 1:
-        raise ValueError("input has an empty batch (shape %s); batch size must be >= 1"
-                         % (tuple(x_shape),))
-    if min(c, h, w) < 1:
-        raise ValueError("input must have no zero-sized dimension, got shape %s"
-                         % (tuple(x_shape),))
-    return n, c, h, w
-
-
 @_args.cached_geometry
 def avg_pool2d_geometry(x_shape: Sequence[int], kernel_size, stride=None, padding=0,
                         ceil_mode: bool = False, count_include_pad: bool = True,
@@ -187,13 +186,7 @@ def avg_pool2d_geometry(x_shape: Sequence[int], kernel_size, stride=None, paddin
     may reach past the padded input (it is clipped, and the overhang is never counted).
     """
     n, c, h, w = _pool_input(x_shape)
-    kh, kw = _args.pair(kernel_size, "kernel_size", 1)
-    no_stride = stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
-    sh, sw = (kh, kw) if no_stride else _args.pair(stride, "stride", 1)
-    ph, pw = _args.pair(padding, "padding", 0)
-    if 2 * ph > kh or 2 * pw > kw:
-        raise ValueError("padding %r must be at most half of kernel_size %r"
-                         % ((ph, pw), (kh, kw)))
+    kh, kw, sh, sw, ph, pw = _pool_windows(kernel_size, stride, padding)
     if divisor_override is not None:
         if isinstance(divisor_override, bool) or not isinstance(divisor_override,
                                                                 (int, np.integer)):
