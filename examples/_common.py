@@ -4,7 +4,9 @@ Fashion-MNIST files, a training loop with a tqdm bar, and matplotlib imported on
 import argparse
 import sys
 import time
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Tuple
+
+import numpy as np
 
 import fastconv
 from fastconv.data.fashion_mnist import find_fashion_mnist
@@ -41,6 +43,71 @@ def setup(args: argparse.Namespace):
     if args.data == "subset":
         return None
     return args.data
+
+
+def scene_arguments(p: argparse.ArgumentParser, *, train_scenes: int) -> None:
+    """The scene options of segment.py and detect.py."""
+    p.add_argument("--train-scenes", type=int, default=train_scenes,
+                   help="training scenes (per epoch with --fresh)")
+    p.add_argument("--test-scenes", type=int, default=1000)
+    p.add_argument("--fresh", action=argparse.BooleanOptionalAction, default=False,
+                   help="new training scenes every epoch instead of the same ones")
+
+
+def scene_loaders(args: argparse.Namespace, root):
+    """(training batches, held-out Scenes) for the scene options in `args`."""
+    from fastconv.data import DataLoader
+    from fastconv.data.scenes import Scenes
+    start = time.perf_counter()
+    test_set = Scenes(args.test_scenes, seed=args.seed + 1, train=False, root=root)
+    if args.fresh:
+        loader = FreshScenes(args.train_scenes, args.seed, root, args.batch_size)
+        what = "%d new train per epoch" % args.train_scenes
+    else:
+        train_set = Scenes(args.train_scenes, seed=args.seed, train=True, root=root)
+        loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
+                            drop_last=True, seed=args.seed)
+        what = "%d train" % args.train_scenes
+    print("scenes: %s, %d test (%.0f s)" % (what, len(test_set), time.perf_counter() - start))
+    return loader, test_set
+
+
+class FreshScenes:
+    """Training batches over `n` new scenes every epoch (fastconv.data.scenes.Scenes with
+    seed `seed + 1000 * epoch`, training items), shuffled, in batches of `batch_size`:
+    the examples learn from new arrangements of the items each epoch instead of seeing
+    the same scenes again, which is what their accuracy is short of."""
+
+    def __init__(self, n: int, seed: int, root, batch_size: int) -> None:
+        self.n, self.seed, self.root, self.batch_size = n, seed, root, batch_size
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return self.n // self.batch_size
+
+    def __iter__(self):
+        from fastconv.data import DataLoader
+        from fastconv.data.scenes import Scenes
+        self.epoch += 1
+        scenes = Scenes(self.n, seed=self.seed + 1000 * self.epoch, train=True, root=self.root)
+        return iter(DataLoader(scenes, batch_size=self.batch_size, shuffle=True,
+                               drop_last=True, seed=self.seed + self.epoch))
+
+
+def flip_scenes(batch: Tuple, rng: np.random.Generator) -> Tuple:
+    """A scene batch (images, masks, boxes, labels) with each scene mirrored left to
+    right with probability 1/2: image, mask and boxes alike (a mirrored item is another
+    valid item of its class), so the examples see twice the variety of scenes."""
+    images, masks, boxes, labels = (np.array(t.numpy()) for t in batch)
+    flip = rng.random(len(images)) < 0.5
+    images[flip] = images[flip, ..., ::-1]
+    masks[flip] = masks[flip, ..., ::-1]
+    width = images.shape[-1]
+    real = flip[:, None] & (labels >= 0)                 # padded boxes stay zeros
+    x1 = boxes[..., 0].copy()
+    boxes[..., 0] = np.where(real, width - boxes[..., 2], boxes[..., 0])
+    boxes[..., 2] = np.where(real, width - x1, boxes[..., 2])
+    return tuple(fastconv.tensor(a) for a in (images, masks, boxes, labels))
 
 
 def train(model, loader: Iterable, optimizer, step_loss: Callable, epochs: int, *,

@@ -11,7 +11,6 @@ over the 10 classes on held-out scenes (made from the Fashion-MNIST test items).
     python examples/detect.py                 # trains, prints "mAP@0.5 0.XXXX" last
     python examples/detect.py --plot det.png  # and draws the predicted boxes with labels
 """
-import time
 
 import numpy as np
 
@@ -19,7 +18,6 @@ import fastconv
 from fastconv import nn, ops, optim
 from fastconv.data import DataLoader
 from fastconv.data.fashion_mnist import CLASSES
-from fastconv.data.scenes import Scenes
 
 import _common
 
@@ -208,24 +206,22 @@ def plot(path, images, detections, count: int = 8, min_score: float = 0.3):
 
 def main(argv=None):
     p = _common.parser(__doc__.splitlines()[0], epochs=10, batch_size=32, lr=3e-3)
-    p.add_argument("--train-scenes", type=int, default=8000)
-    p.add_argument("--test-scenes", type=int, default=1000)
+    _common.scene_arguments(p, train_scenes=8000)
     args = p.parse_args(argv)
     root = _common.setup(args)
-    start = time.perf_counter()
-    train_set = Scenes(args.train_scenes, seed=args.seed, train=True, root=root)
-    test_set = Scenes(args.test_scenes, seed=args.seed + 1, train=False, root=root)
-    print("scenes: %d train, %d test (%.0f s)"
-          % (len(train_set), len(test_set), time.perf_counter() - start))
+    loader, test_set = _common.scene_loaders(args, root)
     model = build_detector(nn)
-    loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, drop_last=True,
-                        seed=args.seed)
     optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr,
                                               total_steps=args.epochs * len(loader))
-    seconds = _common.train(model, loader, optimizer,
-                            lambda batch: detection_loss(model(batch[0]), batch[2], batch[3]),
-                            args.epochs, scheduler=scheduler,
+    flips = np.random.default_rng(args.seed)
+
+    def step_loss(batch):
+        x, _, boxes, labels = _common.flip_scenes(batch, flips)
+        return detection_loss(model(x), boxes, labels)
+
+    seconds = _common.train(model, loader, optimizer, step_loss, args.epochs,
+                            scheduler=scheduler,
                             progress=not args.no_progress)
     m, aps, detections, _, images = evaluate(model, DataLoader(test_set, batch_size=100))
     print("training: %.0f s; AP per class: %s" % (

@@ -3,18 +3,16 @@
 Each 64x64 scene (fastconv.data.scenes) holds 1-4 clothing items; the network labels
 every pixel with one of 11 classes (background + the 10 Fashion-MNIST classes). The
 encoder halves the resolution three times (64 -> 8), with more channels and
-convolutions where the resolution is low; the decoder doubles it back with transposed
-convolutions, each step joined by the encoder's features at that resolution (skip
-connections, as in U-Net) and mixed by one convolution, and a 1x1 convolution scores
-the classes. Training
-minimises per-pixel cross-entropy; the metric is the mean over the 11 classes of the
-intersection over union of predicted and true masks on held-out scenes (made from the
-Fashion-MNIST test items).
+convolutions where the resolution is low; the decoder (FCN-8s-like) scores the classes
+with a 1x1 convolution at every level and adds each coarse score map, upsampled
+bilinearly, to the next finer one (skip connections). Training minimises per-pixel
+cross-entropy on scenes mirrored at random; the metric is the mean over the 11 classes
+of the intersection over union of predicted and true masks on held-out scenes (made
+from the Fashion-MNIST test items).
 
     python examples/segment.py                 # trains, prints "mean IoU 0.XXXX" last
     python examples/segment.py --plot seg.png  # and draws image / true / predicted masks
 """
-import time
 
 import numpy as np
 
@@ -22,16 +20,23 @@ import fastconv
 import fastconv.functional as F
 from fastconv import nn, optim
 from fastconv.data import DataLoader
-from fastconv.data.scenes import SCENE_CLASSES, Scenes
+from fastconv.data.scenes import SCENE_CLASSES
 
 import _common
 
 CLASSES = len(SCENE_CLASSES)
 
 
-def build_fcn(nn, cat, width: int = 16, classes: int = CLASSES):
-    """The FCN, written against a torch.nn-like module `nn` and its `cat` (so that the
-    benchmark builds the same network in PyTorch)."""
+def build_fcn(nn, width: int = 16, classes: int = CLASSES):
+    """The FCN, written against a torch.nn-like module `nn` (so that the benchmark builds
+    the same network in PyTorch).
+
+    The encoder halves the resolution three times (64 -> 8); where it is lowest, three
+    convolutions see a whole item. The decoder is FCN-8s-like: a 1x1 convolution scores
+    the classes at every level, and the coarse scores, upsampled bilinearly, are added to
+    the next finer level's. So the class of a pixel comes from the deep features (smooth
+    over an item, as a classifier's decision) and the finer levels only move boundaries,
+    at a small fraction of a U-Net decoder's cost."""
 
     def conv(c_in, c_out):
         return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out),
@@ -51,23 +56,18 @@ def build_fcn(nn, cat, width: int = 16, classes: int = CLASSES):
             self.enc1, self.enc2 = block(1, w, 1), block(w, 2 * w)
             self.enc3, self.mid = block(2 * w, 4 * w), block(4 * w, 8 * w, 3)
             self.pool = nn.MaxPool2d(2)
-            self.up3 = nn.ConvTranspose2d(8 * w, 4 * w, 2, stride=2)
-            self.dec3 = block(8 * w, 4 * w, 1)
-            self.up2 = nn.ConvTranspose2d(4 * w, 2 * w, 2, stride=2)
-            self.dec2 = block(4 * w, 2 * w, 1)
-            self.up1 = nn.ConvTranspose2d(2 * w, w, 2, stride=2)
-            self.dec1 = block(2 * w, w, 1)
-            self.head = nn.Conv2d(w, classes, 1)
+            self.score8, self.score16 = nn.Conv2d(8 * w, classes, 1), nn.Conv2d(4 * w, classes, 1)
+            self.score32, self.score64 = nn.Conv2d(2 * w, classes, 1), nn.Conv2d(w, classes, 1)
+            self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
 
         def forward(self, x):
             e1 = self.enc1(x)                       # 64 x 64
             e2 = self.enc2(self.pool(e1))           # 32 x 32
             e3 = self.enc3(self.pool(e2))           # 16 x 16
             m = self.mid(self.pool(e3))             # 8 x 8
-            d3 = self.dec3(cat([self.up3(m), e3], 1))
-            d2 = self.dec2(cat([self.up2(d3), e2], 1))
-            d1 = self.dec1(cat([self.up1(d2), e1], 1))
-            return self.head(d1)
+            s = self.up(self.score8(m)) + self.score16(e3)
+            s = self.up(s) + self.score32(e2)
+            return self.up(s) + self.score64(e1)
 
     return FCN()
 
@@ -122,25 +122,23 @@ def plot(path, images, trues, preds, count: int = 6):
 
 def main(argv=None):
     p = _common.parser(__doc__.splitlines()[0], epochs=6, batch_size=32, lr=3e-3)
-    p.add_argument("--train-scenes", type=int, default=8000)
-    p.add_argument("--test-scenes", type=int, default=1000)
+    _common.scene_arguments(p, train_scenes=8000)
     p.add_argument("--width", type=int, default=16, help="channels of the first level")
     args = p.parse_args(argv)
     root = _common.setup(args)
-    start = time.perf_counter()
-    train_set = Scenes(args.train_scenes, seed=args.seed, train=True, root=root)
-    test_set = Scenes(args.test_scenes, seed=args.seed + 1, train=False, root=root)
-    print("scenes: %d train, %d test (%.0f s)"
-          % (len(train_set), len(test_set), time.perf_counter() - start))
-    model = build_fcn(nn, fastconv.cat, width=args.width)
-    loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, drop_last=True,
-                        seed=args.seed)
+    loader, test_set = _common.scene_loaders(args, root)
+    model = build_fcn(nn, width=args.width)
     optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr,
                                               total_steps=args.epochs * len(loader))
-    seconds = _common.train(model, loader, optimizer,
-                            lambda batch: pixel_loss(model(batch[0]), batch[1]),
-                            args.epochs, scheduler=scheduler,
+    flips = np.random.default_rng(args.seed)
+
+    def step_loss(batch):
+        x, masks, _, _ = _common.flip_scenes(batch, flips)
+        return pixel_loss(model(x), masks)
+
+    seconds = _common.train(model, loader, optimizer, step_loss, args.epochs,
+                            scheduler=scheduler,
                             progress=not args.no_progress)
     preds, trues, images = predict(model, DataLoader(test_set, batch_size=100))
     ious = iou_per_class(confusion(preds, trues))

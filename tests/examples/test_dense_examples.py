@@ -123,9 +123,39 @@ def test_segmentation_iou(segment):
     assert np.isnan(iou[3])
 
 
+def test_flip_scenes_keeps_masks_and_boxes_together():
+    import fastconv
+    from fastconv.data.scenes import make_scene
+    common = _example("_common")
+    rng = np.random.default_rng(5)
+    items = rng.integers(0, 256, (20, 28, 28)).astype(np.uint8)
+    scenes = [make_scene(np.random.default_rng(i), items, np.arange(20) % 10)
+              for i in range(16)]
+    images = np.stack([s.image[None] for s in scenes])
+    masks = np.stack([s.mask for s in scenes])
+    boxes = np.zeros((16, 4, 4), np.float32)
+    labels = np.full((16, 4), -1, np.int64)
+    for i, s in enumerate(scenes):
+        boxes[i, :len(s.labels)], labels[i, :len(s.labels)] = s.boxes, s.labels
+    batch = tuple(fastconv.tensor(a) for a in (images, masks, boxes, labels))
+    out = [t.numpy() for t in common.flip_scenes(batch, np.random.default_rng(0))]
+    flipped = np.array([not np.array_equal(a, b) for a, b in zip(out[0], images)])
+    assert 0 < flipped.sum() < 16
+    for i, s in enumerate(scenes):
+        mirror = (lambda a: a[..., ::-1]) if flipped[i] else (lambda a: a)
+        np.testing.assert_array_equal(out[0][i], mirror(images[i]))
+        np.testing.assert_array_equal(out[1][i], mirror(masks[i]))
+        np.testing.assert_array_equal(out[3][i], labels[i])
+        for k, own in enumerate(mirror(s.object_masks)):
+            rows, cols = np.nonzero(own)         # the tight box of the (mirrored) object
+            np.testing.assert_array_equal(
+                out[2][i, k], [cols.min(), rows.min(), cols.max() + 1, rows.max() + 1])
+        assert (out[2][i, len(s.labels):] == 0).all()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("script,args,last", [
-    ("segment", ["--train-scenes", "64", "--test-scenes", "16", "--epochs", "1",
+    ("segment", ["--train-scenes", "64", "--test-scenes", "16", "--epochs", "1", "--fresh",
                  "--width", "4"], "mean IoU "),
     ("detect", ["--train-scenes", "64", "--test-scenes", "16", "--epochs", "1"], "mAP@0.5 "),
     ("stn", ["--train-limit", "128", "--test-limit", "64", "--epochs", "1"], "plain "),
