@@ -47,7 +47,7 @@ def segment_step(name, batch):
     import segment
     lib, F = _lib(name)
     lib.manual_seed(0)
-    model = segment.build_fcn(lib.nn)
+    model = segment.build_fcn(lib.nn, lib.cat)
     x, masks = lib.tensor(batch[0]), lib.tensor(batch[1])
     return _step(lib, model, lambda: F.cross_entropy(model(x), masks))
 

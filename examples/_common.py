@@ -45,12 +45,12 @@ def setup(args: argparse.Namespace):
     return args.data
 
 
-def scene_arguments(p: argparse.ArgumentParser, *, train_scenes: int) -> None:
+def scene_arguments(p: argparse.ArgumentParser, *, train_scenes: int, fresh: bool) -> None:
     """The scene options of segment.py and detect.py."""
     p.add_argument("--train-scenes", type=int, default=train_scenes,
                    help="training scenes (per epoch with --fresh)")
     p.add_argument("--test-scenes", type=int, default=1000)
-    p.add_argument("--fresh", action=argparse.BooleanOptionalAction, default=False,
+    p.add_argument("--fresh", action=argparse.BooleanOptionalAction, default=fresh,
                    help="new training scenes every epoch instead of the same ones")
 
 

@@ -34,7 +34,7 @@ def test_detector(tmp_path):
 
 def test_segmentation_fcn(tmp_path):
     fastconv.manual_seed(0)
-    model = randomize_batch_norm(_example("segment").build_fcn(nn))
+    model = randomize_batch_norm(_example("segment").build_fcn(nn, fastconv.cat))
     export_and_compare(model, _x((2, 1, 64, 64)), tmp_path, batches=(1,))
 
 
