@@ -206,7 +206,7 @@ def plot(path, images, detections, count: int = 8, min_score: float = 0.3):
 
 def main(argv=None):
     p = _common.parser(__doc__.splitlines()[0], epochs=10, batch_size=32, lr=3e-3)
-    _common.scene_arguments(p, train_scenes=8000, fresh=False)
+    _common.scene_arguments(p, train_scenes=16000, fresh=False)
     args = p.parse_args(argv)
     root = _common.setup(args)
     loader, test_set = _common.scene_loaders(args, root)
