@@ -19,40 +19,51 @@
             t4 = (T)2 * (d1 - d3) + (d4 - d2), t5 = ((T)4 * d1 - (T)5 * d3) + d5
 
 /*
- * V = B^T d B for `len` consecutive tiles of one channel, from deinterleaved rows (as
- * wino_input_run): row i of tile l reads b[i*rs + l + s] (even column 2s) and
- * b[i*rs + ps + l + s] (odd column 2s + 1), s = 0, 1, 2. Element xi of tile l goes to
- * v[xi*vs + l].
+ * Tiles of 6x6 inputs read by short runs along tile rows (7 tiles on a 14x14 output)
+ * leave the vector units idle; so F(2x2, 5x5) transforms whole blocks in one loop over
+ * tiles. Its input is first copied into 12 planes per channel (wino5_input_block):
+ * plane (rp, s, p) holds, for each pair of input rows (2R + rp), the columns 2(tx + s) + p
+ * for tx < tw, so that element (i, j) of tile l (numbered along tile rows from the
+ * block's first tile row) sits at plane(i % 2, j / 2, j % 2)[l + (i / 2) * tw]; outputs
+ * and output gradients pass through four streams (element (a, b) of the 2x2 tile l at
+ * o[(2a + b)*os + l]) that short copies move to and from the image rows.
  */
-FC_WINO_BODY void FC_T(wino5_input_run_body)(const T *restrict b, int64_t rs, int64_t ps,
-                                             int64_t len, T *restrict v, int64_t vs)
+
+/* Plane (rp, s, p) of the input copy, planes ps apart. */
+#define FC_WINO5_PLANE(rp, s, p) ((((rp) * 3 + (s)) * 2 + (p)) * ps)
+
+/* V = B^T d B for `len` tiles of one channel, from the planes at b (ps apart, rows of
+ * tw); element xi of tile l goes to v[xi*vs + l]. */
+FC_WINO_BODY void FC_T(wino5_input_tiles_body)(const T *restrict b, int64_t ps, int64_t tw,
+                                               int64_t len, T *restrict v, int64_t vs)
 {
-    const T *restrict b0 = b, *restrict b1 = b + rs, *restrict b2 = b + 2 * rs;
-    const T *restrict b3 = b + 3 * rs, *restrict b4 = b + 4 * rs, *restrict b5 = b + 5 * rs;
+/* row i of the tile (pointers to its six columns) */
+#define FC_WINO5_PTRS(r, i)                                                                  \
+    const T *restrict r##c0 = b + FC_WINO5_PLANE(i % 2, 0, 0) + (i / 2) * tw;               \
+    const T *restrict r##c1 = b + FC_WINO5_PLANE(i % 2, 0, 1) + (i / 2) * tw;               \
+    const T *restrict r##c2 = b + FC_WINO5_PLANE(i % 2, 1, 0) + (i / 2) * tw;               \
+    const T *restrict r##c3 = b + FC_WINO5_PLANE(i % 2, 1, 1) + (i / 2) * tw;               \
+    const T *restrict r##c4 = b + FC_WINO5_PLANE(i % 2, 2, 0) + (i / 2) * tw;               \
+    const T *restrict r##c5 = b + FC_WINO5_PLANE(i % 2, 2, 1) + (i / 2) * tw
+    FC_WINO5_PTRS(r0, 0);
+    FC_WINO5_PTRS(r1, 1);
+    FC_WINO5_PTRS(r2, 2);
+    FC_WINO5_PTRS(r3, 3);
+    FC_WINO5_PTRS(r4, 4);
+    FC_WINO5_PTRS(r5, 5);
+#undef FC_WINO5_PTRS
 /* row r of the tile times B */
-#define FC_WINO5_ROW(r, a0, a1, a2, a3, a4, a5)                                              \
-    const T r##e0 = r[l], r##o0 = r[ps + l], r##e1 = r[l + 1], r##o1 = r[ps + l + 1];       \
-    const T r##e2 = r[l + 2], r##o2 = r[ps + l + 2];                                        \
-    FC_WINO5_BT(r##e0, r##o0, r##e1, r##o1, r##e2, r##o2, a0, a1, a2, a3, a4, a5)
+#define FC_WINO5_ROW(r, a0, a1, a2, a3, a4, a5)                                                  const T r##d0 = r##c0[l], r##d1 = r##c1[l], r##d2 = r##c2[l], r##d3 = r##c3[l];             const T r##d4 = r##c4[l], r##d5 = r##c5[l];                                                 FC_WINO5_BT(r##d0, r##d1, r##d2, r##d3, r##d4, r##d5, a0, a1, a2, a3, a4, a5)
 /* column j of B^T (row products) into v */
-#define FC_WINO5_COL(j)                                                                      \
-    do {                                                                                     \
-        FC_WINO5_BT(a0##j, a1##j, a2##j, a3##j, a4##j, a5##j, c0, c1, c2, c3, c4, c5);       \
-        v[(0 + j) * vs + l] = c0;                                                            \
-        v[(6 + j) * vs + l] = c1;                                                            \
-        v[(12 + j) * vs + l] = c2;                                                           \
-        v[(18 + j) * vs + l] = c3;                                                           \
-        v[(24 + j) * vs + l] = c4;                                                           \
-        v[(30 + j) * vs + l] = c5;                                                           \
-    } while (0)
+#define FC_WINO5_COL(j)                                                                          do {                                                                                             FC_WINO5_BT(a0##j, a1##j, a2##j, a3##j, a4##j, a5##j, c0, c1, c2, c3, c4, c5);               v[(0 + j) * vs + l] = c0;                                                                    v[(6 + j) * vs + l] = c1;                                                                    v[(12 + j) * vs + l] = c2;                                                                   v[(18 + j) * vs + l] = c3;                                                                   v[(24 + j) * vs + l] = c4;                                                                   v[(30 + j) * vs + l] = c5;                                                               } while (0)
     FC_NO_ALIAS
     for (int64_t l = 0; l < len; l++) {
-        FC_WINO5_ROW(b0, a00, a01, a02, a03, a04, a05);
-        FC_WINO5_ROW(b1, a10, a11, a12, a13, a14, a15);
-        FC_WINO5_ROW(b2, a20, a21, a22, a23, a24, a25);
-        FC_WINO5_ROW(b3, a30, a31, a32, a33, a34, a35);
-        FC_WINO5_ROW(b4, a40, a41, a42, a43, a44, a45);
-        FC_WINO5_ROW(b5, a50, a51, a52, a53, a54, a55);
+        FC_WINO5_ROW(r0, a00, a01, a02, a03, a04, a05);
+        FC_WINO5_ROW(r1, a10, a11, a12, a13, a14, a15);
+        FC_WINO5_ROW(r2, a20, a21, a22, a23, a24, a25);
+        FC_WINO5_ROW(r3, a30, a31, a32, a33, a34, a35);
+        FC_WINO5_ROW(r4, a40, a41, a42, a43, a44, a45);
+        FC_WINO5_ROW(r5, a50, a51, a52, a53, a54, a55);
         FC_WINO5_COL(0);
         FC_WINO5_COL(1);
         FC_WINO5_COL(2);
@@ -63,14 +74,13 @@ FC_WINO_BODY void FC_T(wino5_input_run_body)(const T *restrict b, int64_t rs, in
 #undef FC_WINO5_COL
 #undef FC_WINO5_ROW
 }
+#undef FC_WINO5_PLANE
 
-/*
- * Y = A^T M A (+ bias, ReLU) for `len` tiles of one output channel: element xi of tile
- * l is m[xi*ms + l]; outputs go to two rows r0, r1 (columns 2l, 2l + 1).
- */
-FC_WINO_BODY void FC_T(wino5_output_run_body)(const T *restrict m, int64_t ms, int64_t len,
-                                              T bias, int relu, T *restrict r0,
-                                              T *restrict r1)
+/* Y = A^T M A (+ bias, ReLU) for `len` tiles of one output channel: element xi of tile
+ * l is m[xi*ms + l]; output (a, b) of tile l goes to o[(2a + b)*os + l]. */
+FC_WINO_BODY void FC_T(wino5_output_tiles_body)(const T *restrict m, int64_t ms,
+                                                int64_t len, T bias, int relu,
+                                                T *restrict o, int64_t os)
 {
     FC_NO_ALIAS
     for (int64_t l = 0; l < len; l++) {
@@ -92,22 +102,22 @@ FC_WINO_BODY void FC_T(wino5_output_run_body)(const T *restrict m, int64_t ms, i
             y10 = y10 < 0 ? (T)0 : y10;
             y11 = y11 < 0 ? (T)0 : y11;
         }
-        r0[2 * l] = y00;
-        r0[2 * l + 1] = y01;
-        r1[2 * l] = y10;
-        r1[2 * l + 1] = y11;
+        o[l] = y00;
+        o[os + l] = y01;
+        o[2 * os + l] = y10;
+        o[3 * os + l] = y11;
     }
 }
 
-/* dM = A dY A^T for `len` tiles of one output channel: dY rows r0, r1 (columns 2l, 2l+1,
- * zero past the output's edge); element xi of tile l goes to dm[xi*ms + l]. */
-FC_WINO_BODY void FC_T(wino5_grad_output_run_body)(const T *restrict r0,
-                                                   const T *restrict r1, int64_t len,
-                                                   T *restrict dm, int64_t ms)
+/* dM = A dY A^T for `len` tiles of one output channel: dY (a, b) of tile l at
+ * o[(2a + b)*os + l]; element xi of tile l goes to dm[xi*ms + l]. */
+FC_WINO_BODY void FC_T(wino5_grad_output_tiles_body)(const T *restrict o, int64_t os,
+                                                     int64_t len, T *restrict dm,
+                                                     int64_t ms)
 {
     FC_NO_ALIAS
     for (int64_t l = 0; l < len; l++) {
-        const T y00 = r0[2 * l], y01 = r0[2 * l + 1], y10 = r1[2 * l], y11 = r1[2 * l + 1];
+        const T y00 = o[l], y01 = o[os + l], y10 = o[2 * os + l], y11 = o[3 * os + l];
         /* rows of A dY: (y0, y0 + y1, y0 - y1, y0 + 2 y1, y0 - 2 y1, y1) per column */
         const T q[6][2] = {{y00, y01},
                            {y00 + y10, y01 + y11},
@@ -126,18 +136,17 @@ FC_WINO_BODY void FC_T(wino5_grad_output_run_body)(const T *restrict r0,
     }
 }
 
-FC_WINO_BUILDS(FC_T(wino5_input_run_body), FC_T(wino5_input_run),
-               (const T *restrict b, int64_t rs, int64_t ps, int64_t len, T *restrict v,
+FC_WINO_BUILDS(FC_T(wino5_input_tiles_body), FC_T(wino5_input_tiles),
+               (const T *restrict b, int64_t ps, int64_t tw, int64_t len, T *restrict v,
                 int64_t vs),
-               (b, rs, ps, len, v, vs))
-FC_WINO_BUILDS(FC_T(wino5_output_run_body), FC_T(wino5_output_run),
+               (b, ps, tw, len, v, vs))
+FC_WINO_BUILDS(FC_T(wino5_output_tiles_body), FC_T(wino5_output_tiles),
                (const T *restrict m, int64_t ms, int64_t len, T bias, int relu,
-                T *restrict r0, T *restrict r1),
-               (m, ms, len, bias, relu, r0, r1))
-FC_WINO_BUILDS(FC_T(wino5_grad_output_run_body), FC_T(wino5_grad_output_run),
-               (const T *restrict r0, const T *restrict r1, int64_t len, T *restrict dm,
-                int64_t ms),
-               (r0, r1, len, dm, ms))
+                T *restrict o, int64_t os),
+               (m, ms, len, bias, relu, o, os))
+FC_WINO_BUILDS(FC_T(wino5_grad_output_tiles_body), FC_T(wino5_grad_output_tiles),
+               (const T *restrict o, int64_t os, int64_t len, T *restrict dm, int64_t ms),
+               (o, os, len, dm, ms))
 
 /* G applied to one line g0..g4 of a kernel (row or column), into u0..u5; the even and
  * odd taps are summed first so that the +-1 and +-2 pairs share them. */

@@ -3,39 +3,14 @@
  * gradient for one element type (a template: see core/tmpl.h), after the transforms
  * (winograd_transforms_tmpl.h, winograd5_transforms_tmpl.h); instantiated by winograd.c,
  * which describes the method, the layout and why results do not depend on the thread
- * count. Both tile sizes share everything but the transforms, which wino_*_fn pick by
- * the geometry's input tile side a. plan_wino_* decides blocks, chunks, threads and
- * scratch; run_wino_* is the OpenMP region.
+ * count. Both tile sizes share the plans, blocks, GEMMs and threads; they differ in the
+ * transforms and in how a block's tiles reach them (F(2x2, 3x3): runs along tile rows;
+ * F(2x2, 5x5): one loop over the block, wino5_*_block). plan_wino_* decides blocks,
+ * chunks, threads and scratch; run_wino_* is the OpenMP region.
  */
 
-/* The transforms of input tile side a (4: F(2x2, 3x3), 6: F(2x2, 5x5)), in the build
- * for isa (AVX-512 only where the loop over `len` tiles is wide, FC_WINO_PICK). */
-typedef void (*FC_T(wino_input_fn_t))(const T *, int64_t, int64_t, int64_t, T *, int64_t);
-typedef void (*FC_T(wino_output_fn_t))(const T *, int64_t, int64_t, T, int, T *, T *);
-typedef void (*FC_T(wino_grad_output_fn_t))(const T *, const T *, int64_t, T *, int64_t);
+/* The weight transform of input tile side a (4: F(2x2, 3x3), 6: F(2x2, 5x5)) for isa. */
 typedef void (*FC_T(wino_weight_fn_t))(const T *, int64_t, T *, int64_t);
-
-static FC_T(wino_input_fn_t) FC_T(wino_input_fn)(fc_isa isa, int64_t a, int64_t len)
-{
-    const int wide = FC_T(wino_wide)(len);
-    return a == 6 ? FC_WINO_PICK(FC_T(wino5_input_run), isa, wide)
-                  : FC_WINO_PICK(FC_T(wino_input_run), isa, wide);
-}
-
-static FC_T(wino_output_fn_t) FC_T(wino_output_fn)(fc_isa isa, int64_t a, int64_t len)
-{
-    const int wide = FC_T(wino_wide)(len);
-    return a == 6 ? FC_WINO_PICK(FC_T(wino5_output_run), isa, wide)
-                  : FC_WINO_PICK(FC_T(wino_output_run), isa, wide);
-}
-
-static FC_T(wino_grad_output_fn_t) FC_T(wino_grad_output_fn)(fc_isa isa, int64_t a,
-                                                             int64_t len)
-{
-    const int wide = FC_T(wino_wide)(len);
-    return a == 6 ? FC_WINO_PICK(FC_T(wino5_grad_output_run), isa, wide)
-                  : FC_WINO_PICK(FC_T(wino_grad_output_run), isa, wide);
-}
 
 static FC_T(wino_weight_fn_t) FC_T(wino_weight_fn)(fc_isa isa, int64_t a)
 {
@@ -52,11 +27,130 @@ static void FC_T(wino_weight_grad_of)(int64_t a, const T *du, int64_t us, T *dg)
         FC_T(wino_weight_grad)(du, us, dg);
 }
 
-/* Rows of the deinterleaved buffer of one image's share of a block (wino_input_block):
- * tiles of at most tb/tw + 2 tile rows, each reading a rows, a - 2 shared with the next. */
-static int64_t FC_T(wino_qrows)(const fc_wino_geom *g, int64_t tb)
+/* Elements per channel of the input copy of one image's share of a block: tiles of at
+ * most tb/tw + 2 tile rows, each reading a input rows, a - 2 shared with the next;
+ * F(2x2, 3x3) keeps each row's even and odd columns (wq each), F(2x2, 5x5) 12 planes of
+ * half as many rows and tw columns (wino5_input_block). */
+static int64_t FC_T(wino_qplane)(const fc_wino_geom *g, int64_t tb)
 {
-    return 2 * fc_min64(g->th, tb / g->tw + 2) + g->a - 2;
+    const int64_t rows = 2 * fc_min64(g->th, tb / g->tw + 2) + g->a - 2;
+    return g->a == 6 ? 12 * (rows / 2) * g->tw : rows * 2 * g->wq;
+}
+
+/* Zeroes columns cnt..cols of V (the GEMM reads whole micro-tiles). */
+static void FC_T(wino_zero_tail)(const fc_wino_geom *g, int64_t C, int64_t cs, int64_t tb,
+                                 int64_t cnt, int64_t cols, T *v)
+{
+    for (int64_t c = 0; cols > cnt && c < C; c++)
+        for (int64_t xi = 0; xi < g->nxi; xi++)
+            memset(v + c * cs + xi * tb + cnt, 0, (size_t)(cols - cnt) * sizeof(T));
+}
+
+/*
+ * F(2x2, 5x5): V[C][36][tb] of tiles [t0, t0 + cnt) of x (as wino_input_block). For each
+ * image the block touches, the input rows its tiles read are copied, zero-padded, into
+ * the 12 planes per channel that wino5_input_tiles reads (winograd5_transforms_tmpl.h):
+ * plane (rp, s, p), ps apart, row R = input row 2R + rp of the block's first tile row,
+ * columns 2(tx + s) + p; then one loop transforms all of the image's tiles.
+ */
+static void FC_T(wino5_input_block)(fc_isa isa, const fc_conv2d_params *p,
+                                    const fc_wino_geom *g, const T *x, int64_t t0,
+                                    int64_t cnt, int64_t tb, int64_t cols, T *q, T *v)
+{
+    const int64_t C = p->c_in, cs = FC_T(wino_cstride)(g->nxi, tb), hw = p->h * p->w;
+    const int64_t tw = g->tw;
+    void (*deint)(const T *, int64_t, int64_t, int64_t, T *, T *) =
+        FC_WINO_PICK(FC_T(wino_deinterleave), isa, FC_T(wino_wide)(tw));
+    for (int64_t t = t0; t < t0 + cnt;) {
+        const int64_t img = t / g->tpi, tend = fc_min64(t0 + cnt, (img + 1) * g->tpi);
+        const int64_t ty0 = (t % g->tpi) / tw, ty1 = ((tend - 1) % g->tpi) / tw;
+        const int64_t nrows = 2 * (ty1 - ty0) + 6, ps = (nrows / 2) * tw, plane = 12 * ps;
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t rr = 0; rr < nrows; rr++) {
+                const int64_t sy = 2 * ty0 + rr - p->pad_h;
+                T *dst = q + c * plane + (rr % 2) * 6 * ps + (rr / 2) * tw;
+                for (int64_t s = 0; s < 3; s++) {
+                    if (sy < 0 || sy >= p->h) {
+                        memset(dst + 2 * s * ps, 0, (size_t)tw * sizeof(T));
+                        memset(dst + (2 * s + 1) * ps, 0, (size_t)tw * sizeof(T));
+                    } else {
+                        deint(x + (img * C + c) * hw + sy * p->w, p->w, p->pad_w - 2 * s, tw,
+                              dst + 2 * s * ps, dst + (2 * s + 1) * ps);
+                    }
+                }
+            }
+        const int64_t l0 = t % g->tpi - ty0 * tw, len = tend - t;
+        void (*run)(const T *, int64_t, int64_t, int64_t, T *, int64_t) =
+            FC_WINO_PICK(FC_T(wino5_input_tiles), isa, FC_T(wino_wide)(len));
+        for (int64_t c = 0; c < C; c++)
+            run(q + c * plane + l0, ps, tw, len, v + c * cs + (t - t0), tb);
+        t = tend;
+    }
+    FC_T(wino_zero_tail)(g, C, cs, tb, cnt, cols, v);
+}
+
+/* F(2x2, 5x5): y of tiles [t0, t0 + cnt) from M (as wino_output_block): per output
+ * channel, one loop over the block into the four streams of `rows` (4*tb values), then
+ * each run's outputs copied into y, clipped at the edges. */
+static void FC_T(wino5_output_block)(fc_isa isa, const fc_conv2d_params *p,
+                                     const fc_wino_geom *g, const T *m, int64_t t0,
+                                     int64_t cnt, int64_t tb, const T *bias, int relu, T *y,
+                                     T *rows)
+{
+    const int64_t K = p->c_out, cs = FC_T(wino_cstride)(g->nxi, tb);
+    void (*run)(const T *, int64_t, int64_t, T, int, T *, int64_t) =
+        FC_WINO_PICK(FC_T(wino5_output_tiles), isa, FC_T(wino_wide)(cnt));
+    fc_wino_run r;
+    for (int64_t k = 0; k < K; k++) {
+        run(m + k * cs, tb, cnt, bias ? bias[k] : (T)0, relu, rows, tb);
+        for (int64_t t = t0; t < t0 + cnt;) {
+            t = fc_wino_next_run(p, g, t, t0, cnt, &r);
+            T *dst = y + ((r.img * K + k) * p->oh + r.oy) * p->ow + r.ox;
+            for (int64_t a = 0; a < r.nrow; a++) {
+                const T *e = rows + 2 * a * tb + r.off, *o = e + tb;
+                T *d = dst + a * p->ow;
+                for (int64_t l = 0; l < r.ncol / 2; l++) {
+                    d[2 * l] = e[l];
+                    d[2 * l + 1] = o[l];
+                }
+                if (r.ncol % 2)
+                    d[r.ncol - 1] = e[r.ncol / 2];
+            }
+        }
+    }
+}
+
+/* F(2x2, 5x5): dM of tiles [t0, t0 + cnt) from dy (as wino_grad_output_block): per
+ * output channel, each run's dY copied into the four streams of `rows` (4*tb values,
+ * zero past the edges), then one loop over the block. */
+static void FC_T(wino5_grad_output_block)(fc_isa isa, const fc_conv2d_params *p,
+                                          const fc_wino_geom *g, const T *dy, int64_t t0,
+                                          int64_t cnt, int64_t tb, T *dm, T *rows)
+{
+    const int64_t K = p->c_out, cs = FC_T(wino_cstride)(g->nxi, tb);
+    void (*run)(const T *, int64_t, int64_t, T *, int64_t) =
+        FC_WINO_PICK(FC_T(wino5_grad_output_tiles), isa, FC_T(wino_wide)(cnt));
+    fc_wino_run r;
+    for (int64_t k = 0; k < K; k++) {
+        for (int64_t t = t0; t < t0 + cnt;) {
+            t = fc_wino_next_run(p, g, t, t0, cnt, &r);
+            const T *src = dy + ((r.img * K + k) * p->oh + r.oy) * p->ow + r.ox;
+            for (int64_t a = 0; a < 2; a++) {
+                T *e = rows + 2 * a * tb + r.off, *o = e + tb;
+                const int64_t n = a < r.nrow ? r.ncol : 0; /* columns inside */
+                const T *s = n ? src + a * p->ow : src;
+                for (int64_t l = 0; l < n / 2; l++) {
+                    e[l] = s[2 * l];
+                    o[l] = s[2 * l + 1];
+                }
+                for (int64_t l = n / 2; l < r.len; l++) {
+                    e[l] = 2 * l < n ? s[2 * l] : (T)0;
+                    o[l] = (T)0;
+                }
+            }
+        }
+        run(rows, tb, cnt, dm + k * cs, tb);
+    }
 }
 
 /*
@@ -71,6 +165,10 @@ static void FC_T(wino_input_block)(fc_isa isa, const fc_conv2d_params *p,
                                    const fc_wino_geom *g, const T *x, int64_t t0,
                                    int64_t cnt, int64_t tb, int64_t cols, T *q, T *v)
 {
+    if (g->a == 6) {
+        FC_T(wino5_input_block)(isa, p, g, x, t0, cnt, tb, cols, q, v);
+        return;
+    }
     const int64_t C = p->c_in, cs = FC_T(wino_cstride)(g->nxi, tb), hw = p->h * p->w;
     const int64_t wq = g->wq;
     for (int64_t t = t0; t < t0 + cnt;) {
@@ -92,14 +190,13 @@ static void FC_T(wino_input_block)(fc_isa isa, const fc_conv2d_params *p,
         while (t < tend) {
             t = fc_wino_next_run(p, g, t, t0, cnt, &r);
             const T *base = q + 2 * (r.ty - ty0) * 2 * wq + r.tx;
-            const FC_T(wino_input_fn_t) run = FC_T(wino_input_fn)(isa, g->a, r.len);
+            void (*run)(const T *, int64_t, int64_t, int64_t, T *, int64_t) =
+                FC_WINO_PICK(FC_T(wino_input_run), isa, FC_T(wino_wide)(r.len));
             for (int64_t c = 0; c < C; c++)
                 run(base + c * plane, 2 * wq, wq, r.len, v + c * cs + r.off, tb);
         }
     }
-    for (int64_t c = 0; cols > cnt && c < C; c++)
-        for (int64_t xi = 0; xi < g->nxi; xi++)
-            memset(v + c * cs + xi * tb + cnt, 0, (size_t)(cols - cnt) * sizeof(T));
+    FC_T(wino_zero_tail)(g, C, cs, tb, cnt, cols, v);
 }
 
 /* y of tiles [t0, t0 + cnt) from M[K][nxi][tb] (channel stride wino_cstride), + bias,
@@ -109,11 +206,16 @@ static void FC_T(wino_output_block)(fc_isa isa, const fc_conv2d_params *p,
                                   const T *m, int64_t t0, int64_t cnt, int64_t tb,
                                   const T *bias, int relu, T *y, T *rows)
 {
+    if (g->a == 6) {
+        FC_T(wino5_output_block)(isa, p, g, m, t0, cnt, tb, bias, relu, y, rows);
+        return;
+    }
     const int64_t K = p->c_out, cs = FC_T(wino_cstride)(g->nxi, tb);
     fc_wino_run r;
     for (int64_t t = t0; t < t0 + cnt;) {
         t = fc_wino_next_run(p, g, t, t0, cnt, &r);
-        const FC_T(wino_output_fn_t) run = FC_T(wino_output_fn)(isa, g->a, r.len);
+        void (*run)(const T *, int64_t, int64_t, T, int, T *, T *) =
+            FC_WINO_PICK(FC_T(wino_output_run), isa, FC_T(wino_wide)(r.len));
         for (int64_t k = 0; k < K; k++) {
             T *dst = y + ((r.img * K + k) * p->oh + r.oy) * p->ow + r.ox;
             run(
@@ -132,11 +234,16 @@ static void FC_T(wino_grad_output_block)(fc_isa isa, const fc_conv2d_params *p,
                                        const T *dy, int64_t t0, int64_t cnt, int64_t tb,
                                        T *dm, T *rows)
 {
+    if (g->a == 6) {
+        FC_T(wino5_grad_output_block)(isa, p, g, dy, t0, cnt, tb, dm, rows);
+        return;
+    }
     const int64_t K = p->c_out, cs = FC_T(wino_cstride)(g->nxi, tb);
     fc_wino_run r;
     for (int64_t t = t0; t < t0 + cnt;) {
         t = fc_wino_next_run(p, g, t, t0, cnt, &r);
-        const FC_T(wino_grad_output_fn_t) run = FC_T(wino_grad_output_fn)(isa, g->a, r.len);
+        void (*run)(const T *, const T *, int64_t, T *, int64_t) =
+            FC_WINO_PICK(FC_T(wino_grad_output_run), isa, FC_T(wino_wide)(r.len));
         for (int64_t k = 0; k < K; k++) {
             const T *src = dy + ((r.img * K + k) * p->oh + r.oy) * p->ow + r.ox;
             for (int64_t a = 0; !r.inside && a < 2; a++) { /* zero past the edges */
@@ -190,8 +297,7 @@ static int64_t FC_T(wino_thread_scratch)(const fc_conv2d_params *p, const fc_win
     const int64_t n[5] = {fc_pad_elems(p->c_in * cs, sizeof(T)),
                           fc_pad_elems(p->c_out * cs, sizeof(T)), work_n,
                           fc_pad_elems(4 * tb, sizeof(T)),
-                          fc_pad_elems(p->c_in * FC_T(wino_qrows)(g, tb) * 2 * g->wq,
-                                       sizeof(T))};
+                          fc_pad_elems(p->c_in * FC_T(wino_qplane)(g, tb), sizeof(T))};
     if (b) {
         b->v = base;
         b->m = b->v + n[0];

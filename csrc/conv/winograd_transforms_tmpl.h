@@ -19,12 +19,13 @@ static inline int64_t FC_T(wino_cstride)(int64_t nxi, int64_t tb)
 }
 
 /* e[s] = src[2s - pw] and o[s] = src[2s + 1 - pw] for s < wq, 0 where the column falls
- * outside [0, w): one input row split into its even and odd (padded) columns. */
+ * outside [0, w): one input row split into its even and odd (padded) columns. A negative
+ * pw shifts the row left (F(2x2, 5x5) takes copies shifted by 2 and 4 columns). */
 FC_WINO_BODY void FC_T(wino_deinterleave_body)(const T *restrict src, int64_t w, int64_t pw,
                                                int64_t wq, T *restrict e, T *restrict o)
 {
     /* s in [lo, hi): both columns inside */
-    const int64_t lo = fc_min64((pw + 1) / 2, wq);
+    const int64_t lo = fc_max64(0, fc_min64((pw + 1) / 2, wq)); /* pw may be < 0 */
     const int64_t hi = fc_max64(lo, fc_min64(wq, (w + pw) / 2));
 /* one column pair at an edge, bounds-checked */
 #define FC_WINO_EDGE(s)                                                                      \
