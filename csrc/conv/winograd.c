@@ -86,9 +86,13 @@
 /* The weight gradient's GEMMs reduce over tiles; on planes below 16x16 its transforms
  * cost more than the multiply-adds they save (measured: 8x8 slower, 16x16 faster). */
 #define FC_WINO_WGRAD_MIN_OUT 16
-/* Where F(2x2, 5x5) beats implicit GEMM (measured, see fc_conv2d_winograd_covers). */
+/* Where F(2x2, 5x5) beats implicit GEMM (measured at 1 thread, float, batches 8-64,
+ * 14x14 outputs unless said): every pass 1.4-2.1x faster from 32 to 256 channels each
+ * (32->64 on 8x8 and 28x28 too, weight gradient included: its 25 taps repay the
+ * transforms on small planes, unlike 3x3); 256->256 still 1.3-1.7x; with 8 or 16
+ * channels some passes lose (8->32 weight gradient 0.3x, 16->32 forward 0.75x). */
 #define FC_WINO5_MIN_CHANNELS 32
-#define FC_WINO5_MAX_CHANNELS_SUM 256
+#define FC_WINO5_MAX_CHANNELS_SUM 512
 #define FC_WINO5_MIN_OUT 8
 #define FC_WINO5_WGRAD_MIN_OUT 8
 /* Bytes of a block's V and M together (the L2 share they may take). */

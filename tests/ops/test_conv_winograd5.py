@@ -165,6 +165,8 @@ def test_winograd5_dispatch_rule():
         assert _uses(32, 32, 12, pad=0)            # data gradient: padding 4
         assert not _uses(6, 16, 14, pad=0)         # LeNet's conv2: too few channels
         assert not _uses(16, 64, 14)
+        assert _uses(256, 256, 14, n=1)
+        assert not _uses(256, 288, 14, n=1)       # too many channels for a block of tiles
         assert not _uses(1, 32, 28)                # cnn_bn's conv1
         assert not _uses(32, 32, 14, stride=2)
         assert not _uses(32, 32, 14, dil=2)
