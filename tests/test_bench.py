@@ -23,6 +23,7 @@ def test_conv_cases_know_which_run_on_winograd():
     by_name = {c.name: c for c in bench.CONV_CASES}
     assert by_name["vgg 64->64 3x3 N32 32x32"].uses_winograd()
     assert not by_name["lenet-conv2 N64 6->16 5x5 14x14"].uses_winograd()
+    assert by_name["cnn_bn-conv2 N64 32->64 5x5 14x14 p2"].uses_winograd()
     assert not by_name["resnet 128->256 3x3 s2 N8 28x28"].uses_winograd()
 
 

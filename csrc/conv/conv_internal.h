@@ -118,9 +118,9 @@ void fc_conv2d_wgrad_few_taps_avx512_f32(FC_FEW_TAPS_ARGS);
 
 /* ---------------------------------------------------------------- Winograd */
 
-/* conv/winograd.c: F(2x2, 3x3) forward and weight gradient (see winograd.c for the
- * method; fc_conv2d_forward_winograd_* and fc_conv2d_wgrad_winograd_* are declared
- * above) on 3x3 stride-1 layers with enough channels and outputs. */
+/* conv/winograd.c: F(2x2, 3x3) and F(2x2, 5x5) forward and weight gradient (see
+ * winograd.c for the method; fc_conv2d_forward_winograd_* and fc_conv2d_wgrad_winograd_*
+ * are declared above) on 3x3 and 5x5 stride-1 layers with enough channels and outputs. */
 int fc_conv2d_winograd_covers(const fc_conv2d_params *p);
 /* The weight gradient needs larger planes to gain. */
 int fc_conv2d_wgrad_winograd_covers(const fc_conv2d_params *p);

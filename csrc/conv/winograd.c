@@ -1,22 +1,25 @@
 /*
- * conv/winograd.c - Winograd F(2x2, 3x3) convolution (Lavin & Gray, "Fast Algorithms for
- * Convolutional Neural Networks"): the forward and the weight gradient of 3x3 stride-1
- * layers with enough channels (fc_conv2d_winograd_covers), float and double; the code for
- * each element type is in winograd_tmpl.h, included once per type.
+ * conv/winograd.c - Winograd F(2x2, 3x3) and F(2x2, 5x5) convolution (Lavin & Gray, "Fast
+ * Algorithms for Convolutional Neural Networks"): the forward and the weight gradient of
+ * 3x3 and 5x5 stride-1 layers with enough channels (fc_conv2d_winograd_covers), float
+ * and double; the code for each element type is in winograd_tmpl.h, included once per
+ * type, the transforms in winograd_transforms_tmpl.h (3x3) and winograd5_transforms_tmpl.h
+ * (5x5).
  *
- * Each 2x2 block ("tile") of outputs is computed from a 4x4 block of input as
+ * Each 2x2 block ("tile") of outputs is computed from an a x a block of input (a = 4 for
+ * 3x3 kernels, 6 for 5x5) as
  *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A
- * so the 36 multiply-adds per tile and channel pair become 16: the 16 element-wise
- * products, summed over input channels, are 16 independent GEMMs
+ * so the 36 (100) multiply-adds per tile and channel pair become nxi = a*a = 16 (36):
+ * the nxi element-wise products, summed over input channels, are nxi independent GEMMs
  *   M[xi] (C_out x tiles) = U[xi] (C_out x C_in) @ V[xi] (C_in x tiles)
  * that run on the GEMM engine (gemm_internal.h). The weight gradient uses the same
  * transforms: dU[xi] = dM[xi] @ V[xi]^T with dM = A dY A^T, then dg = G^T dU G.
  *
  * Layout. Tiles are numbered (image, ty, tx) and processed in blocks of `tb` tiles; a
- * block's transformed input V[C_in][16][tb] and products M[C_out][16][tb] stay in L2.
+ * block's transformed input V[C_in][nxi][tb] and products M[C_out][nxi][tb] stay in L2.
  * The input rows a block reads are first copied, zero-padded and "deinterleaved" (even
- * columns, then odd columns) into a small per-thread buffer: the 4x4 input of tile
- * (ty, tx) is then the even and odd columns tx and tx + 1 of four rows, so consecutive
+ * columns, then odd columns) into a small per-thread buffer: the a x a input of tile
+ * (ty, tx) is then the even and odd columns tx .. tx + a/2 - 1 of a rows, so consecutive
  * tiles read consecutive elements and each tile row's transform is one vectorised loop.
  *
  * Determinism: each output of the forward is one GEMM column, reduced over channels in
@@ -72,7 +75,7 @@
 #define FC_NO_ALIAS
 #endif
 
-/* Where Winograd beats implicit GEMM (measured, forward and both gradients, 1 and 2
+/* Where F(2x2, 3x3) beats implicit GEMM (measured, forward and both gradients, 1 and 2
  * threads): at least 32 input and output channels (below, the 16 GEMMs are too small
  * for the transforms' cost), at most 256 together (above, a block holds too few tiles
  * to repay streaming the transformed weights from L3 for each block), outputs of 8x8 or
@@ -83,51 +86,77 @@
 /* The weight gradient's GEMMs reduce over tiles; on planes below 16x16 its transforms
  * cost more than the multiply-adds they save (measured: 8x8 slower, 16x16 faster). */
 #define FC_WINO_WGRAD_MIN_OUT 16
+/* Where F(2x2, 5x5) beats implicit GEMM (measured at 1 thread, float, batches 8-64,
+ * 14x14 outputs unless said): every pass 1.4-2.1x faster from 32 to 256 channels each
+ * (32->64 on 8x8 and 28x28 too, weight gradient included: its 25 taps repay the
+ * transforms on small planes, unlike 3x3); 256->256 still 1.3-1.7x; with 8 or 16
+ * channels some passes lose (8->32 weight gradient 0.3x, 16->32 forward 0.75x). */
+#define FC_WINO5_MIN_CHANNELS 32
+#define FC_WINO5_MAX_CHANNELS_SUM 512
+#define FC_WINO5_MIN_OUT 8
+#define FC_WINO5_WGRAD_MIN_OUT 8
 /* Bytes of a block's V and M together (the L2 share they may take). */
 #define FC_WINO_BLOCK_BYTES ((int64_t)1 << 20)
-/* Most weight-gradient chunks (each holds a 16 x C_out x C_in partial). */
+/* Most weight-gradient chunks (each holds an nxi x C_out x C_in partial). */
 #define FC_WINO_MAX_CHUNKS 8
 #define FC_WINO_MAX_PART_BYTES ((int64_t)64 << 20)
 
-int fc_conv2d_winograd_covers(const fc_conv2d_params *p)
+/* A k x k stride-1 layer without dilation or groups, padding no larger than 'same'-like
+ * (larger pads only waste tiles on zeros; k - 1 is what the data gradient of an
+ * unpadded layer reads), with at least min_out outputs per side and channel counts in
+ * [min_ch, max_sum - min_ch]. */
+static int fc_wino_shape(const fc_conv2d_params *p, int64_t k, int64_t min_ch,
+                         int64_t max_sum, int64_t min_out)
 {
-    return p->kh == 3 && p->kw == 3 &&
+    return p->kh == k && p->kw == k &&
            p->stride_h == 1 && p->stride_w == 1 && p->dil_h == 1 && p->dil_w == 1 &&
            p->groups == 1 &&
-           p->c_in >= FC_WINO_MIN_CHANNELS && p->c_out >= FC_WINO_MIN_CHANNELS &&
-           p->c_in + p->c_out <= FC_WINO_MAX_CHANNELS_SUM &&
-           p->oh >= FC_WINO_MIN_OUT && p->ow >= FC_WINO_MIN_OUT &&
-           /* 'same'-like padding only (larger pads only waste tiles on zeros) */
-           p->pad_h >= 0 && p->pad_h <= 2 && p->pad_w >= 0 && p->pad_w <= 2 &&
-           p->oh <= p->h + 2 && p->ow <= p->w + 2;
+           p->c_in >= min_ch && p->c_out >= min_ch && p->c_in + p->c_out <= max_sum &&
+           p->oh >= min_out && p->ow >= min_out &&
+           p->pad_h >= 0 && p->pad_h <= k - 1 && p->pad_w >= 0 && p->pad_w <= k - 1 &&
+           p->oh <= p->h + k - 1 && p->ow <= p->w + k - 1;
+}
+
+int fc_conv2d_winograd_covers(const fc_conv2d_params *p)
+{
+    return fc_wino_shape(p, 3, FC_WINO_MIN_CHANNELS, FC_WINO_MAX_CHANNELS_SUM,
+                         FC_WINO_MIN_OUT) ||
+           fc_wino_shape(p, 5, FC_WINO5_MIN_CHANNELS, FC_WINO5_MAX_CHANNELS_SUM,
+                         FC_WINO5_MIN_OUT);
 }
 
 int fc_conv2d_wgrad_winograd_covers(const fc_conv2d_params *p)
 {
-    return fc_conv2d_winograd_covers(p) && p->oh >= FC_WINO_WGRAD_MIN_OUT &&
-           p->ow >= FC_WINO_WGRAD_MIN_OUT;
+    const int64_t min_out = p->kh == 5 ? FC_WINO5_WGRAD_MIN_OUT : FC_WINO_WGRAD_MIN_OUT;
+    return fc_conv2d_winograd_covers(p) && p->oh >= min_out && p->ow >= min_out;
 }
 
 /* Tiles of one geometry. */
 typedef struct {
+    int64_t a, nxi;      /* input tile side (kernel side + 1), transformed elements a*a */
     int64_t th, tw, tpi; /* tile rows and columns per image, tiles per image */
     int64_t tiles;       /* all images */
+    int64_t wq;          /* even (and odd) columns of a deinterleaved row */
 } fc_wino_geom;
 
 static fc_wino_geom fc_wino_geometry(const fc_conv2d_params *p)
 {
     fc_wino_geom g;
+    g.a = p->kh + 1;
+    g.nxi = g.a * g.a;
     g.th = fc_ceil_div(p->oh, 2);
     g.tw = fc_ceil_div(p->ow, 2);
     g.tpi = g.th * g.tw;
     g.tiles = p->n * g.tpi;
+    g.wq = g.tw + g.a / 2 - 1;
     return g;
 }
 
 /* Tiles per block: a multiple of nr whose V and M fit FC_WINO_BLOCK_BYTES, at least nr. */
-static int64_t fc_wino_block(int64_t nr, int64_t cin, int64_t cout, int64_t elem)
+static int64_t fc_wino_block(int64_t nxi, int64_t nr, int64_t cin, int64_t cout,
+                             int64_t elem)
 {
-    const int64_t per_tile = 16 * (cin + cout) * elem;
+    const int64_t per_tile = nxi * (cin + cout) * elem;
     const int64_t tb = (FC_WINO_BLOCK_BYTES / per_tile) / nr * nr;
     return tb < nr ? nr : tb;
 }
@@ -173,6 +202,8 @@ static int64_t fc_wino_next_run(const fc_conv2d_params *p, const fc_wino_geom *g
 #define FC_TMPL "gemm/transpose_tmpl.h"
 #include "core/tmpl.h"
 #define FC_TMPL "conv/winograd_transforms_tmpl.h"
+#include "core/tmpl.h"
+#define FC_TMPL "conv/winograd5_transforms_tmpl.h"
 #include "core/tmpl.h"
 #define FC_TMPL "conv/winograd_tmpl.h"
 #include "core/tmpl.h"

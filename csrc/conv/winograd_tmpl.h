@@ -1,22 +1,162 @@
 /*
- * conv/winograd_tmpl.h - the Winograd F(2x2, 3x3) forward and weight gradient for one
- * element type (a template: see core/tmpl.h), after winograd_transforms_tmpl.h;
- * instantiated by winograd.c, which describes the method, the layout and why results do
- * not depend on the thread count. plan_wino_* decides blocks, chunks, threads and
- * scratch; run_wino_* is the OpenMP region.
+ * conv/winograd_tmpl.h - the Winograd F(2x2, 3x3) and F(2x2, 5x5) forward and weight
+ * gradient for one element type (a template: see core/tmpl.h), after the transforms
+ * (winograd_transforms_tmpl.h, winograd5_transforms_tmpl.h); instantiated by winograd.c,
+ * which describes the method, the layout and why results do not depend on the thread
+ * count. Both tile sizes share the plans, blocks, GEMMs and threads; they differ in the
+ * transforms and in how a block's tiles reach them (F(2x2, 3x3): runs along tile rows;
+ * F(2x2, 5x5): one loop over the block, wino5_*_block). plan_wino_* decides blocks,
+ * chunks, threads and scratch; run_wino_* is the OpenMP region.
  */
 
-/* Rows of the deinterleaved buffer of one image's share of a block (wino_input_block):
- * tiles of at most tb/tw + 2 tile rows, each reading 4 rows, 2 shared with the next. */
-static int64_t FC_T(wino_qrows)(const fc_wino_geom *g, int64_t tb)
+/* The weight transform of input tile side a (4: F(2x2, 3x3), 6: F(2x2, 5x5)) for isa. */
+typedef void (*FC_T(wino_weight_fn_t))(const T *, int64_t, T *, int64_t);
+
+static FC_T(wino_weight_fn_t) FC_T(wino_weight_fn)(fc_isa isa, int64_t a)
 {
-    return 2 * fc_min64(g->th, tb / g->tw + 2) + 2;
+    return a == 6 ? FC_WINO_PICK(FC_T(wino5_weight_run), isa, 1)
+                  : FC_WINO_PICK(FC_T(wino_weight_run), isa, 1);
+}
+
+/* dg = G^T dU G of one kernel (dU element xi at du[xi*us]). */
+static void FC_T(wino_weight_grad_of)(int64_t a, const T *du, int64_t us, T *dg)
+{
+    if (a == 6)
+        FC_T(wino5_weight_grad)(du, us, dg);
+    else
+        FC_T(wino_weight_grad)(du, us, dg);
+}
+
+/* Elements per channel of the input copy of one image's share of a block: tiles of at
+ * most tb/tw + 2 tile rows, each reading a input rows, a - 2 shared with the next;
+ * F(2x2, 3x3) keeps each row's even and odd columns (wq each), F(2x2, 5x5) 12 planes of
+ * half as many rows and tw columns (wino5_input_block). */
+static int64_t FC_T(wino_qplane)(const fc_wino_geom *g, int64_t tb)
+{
+    const int64_t rows = 2 * fc_min64(g->th, tb / g->tw + 2) + g->a - 2;
+    return g->a == 6 ? 12 * (rows / 2) * g->tw : rows * 2 * g->wq;
+}
+
+/* Zeroes columns cnt..cols of V (the GEMM reads whole micro-tiles). */
+static void FC_T(wino_zero_tail)(const fc_wino_geom *g, int64_t C, int64_t cs, int64_t tb,
+                                 int64_t cnt, int64_t cols, T *v)
+{
+    for (int64_t c = 0; cols > cnt && c < C; c++)
+        for (int64_t xi = 0; xi < g->nxi; xi++)
+            memset(v + c * cs + xi * tb + cnt, 0, (size_t)(cols - cnt) * sizeof(T));
 }
 
 /*
- * V[C][16][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) of x; columns
+ * F(2x2, 5x5): V[C][36][tb] of tiles [t0, t0 + cnt) of x (as wino_input_block). For each
+ * image the block touches, the input rows its tiles read are copied, zero-padded, into
+ * the 12 planes per channel that wino5_input_tiles reads (winograd5_transforms_tmpl.h):
+ * plane (rp, s, p), ps apart, row R = input row 2R + rp of the block's first tile row,
+ * columns 2(tx + s) + p; then one loop transforms all of the image's tiles.
+ */
+static void FC_T(wino5_input_block)(fc_isa isa, const fc_conv2d_params *p,
+                                    const fc_wino_geom *g, const T *x, int64_t t0,
+                                    int64_t cnt, int64_t tb, int64_t cols, T *q, T *v)
+{
+    const int64_t C = p->c_in, cs = FC_T(wino_cstride)(g->nxi, tb), hw = p->h * p->w;
+    const int64_t tw = g->tw;
+    void (*deint)(const T *, int64_t, int64_t, int64_t, T *, T *) =
+        FC_WINO_PICK(FC_T(wino_deinterleave), isa, FC_T(wino_wide)(tw));
+    for (int64_t t = t0; t < t0 + cnt;) {
+        const int64_t img = t / g->tpi, tend = fc_min64(t0 + cnt, (img + 1) * g->tpi);
+        const int64_t ty0 = (t % g->tpi) / tw, ty1 = ((tend - 1) % g->tpi) / tw;
+        const int64_t nrows = 2 * (ty1 - ty0) + 6, ps = (nrows / 2) * tw, plane = 12 * ps;
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t rr = 0; rr < nrows; rr++) {
+                const int64_t sy = 2 * ty0 + rr - p->pad_h;
+                T *dst = q + c * plane + (rr % 2) * 6 * ps + (rr / 2) * tw;
+                for (int64_t s = 0; s < 3; s++) {
+                    if (sy < 0 || sy >= p->h) {
+                        memset(dst + 2 * s * ps, 0, (size_t)tw * sizeof(T));
+                        memset(dst + (2 * s + 1) * ps, 0, (size_t)tw * sizeof(T));
+                    } else {
+                        deint(x + (img * C + c) * hw + sy * p->w, p->w, p->pad_w - 2 * s, tw,
+                              dst + 2 * s * ps, dst + (2 * s + 1) * ps);
+                    }
+                }
+            }
+        const int64_t l0 = t % g->tpi - ty0 * tw, len = tend - t;
+        void (*run)(const T *, int64_t, int64_t, int64_t, T *, int64_t) =
+            FC_WINO_PICK(FC_T(wino5_input_tiles), isa, FC_T(wino_wide)(len));
+        for (int64_t c = 0; c < C; c++)
+            run(q + c * plane + l0, ps, tw, len, v + c * cs + (t - t0), tb);
+        t = tend;
+    }
+    FC_T(wino_zero_tail)(g, C, cs, tb, cnt, cols, v);
+}
+
+/* F(2x2, 5x5): y of tiles [t0, t0 + cnt) from M (as wino_output_block): per output
+ * channel, one loop over the block into the four streams of `rows` (4*tb values), then
+ * each run's outputs copied into y, clipped at the edges. */
+static void FC_T(wino5_output_block)(fc_isa isa, const fc_conv2d_params *p,
+                                     const fc_wino_geom *g, const T *m, int64_t t0,
+                                     int64_t cnt, int64_t tb, const T *bias, int relu, T *y,
+                                     T *rows)
+{
+    const int64_t K = p->c_out, cs = FC_T(wino_cstride)(g->nxi, tb);
+    void (*run)(const T *, int64_t, int64_t, T, int, T *, int64_t) =
+        FC_WINO_PICK(FC_T(wino5_output_tiles), isa, FC_T(wino_wide)(cnt));
+    fc_wino_run r;
+    for (int64_t k = 0; k < K; k++) {
+        run(m + k * cs, tb, cnt, bias ? bias[k] : (T)0, relu, rows, tb);
+        for (int64_t t = t0; t < t0 + cnt;) {
+            t = fc_wino_next_run(p, g, t, t0, cnt, &r);
+            T *dst = y + ((r.img * K + k) * p->oh + r.oy) * p->ow + r.ox;
+            for (int64_t a = 0; a < r.nrow; a++) {
+                const T *e = rows + 2 * a * tb + r.off, *o = e + tb;
+                T *d = dst + a * p->ow;
+                for (int64_t l = 0; l < r.ncol / 2; l++) {
+                    d[2 * l] = e[l];
+                    d[2 * l + 1] = o[l];
+                }
+                if (r.ncol % 2)
+                    d[r.ncol - 1] = e[r.ncol / 2];
+            }
+        }
+    }
+}
+
+/* F(2x2, 5x5): dM of tiles [t0, t0 + cnt) from dy (as wino_grad_output_block): per
+ * output channel, each run's dY copied into the four streams of `rows` (4*tb values,
+ * zero past the edges), then one loop over the block. */
+static void FC_T(wino5_grad_output_block)(fc_isa isa, const fc_conv2d_params *p,
+                                          const fc_wino_geom *g, const T *dy, int64_t t0,
+                                          int64_t cnt, int64_t tb, T *dm, T *rows)
+{
+    const int64_t K = p->c_out, cs = FC_T(wino_cstride)(g->nxi, tb);
+    void (*run)(const T *, int64_t, int64_t, T *, int64_t) =
+        FC_WINO_PICK(FC_T(wino5_grad_output_tiles), isa, FC_T(wino_wide)(cnt));
+    fc_wino_run r;
+    for (int64_t k = 0; k < K; k++) {
+        for (int64_t t = t0; t < t0 + cnt;) {
+            t = fc_wino_next_run(p, g, t, t0, cnt, &r);
+            const T *src = dy + ((r.img * K + k) * p->oh + r.oy) * p->ow + r.ox;
+            for (int64_t a = 0; a < 2; a++) {
+                T *e = rows + 2 * a * tb + r.off, *o = e + tb;
+                const int64_t n = a < r.nrow ? r.ncol : 0; /* columns inside */
+                const T *s = n ? src + a * p->ow : src;
+                for (int64_t l = 0; l < n / 2; l++) {
+                    e[l] = s[2 * l];
+                    o[l] = s[2 * l + 1];
+                }
+                for (int64_t l = n / 2; l < r.len; l++) {
+                    e[l] = 2 * l < n ? s[2 * l] : (T)0;
+                    o[l] = (T)0;
+                }
+            }
+        }
+        run(rows, tb, cnt, dm + k * cs, tb);
+    }
+}
+
+/*
+ * V[C][nxi][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) of x; columns
  * cnt..cols are zeroed (the GEMM reads whole micro-tiles). Element xi of a channel sits
- * tb values after xi - 1, so the 16 streams a transform writes fall in different cache
+ * tb values after xi - 1, so the nxi streams a transform writes fall in different cache
  * sets. For each image the block touches, the input rows its tiles read are first
  * deinterleaved, zero-padded, into q (per channel: rows of wq even then wq odd columns),
  * so that every tile row is one contiguous vectorised run.
@@ -25,12 +165,16 @@ static void FC_T(wino_input_block)(fc_isa isa, const fc_conv2d_params *p,
                                    const fc_wino_geom *g, const T *x, int64_t t0,
                                    int64_t cnt, int64_t tb, int64_t cols, T *q, T *v)
 {
-    const int64_t C = p->c_in, cs = FC_T(wino_cstride)(tb), hw = p->h * p->w;
-    const int64_t wq = g->tw + 1;
+    if (g->a == 6) {
+        FC_T(wino5_input_block)(isa, p, g, x, t0, cnt, tb, cols, q, v);
+        return;
+    }
+    const int64_t C = p->c_in, cs = FC_T(wino_cstride)(g->nxi, tb), hw = p->h * p->w;
+    const int64_t wq = g->wq;
     for (int64_t t = t0; t < t0 + cnt;) {
         const int64_t img = t / g->tpi, tend = fc_min64(t0 + cnt, (img + 1) * g->tpi);
         const int64_t ty0 = (t % g->tpi) / g->tw, ty1 = ((tend - 1) % g->tpi) / g->tw;
-        const int64_t nrows = 2 * (ty1 - ty0) + 4, plane = nrows * 2 * wq;
+        const int64_t nrows = 2 * (ty1 - ty0) + g->a, plane = nrows * 2 * wq;
         for (int64_t c = 0; c < C; c++)
             for (int64_t rr = 0; rr < nrows; rr++) {
                 const int64_t sy = 2 * ty0 + rr - p->pad_h;
@@ -52,25 +196,29 @@ static void FC_T(wino_input_block)(fc_isa isa, const fc_conv2d_params *p,
                 run(base + c * plane, 2 * wq, wq, r.len, v + c * cs + r.off, tb);
         }
     }
-    for (int64_t c = 0; cols > cnt && c < C; c++)
-        for (int64_t xi = 0; xi < 16; xi++)
-            memset(v + c * cs + xi * tb + cnt, 0, (size_t)(cols - cnt) * sizeof(T));
+    FC_T(wino_zero_tail)(g, C, cs, tb, cnt, cols, v);
 }
 
-/* y of tiles [t0, t0 + cnt) from M[K][16][tb] (channel stride wino_cstride), + bias,
+/* y of tiles [t0, t0 + cnt) from M[K][nxi][tb] (channel stride wino_cstride), + bias,
  * ReLU; `rows` (4*tb values) takes the runs whose outputs are clipped at an edge. */
 static void FC_T(wino_output_block)(fc_isa isa, const fc_conv2d_params *p,
                                     const fc_wino_geom *g,
                                   const T *m, int64_t t0, int64_t cnt, int64_t tb,
                                   const T *bias, int relu, T *y, T *rows)
 {
-    const int64_t K = p->c_out, cs = FC_T(wino_cstride)(tb);
+    if (g->a == 6) {
+        FC_T(wino5_output_block)(isa, p, g, m, t0, cnt, tb, bias, relu, y, rows);
+        return;
+    }
+    const int64_t K = p->c_out, cs = FC_T(wino_cstride)(g->nxi, tb);
     fc_wino_run r;
     for (int64_t t = t0; t < t0 + cnt;) {
         t = fc_wino_next_run(p, g, t, t0, cnt, &r);
+        void (*run)(const T *, int64_t, int64_t, T, int, T *, T *) =
+            FC_WINO_PICK(FC_T(wino_output_run), isa, FC_T(wino_wide)(r.len));
         for (int64_t k = 0; k < K; k++) {
             T *dst = y + ((r.img * K + k) * p->oh + r.oy) * p->ow + r.ox;
-            FC_WINO_PICK(FC_T(wino_output_run), isa, FC_T(wino_wide)(r.len))(
+            run(
                 m + k * cs + r.off, tb, r.len, bias ? bias[k] : (T)0, relu,
                 r.inside ? dst : rows, r.inside ? dst + p->ow : rows + 2 * tb);
             for (int64_t a = 0; !r.inside && a < r.nrow; a++)
@@ -79,17 +227,23 @@ static void FC_T(wino_output_block)(fc_isa isa, const fc_conv2d_params *p,
     }
 }
 
-/* dM[K][16][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) from dy; `rows`
+/* dM[K][nxi][tb] (channel stride wino_cstride) of tiles [t0, t0 + cnt) from dy; `rows`
  * (4*tb values) takes the runs that reach past an edge, zero-padded. */
 static void FC_T(wino_grad_output_block)(fc_isa isa, const fc_conv2d_params *p,
                                          const fc_wino_geom *g,
                                        const T *dy, int64_t t0, int64_t cnt, int64_t tb,
                                        T *dm, T *rows)
 {
-    const int64_t K = p->c_out, cs = FC_T(wino_cstride)(tb);
+    if (g->a == 6) {
+        FC_T(wino5_grad_output_block)(isa, p, g, dy, t0, cnt, tb, dm, rows);
+        return;
+    }
+    const int64_t K = p->c_out, cs = FC_T(wino_cstride)(g->nxi, tb);
     fc_wino_run r;
     for (int64_t t = t0; t < t0 + cnt;) {
         t = fc_wino_next_run(p, g, t, t0, cnt, &r);
+        void (*run)(const T *, const T *, int64_t, T *, int64_t) =
+            FC_WINO_PICK(FC_T(wino_grad_output_run), isa, FC_T(wino_wide)(r.len));
         for (int64_t k = 0; k < K; k++) {
             const T *src = dy + ((r.img * K + k) * p->oh + r.oy) * p->ow + r.ox;
             for (int64_t a = 0; !r.inside && a < 2; a++) { /* zero past the edges */
@@ -98,8 +252,7 @@ static void FC_T(wino_grad_output_block)(fc_isa isa, const fc_conv2d_params *p,
                 memcpy(row, src + a * p->ow, (size_t)n * sizeof(T));
                 memset(row + n, 0, (size_t)(2 * r.len - n) * sizeof(T));
             }
-            FC_WINO_PICK(FC_T(wino_grad_output_run), isa, FC_T(wino_wide)(r.len))(
-                r.inside ? src : rows, r.inside ? src + p->ow : rows + 2 * tb, r.len,
+            run(r.inside ? src : rows, r.inside ? src + p->ow : rows + 2 * tb, r.len,
                 dm + k * cs + r.off, tb);
         }
     }
@@ -140,12 +293,11 @@ static int64_t FC_T(wino_thread_scratch)(const fc_conv2d_params *p, const fc_win
                                          int64_t tb, int64_t work_n, T *base,
                                          FC_T(wino_bufs) *b)
 {
-    const int64_t cs = FC_T(wino_cstride)(tb);
+    const int64_t cs = FC_T(wino_cstride)(g->nxi, tb);
     const int64_t n[5] = {fc_pad_elems(p->c_in * cs, sizeof(T)),
                           fc_pad_elems(p->c_out * cs, sizeof(T)), work_n,
                           fc_pad_elems(4 * tb, sizeof(T)),
-                          fc_pad_elems(p->c_in * FC_T(wino_qrows)(g, tb) * 2 * (g->tw + 1),
-                                       sizeof(T))};
+                          fc_pad_elems(p->c_in * FC_T(wino_qplane)(g, tb), sizeof(T))};
     if (b) {
         b->v = base;
         b->m = b->v + n[0];
@@ -175,16 +327,16 @@ static void FC_T(plan_wino)(fc_isa isa, const fc_conv2d_params *p, FC_T(wino_pla
     pl->C = p->c_in;
     pl->K = p->c_out;
     pl->kr = FC_T(fc_gemm_select)(isa, pl->K);
-    pl->tb = fc_wino_block(pl->kr->nr, pl->C, pl->K, sizeof(T));
+    pl->tb = fc_wino_block(pl->g.nxi, pl->kr->nr, pl->C, pl->K, sizeof(T));
     pl->nblk = fc_ceil_div(pl->g.tiles, pl->tb);
-    pl->cs = FC_T(wino_cstride)(pl->tb);
+    pl->cs = FC_T(wino_cstride)(pl->g.nxi, pl->tb);
 }
 
 /* Threads for `tasks` tasks: one below FC_CONV_PARALLEL_MIN multiply-adds. */
 static int64_t FC_T(wino_threads)(const fc_conv2d_params *p, int nthreads, int64_t tasks)
 {
     int64_t nt = nthreads < 1 ? 1 : nthreads;
-    if (p->n * p->c_out * p->c_in * 9 * p->oh * p->ow < FC_CONV_PARALLEL_MIN)
+    if (p->n * p->c_out * p->c_in * p->kh * p->kw * p->oh * p->ow < FC_CONV_PARALLEL_MIN)
         nt = 1;
     return fc_max64(1, fc_min64(nt, tasks));
 }
@@ -199,7 +351,7 @@ static void FC_T(plan_wino_forward)(fc_isa isa, const fc_conv2d_params *p, int n
     pl->nch = pl->part = 0;
     pl->nt = FC_T(wino_threads)(p, nthreads, pl->nblk);
     pl->usz = fc_pad_elems(FC_T(fc_gemm_packed_a_size)(pl->kr, pl->K, pl->C), sizeof(T));
-    pl->uraw = fc_pad_elems(16 * pl->K * pl->C, sizeof(T));
+    pl->uraw = fc_pad_elems(pl->g.nxi * pl->K * pl->C, sizeof(T));
     pl->work_n = FC_T(fc_gemm_work_size)(pl->kr, pl->tb);
     pl->per_thread = FC_T(wino_thread_scratch)(p, &pl->g, pl->tb, pl->work_n, NULL, NULL);
 }
@@ -207,10 +359,10 @@ static void FC_T(plan_wino_forward)(fc_isa isa, const fc_conv2d_params *p, int n
 /* Scratch: the packed U[xi], U, each thread's buffers. */
 static int64_t FC_T(wino_forward_scratch)(const FC_T(wino_plan) *pl)
 {
-    return 16 * pl->usz + pl->uraw + pl->nt * pl->per_thread;
+    return pl->g.nxi * pl->usz + pl->uraw + pl->nt * pl->per_thread;
 }
 
-/* Block b: transform its tiles, 16 GEMMs M[xi] = U[xi] @ V[xi], transform back into y. */
+/* Block b: transform its tiles, nxi GEMMs M[xi] = U[xi] @ V[xi], transform back into y. */
 static void FC_T(wino_forward_block)(fc_isa isa, const fc_conv2d_params *p,
                                      const FC_T(wino_plan) *pl, int64_t b, const T *x,
                                      const T *upack, const T *bias, T *y, int relu,
@@ -220,7 +372,7 @@ static void FC_T(wino_forward_block)(fc_isa isa, const fc_conv2d_params *p,
     const int64_t tb = pl->tb, t0 = b * tb, cnt = fc_min64(tb, pl->g.tiles - t0);
     const int64_t cols = fc_round_up(cnt, kr->nr);
     FC_T(wino_input_block)(isa, p, &pl->g, x, t0, cnt, tb, cols, bf->q, bf->v);
-    for (int64_t xi = 0; xi < 16; xi++) {
+    for (int64_t xi = 0; xi < pl->g.nxi; xi++) {
         OPD A = {.packed = upack + xi * pl->usz};
         OPD B = {.ptr = bf->v + xi * tb, .rs = pl->cs, .rows = FC_T(wino_rows)};
         FC_T(fc_gemm_serial)(kr, pl->K, cols, pl->C, (T)1, &A, &B, (T)0, bf->m + xi * tb,
@@ -234,8 +386,8 @@ static void FC_T(run_wino_forward)(fc_isa isa, const fc_conv2d_params *p,
                                    const FC_T(wino_plan) *pl, const T *x, const T *w,
                                    const T *bias, T *y, int relu, T *scratch)
 {
-    const int64_t K = pl->K, C = pl->C;
-    T *upack = scratch, *u = upack + 16 * pl->usz, *thr = u + pl->uraw;
+    const int64_t K = pl->K, C = pl->C, a = pl->g.a, nxi = pl->g.nxi, taps = (a - 1) * (a - 1);
+    T *upack = scratch, *u = upack + nxi * pl->usz, *thr = u + pl->uraw;
 #pragma omp parallel num_threads((int)pl->nt) if (pl->nt > 1)
     {
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
@@ -244,9 +396,9 @@ static void FC_T(run_wino_forward)(fc_isa isa, const fc_conv2d_params *p,
                                   &bf);
         int64_t lo, hi;
         fc_split(K * C, tid, nthr, &lo, &hi);
-        FC_WINO_PICK(FC_T(wino_weight_run), isa, 1)(w + lo * 9, hi - lo, u + lo, K * C);
+        FC_T(wino_weight_fn)(isa, a)(w + lo * taps, hi - lo, u + lo, K * C);
 #pragma omp barrier
-        fc_split(16, tid, nthr, &lo, &hi);
+        fc_split(nxi, tid, nthr, &lo, &hi);
         for (int64_t xi = lo; xi < hi; xi++) {
             OPD ua = {.pack = FC_T(fc_pack_a_strided), .ptr = u + xi * K * C, .rs = C,
                       .cs = 1};
@@ -281,7 +433,7 @@ static void FC_T(plan_wino_wgrad)(fc_isa isa, const fc_conv2d_params *p, int nth
                                   FC_T(wino_plan) *pl)
 {
     FC_T(plan_wino)(isa, p, pl);
-    pl->part = fc_pad_elems(16 * pl->K * pl->C, sizeof(T));
+    pl->part = fc_pad_elems(pl->g.nxi * pl->K * pl->C, sizeof(T));
     pl->nch = fc_wino_chunks(pl->nblk, pl->part * (int64_t)sizeof(T));
     pl->nt = FC_T(wino_threads)(p, nthreads, pl->nch);
     pl->usz = pl->uraw = 0;
@@ -295,7 +447,7 @@ static int64_t FC_T(wino_wgrad_scratch)(const FC_T(wino_plan) *pl)
     return pl->nch * pl->part + pl->nt * pl->per_thread;
 }
 
-/* Chunk ch: its dU partial over its blocks, each block's 16 GEMMs added in order. */
+/* Chunk ch: its dU partial over its blocks, each block's nxi GEMMs added in order. */
 static void FC_T(wino_wgrad_chunk)(fc_isa isa, const fc_conv2d_params *p,
                                    const FC_T(wino_plan) *pl, int64_t ch, const T *x,
                                    const T *dy, T *parts, const FC_T(wino_bufs) *bf)
@@ -307,7 +459,7 @@ static void FC_T(wino_wgrad_chunk)(fc_isa isa, const fc_conv2d_params *p,
         const int64_t t0 = b * tb, cnt = fc_min64(tb, pl->g.tiles - t0);
         FC_T(wino_input_block)(isa, p, &pl->g, x, t0, cnt, tb, cnt, bf->q, bf->v);
         FC_T(wino_grad_output_block)(isa, p, &pl->g, dy, t0, cnt, tb, bf->m, bf->rows);
-        for (int64_t xi = 0; xi < 16; xi++) {
+        for (int64_t xi = 0; xi < pl->g.nxi; xi++) {
             OPD A = {.pack = FC_T(wino_pack_rows), .ptr = bf->m + xi * tb, .rs = cs};
             OPD B = {.pack = FC_T(wino_pack_rows), .ptr = bf->v + xi * tb, .rs = cs};
             FC_T(fc_gemm_serial)(pl->kr, K, C, cnt, (T)1, &A, &B, b == b0 ? (T)0 : (T)1,
@@ -322,7 +474,7 @@ static void FC_T(run_wino_wgrad)(fc_isa isa, const fc_conv2d_params *p,
                                  const FC_T(wino_plan) *pl, const T *x, const T *dy, T *dw,
                                  T *scratch)
 {
-    const int64_t KC = pl->K * pl->C;
+    const int64_t KC = pl->K * pl->C, a = pl->g.a, taps = (a - 1) * (a - 1);
     T *parts = scratch, *thr = parts + pl->nch * pl->part;
 #pragma omp parallel num_threads((int)pl->nt) if (pl->nt > 1)
     {
@@ -334,7 +486,7 @@ static void FC_T(run_wino_wgrad)(fc_isa isa, const fc_conv2d_params *p,
         for (int64_t ch = 0; ch < pl->nch; ch++)
             FC_T(wino_wgrad_chunk)(isa, p, pl, ch, x, dy, parts, &bf);
         int64_t lo, hi;
-        fc_split(16 * KC, tid, nthr, &lo, &hi);
+        fc_split(pl->g.nxi * KC, tid, nthr, &lo, &hi);
         for (int64_t ch = 1; ch < pl->nch; ch++) {
             const T *src = parts + ch * pl->part;
             for (int64_t e = lo; e < hi; e++)
@@ -343,7 +495,7 @@ static void FC_T(run_wino_wgrad)(fc_isa isa, const fc_conv2d_params *p,
 #pragma omp barrier
         fc_split(KC, tid, nthr, &lo, &hi);
         for (int64_t e = lo; e < hi; e++)
-            FC_T(wino_weight_grad)(parts + e, KC, dw + e * 9);
+            FC_T(wino_weight_grad_of)(a, parts + e, KC, dw + e * taps);
     }
 }
 

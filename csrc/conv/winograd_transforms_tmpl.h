@@ -6,24 +6,26 @@
  *   A^T = [1 1 1 0; 0 1 -1 -1]                        (output: Y = A^T M A)
  * Index xi = 4*i + j of a 4x4 transformed tile: i its row, j its column. Each transform
  * is a loop over tiles (or kernels) that the compiler vectorises, in three builds
- * (FC_WINO_BUILDS) picked per call by the ISA (FC_WINO_PICK).
+ * (FC_WINO_BUILDS) picked per call by the ISA (FC_WINO_PICK). The channel stride and
+ * the deinterleaving of input rows serve F(2x2, 5x5) too (winograd5_transforms_tmpl.h).
  */
 
-/* Elements between channels of a block's V (and M): 16 rows of tb, plus one cache line,
- * so that the GEMM's B rows (one per channel) and C rows do not all fall in the same
- * cache set when 16*tb*sizeof(T) is a multiple of 4 KiB. */
-static inline int64_t FC_T(wino_cstride)(int64_t tb)
+/* Elements between channels of a block's V (and M): nxi rows of tb (16 or 36 transformed
+ * elements), plus one cache line, so that the GEMM's B rows (one per channel) and C rows
+ * do not all fall in the same cache set when nxi*tb*sizeof(T) is a multiple of 4 KiB. */
+static inline int64_t FC_T(wino_cstride)(int64_t nxi, int64_t tb)
 {
-    return 16 * tb + FC_ALIGN / (int64_t)sizeof(T);
+    return nxi * tb + FC_ALIGN / (int64_t)sizeof(T);
 }
 
 /* e[s] = src[2s - pw] and o[s] = src[2s + 1 - pw] for s < wq, 0 where the column falls
- * outside [0, w): one input row split into its even and odd (padded) columns. */
+ * outside [0, w): one input row split into its even and odd (padded) columns. A negative
+ * pw shifts the row left (F(2x2, 5x5) takes copies shifted by 2 and 4 columns). */
 FC_WINO_BODY void FC_T(wino_deinterleave_body)(const T *restrict src, int64_t w, int64_t pw,
                                                int64_t wq, T *restrict e, T *restrict o)
 {
     /* s in [lo, hi): both columns inside */
-    const int64_t lo = fc_min64((pw + 1) / 2, wq);
+    const int64_t lo = fc_max64(0, fc_min64((pw + 1) / 2, wq)); /* pw may be < 0 */
     const int64_t hi = fc_max64(lo, fc_min64(wq, (w + pw) / 2));
 /* one column pair at an edge, bounds-checked */
 #define FC_WINO_EDGE(s)                                                                      \
