@@ -5,10 +5,10 @@ every pixel with one of 11 classes (background + the 10 Fashion-MNIST classes). 
 encoder halves the resolution three times (64 -> 8), with more channels and
 convolutions where the resolution is low; the decoder (FCN-8s-like) scores the classes
 with a 1x1 convolution at every level and adds each coarse score map, upsampled
-bilinearly, to the next finer one (skip connections); the finest also reads the image. Training minimises per-pixel
-cross-entropy on scenes mirrored at random; the metric is the mean over the 11 classes
-of the intersection over union of predicted and true masks on held-out scenes (made
-from the Fashion-MNIST test items).
+bilinearly, to the next finer one (skip connections); the finest score also reads the
+image. Training minimises per-pixel cross-entropy on new scenes every epoch, mirrored at
+random; the metric is the mean over the 11 classes of the intersection over union of
+predicted and true masks on held-out scenes (made from the Fashion-MNIST test items).
 
     python examples/segment.py                 # trains, prints "mean IoU 0.XXXX" last
     python examples/segment.py --plot seg.png  # and draws image / true / predicted masks

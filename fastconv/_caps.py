@@ -33,7 +33,7 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("FASTCONV_CONV_DIRECT", "0, 1, force", "1",
             "direct AVX-512 conv kernels: off, where faster, always", "run"),
     Setting("FASTCONV_WINOGRAD", "0, 1", "1",
-            "Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions", "run"),
+            "Winograd F(2x2, 3x3) and F(2x2, 5x5) for 3x3 and 5x5 stride-1 convolutions", "run"),
     Setting("FASTCONV_GEMM_KERNEL", "generic, avx2, avx512", "unset",
             "old name of FASTCONV_ISA (read when that is unset)", "run"),
     Setting("FASTCONV_POOL_KERNEL", "generic", "unset",
