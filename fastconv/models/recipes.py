@@ -81,7 +81,7 @@ MODELS: Dict[str, ModelEntry] = {
         Recipe("adam", 1e-3, epochs=5)),
     "cnn_bn": ModelEntry(
         "CNN-BN", cnn_bn, torch_twins.cnn_bn_torch,
-        Recipe("sgd", 0.05, epochs=10, nesterov=True, weight_decay=5e-4,
+        Recipe("sgd", 0.05, epochs=10, nesterov=True, weight_decay=1e-4,
                scheduler="onecycle", label_smoothing=0.1, augment=True)),
     "resnet20": ModelEntry(
         "ResNet-20", lambda: resnet20(in_channels=1),
