@@ -76,17 +76,50 @@ static inline OPD FC_T(rnn_inplace_b)(const T *ptr, int64_t rs)
     return op;
 }
 
+/* Row stride of a matrix of `cols` columns read in place as GEMM's B: whole panels of
+ * FC_NR_MAX columns readable, plus one cache line so that the stride is an odd number of
+ * lines (a stride of a multiple of 1 or 2 KiB puts every row of a B panel in the same
+ * few L1 sets, which then miss on every pass of the micro-kernel). */
+static inline int64_t FC_T(rnn_b_stride)(int64_t cols)
+{
+    return fc_round_up(cols, FC_NR_MAX) + 64 / (int64_t)sizeof(T);
+}
+
+/* dst[t * ld + l] = src[l * ss + t] for l < n, t < len: n rows of src (ss apart) written
+ * as n columns of dst (rows ld apart). A pure copy: 8x8 blocks in AVX registers for
+ * float (gemm/transpose.h), else 16-column strips (one source cache line at a time). */
+static void FC_T(rnn_transpose)(fc_isa isa, const T *src, int64_t ss, int64_t n, int64_t len,
+                                T *dst, int64_t ld)
+{
+    int64_t l0 = 0;
+#if FC_HAVE_AVX_TRANSPOSE && FC_T_IS_FLOAT
+    if (len >= 8 && isa >= FC_ISA_AVX2) {
+        for (; l0 + 8 <= n; l0 += 8) {
+            const T *rows8[8];
+            for (int q = 0; q < 8; q++)
+                rows8[q] = src + (l0 + q) * ss;
+            fc_transpose8_f32(rows8, len, dst + l0, ld);
+        }
+    }
+#else
+    (void)isa;
+#endif
+    for (int64_t t0 = 0; t0 < len; t0 += 16) {
+        const int64_t t1 = fc_min64(t0 + 16, len);
+        for (int64_t l = l0; l < n; l++)
+            for (int64_t t = t0; t < t1; t++)
+                dst[t * ld + l] = src[l * ss + t];
+    }
+}
+
 /* Rows [lo, hi) of dst (cols x ld) = the transpose of src (rows x cols), each row
  * zero-padded from `rows` to ld columns: a weight matrix read in place as GEMM's B. */
-static void FC_T(rnn_transpose_rows)(const T *src, int64_t rows, int64_t cols, int64_t ld,
-                                     int64_t lo, int64_t hi, T *dst)
+static void FC_T(rnn_transpose_rows)(fc_isa isa, const T *src, int64_t rows, int64_t cols,
+                                     int64_t ld, int64_t lo, int64_t hi, T *dst)
 {
-    for (int64_t p0 = lo; p0 < hi; p0 += 16) { /* 16 source columns: one cache line */
-        const int64_t p1 = fc_min64(p0 + 16, hi);
-        for (int64_t c = 0; c < rows; c++)
-            for (int64_t p = p0; p < p1; p++)
-                dst[p * ld + c] = src[c * cols + p];
-    }
+    if (hi <= lo)
+        return;
+    FC_T(rnn_transpose)(isa, src + lo, cols, rows, hi - lo, dst + lo * ld, ld);
     for (int64_t p = lo; p < hi; p++)
         for (int64_t c = rows; c < ld; c++)
             dst[p * ld + c] = (T)0;
@@ -178,7 +211,7 @@ static int FC_T(rnn_forward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t 
                           .len = len, .y = y, .ys = ys};
     P.G = fc_rnn_gates(mode);
     P.GH = P.G * H;
-    P.GHp = fc_round_up(P.GH, FC_NR_MAX);
+    P.GHp = FC_T(rnn_b_stride)(P.GH);
     P.WS = rnn_ws_cols(mode, H);
     const int64_t SB = S * B, BH = B * H, GH = P.GH;
     const int lstm = mode == FC_RNN_LSTM, gru = mode == FC_RNN_GRU;
@@ -195,14 +228,12 @@ static int FC_T(rnn_forward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t 
     P.kr = FC_T(rnn_kernel)(isa, fc_ceil_div(B, nrec));
     const int64_t wsz = fc_max64(FC_T(rnn_work)(kp, GH), FC_T(rnn_work)(P.kr, GH));
     const int64_t n_w = fc_pad_elems(H * P.GHp, sizeof(T));
-    const int64_t n_wi = fc_pad_elems(I * P.GHp, sizeof(T));
     const int64_t n_b = fc_pad_elems(2 * GH, sizeof(T));
     const int64_t n_gh = gru ? fc_pad_elems(B * P.GHp, sizeof(T)) : 0;
-    T *scratch = (T *)fc_scratch_get((n_w + n_wi + n_b + n_gh + nt * wsz) *
-                                     (int64_t)sizeof(T));
+    T *scratch = (T *)fc_scratch_get((n_w + n_b + n_gh + nt * wsz) * (int64_t)sizeof(T));
     if (!scratch)
         return FC_ENOMEM;
-    T *whhT = scratch, *wiT = scratch + n_w, *bias = wiT + n_wi, *work = bias + n_b + n_gh;
+    T *whhT = scratch, *bias = scratch + n_w, *work = bias + n_b + n_gh;
     P.whhT = whhT;
     P.bias = bias;
     P.gh = gru ? bias + n_b : NULL;
@@ -225,15 +256,13 @@ static int FC_T(rnn_forward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t 
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
         T *wk = work + tid * wsz;
         int64_t lo, hi;
-        fc_split(H, tid, nthr, &lo, &hi); /* W_hh^T and W_ih^T, padded to GHp columns */
-        FC_T(rnn_transpose_rows)(w_hh, GH, H, P.GHp, lo, hi, whhT);
-        fc_split(I, tid, nthr, &lo, &hi);
-        FC_T(rnn_transpose_rows)(w_ih, GH, I, P.GHp, lo, hi, wiT);
+        fc_split(H, tid, nthr, &lo, &hi); /* W_hh^T, padded to GHp columns */
+        FC_T(rnn_transpose_rows)(isa, w_hh, GH, H, P.GHp, lo, hi, whhT);
 #pragma omp barrier
         fc_split(SB, tid, nthr, &lo, &hi); /* input projection of every step */
-        if (hi > lo) {
+        if (hi > lo) { /* W_ih^T packed by the GEMM (register transposes of W_ih's rows) */
             const OPD A = FC_T(rnn_rows_a)(x + lo * I, I);
-            const OPD Wt = FC_T(rnn_strided_b)(wiT, P.GHp, 1);
+            const OPD Wt = FC_T(rnn_strided_b)(w_ih, 1, I);
             FC_T(rnn_gemm)(kp, hi - lo, GH, I, &A, &Wt, (T)0, P.gates + lo * P.WS, P.WS, wk);
         }
 #pragma omp barrier
@@ -368,12 +397,11 @@ static void FC_T(rnn_colsum)(const T *m, int64_t rows, int64_t ld, int64_t lo, i
 }
 
 /* Columns [lo, hi) of m (rows x ld) as rows of dst: dst[c * rows + r] = m[r * ld + c]. */
-static void FC_T(rnn_transpose_cols)(const T *m, int64_t rows, int64_t ld, int64_t lo,
-                                     int64_t hi, T *dst)
+static void FC_T(rnn_transpose_cols)(fc_isa isa, const T *m, int64_t rows, int64_t ld,
+                                     int64_t lo, int64_t hi, T *dst)
 {
-    for (int64_t c = lo; c < hi; c++)
-        for (int64_t r = 0; r < rows; r++)
-            dst[c * rows + r] = m[r * ld + c];
+    if (hi > lo)
+        FC_T(rnn_transpose)(isa, m + lo, ld, rows, hi - lo, dst + lo * rows, rows);
 }
 
 static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t S,
@@ -389,7 +417,7 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
     FC_T(rnn_bwd_plan) P = {.mode = mode, .reverse = reverse, .S = S, .B = B, .H = H,
                           .len = len, .dy = dy, .dys = dys};
     P.GH = fc_rnn_gates(mode) * H;
-    P.Hp = fc_round_up(H, FC_NR_MAX);
+    P.Hp = FC_T(rnn_b_stride)(H);
     P.WS = rnn_ws_cols(mode, H);
     const int64_t SB = S * B, BH = B * H, GH = P.GH;
     P.gates = ws;
@@ -402,7 +430,7 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
     const int64_t nrec = fc_min64(nt, fc_ceil_div(B, RNN_MIN_ROWS));
     P.kr = FC_T(rnn_kernel)(isa, fc_ceil_div(B, nrec));
     const GKR *kx = FC_T(rnn_kernel)(isa, fc_ceil_div(SB, nt));
-    const int64_t Ip = fc_round_up(I, FC_NR_MAX);
+    const int64_t Ip = FC_T(rnn_b_stride)(I);
     const T *hprev = P.hs + (reverse ? BH : 0); /* the state before each step */
     /* weight gradients: dW_ih^T = X^T dgi and dW_hh^T = Hs^T dgh, as one GEMM with A
      * stacked when dgh is dgi (GRU: two), A packed once for all threads */
@@ -510,9 +538,9 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
                                wk);
             }
             if (dw_ih)
-                FC_T(rnn_transpose_cols)(ct, I, GH, lo, hi, dw_ih);
+                FC_T(rnn_transpose_cols)(isa, ct, I, GH, lo, hi, dw_ih);
             if (dw_hh)
-                FC_T(rnn_transpose_cols)(ct + (int64_t)I * GH, H, GH, lo, hi, dw_hh);
+                FC_T(rnn_transpose_cols)(isa, ct + (int64_t)I * GH, H, GH, lo, hi, dw_hh);
             if (db_ih)
                 FC_T(rnn_colsum)(P.dgi, SB, GH, lo, hi, db_ih);
             if (db_hh && db_ih && !gru) /* the same gradient: b_ih and b_hh are one sum */
