@@ -324,7 +324,7 @@ typedef struct {
 typedef struct {
     fc_rnn_mode mode;
     int reverse;
-    int64_t S, B, H, GH, Hp, WS;
+    int64_t S, B, H, GH, GS, Hp, WS; /* GS: row stride of dgi, dgh (and dW^T) */
     const int64_t *len;
     const T *gates, *hs, *cs;
     const T *whh; /* W_hh padded to Hp columns */
@@ -342,7 +342,7 @@ typedef struct {
 static void FC_T(rnn_backward_rows)(const FC_T(rnn_bwd_plan) *P, int64_t b0, int64_t b1,
                                     T *work)
 {
-    const int64_t B = P->B, H = P->H, GH = P->GH, WS = P->WS, BH = B * H;
+    const int64_t B = P->B, H = P->H, GH = P->GH, GS = P->GS, WS = P->WS, BH = B * H;
     const int lstm = P->mode == FC_RNN_LSTM, gru = P->mode == FC_RNN_GRU;
     const int relu = P->mode == FC_RNN_RELU;
     const OPD W = FC_T(rnn_inplace_b)(P->whh, P->Hp);
@@ -352,7 +352,7 @@ static void FC_T(rnn_backward_rows)(const FC_T(rnn_bwd_plan) *P, int64_t b0, int
         const int64_t e = rnn_active_end(P->len, t, b0, b1);
         for (int64_t b = b0; b < b1; b++) {
             const int64_t r = t * B + b;
-            T *dg = P->dgi + r * GH;
+            T *dg = P->dgi + r * GS;
             if (!P->len || t < P->len[b]) {
                 const T *g = P->gates + r * WS;
                 const T *dyr = P->dy ? P->dy + r * P->dys : P->zero;
@@ -361,7 +361,7 @@ static void FC_T(rnn_backward_rows)(const FC_T(rnn_bwd_plan) *P, int64_t b0, int
                                        P->dh + b * H, dyr, P->dc + b * H, dg);
                 else if (gru)
                     P->cells->gru_bwd(H, g, P->hs + pb * BH + b * H, P->dh + b * H, dyr, dg,
-                                      P->dgh + r * GH, P->tmp + b * H);
+                                      P->dgh + r * GS, P->tmp + b * H);
                 else
                     P->cells->act_bwd(H, relu, g, P->dh + b * H, dyr, dg);
             } else { /* a padded step: nothing flows through it */
@@ -369,11 +369,11 @@ static void FC_T(rnn_backward_rows)(const FC_T(rnn_bwd_plan) *P, int64_t b0, int
                     dg[c] = (T)0;
                 if (gru)
                     for (int64_t c = 0; c < GH; c++)
-                        P->dgh[r * GH + c] = (T)0;
+                        P->dgh[r * GS + c] = (T)0;
             }
         }
         if (e > b0) { /* d(h_prev) = dgh W_hh (+ the direct term) */
-            const OPD A = FC_T(rnn_rows_a)(P->dgh + (t * B + b0) * GH, GH);
+            const OPD A = FC_T(rnn_rows_a)(P->dgh + (t * B + b0) * GS, GS);
             FC_T(rnn_gemm)(P->kr, e - b0, H, GH, &A, &W, gru ? (T)1 : (T)0, P->tmp + b0 * H, H,
                            work);
             for (int64_t b = b0; b < e; b++)
@@ -417,9 +417,10 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
     FC_T(rnn_bwd_plan) P = {.mode = mode, .reverse = reverse, .S = S, .B = B, .H = H,
                           .len = len, .dy = dy, .dys = dys};
     P.GH = fc_rnn_gates(mode) * H;
+    P.GS = FC_T(rnn_b_stride)(P.GH);
     P.Hp = FC_T(rnn_b_stride)(H);
     P.WS = rnn_ws_cols(mode, H);
-    const int64_t SB = S * B, BH = B * H, GH = P.GH;
+    const int64_t SB = S * B, BH = B * H, GH = P.GH, GS = P.GS;
     P.gates = ws;
     P.hs = ws + SB * P.WS;
     P.cs = lstm ? P.hs + (S + 1) * BH : NULL;
@@ -453,10 +454,12 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
     }
     const int64_t n_w = fc_pad_elems(GH * P.Hp, sizeof(T));
     const int64_t n_wi = fc_pad_elems(GH * Ip, sizeof(T));
-    const int64_t n_g = fc_pad_elems(SB * GH, sizeof(T));
+    /* the gate gradients, read in place as B by the weight gradients: whole panels
+     * past a thread's last column, so FC_NR_MAX more elements after the last row */
+    const int64_t n_g = fc_pad_elems(SB * GS + FC_NR_MAX, sizeof(T));
     const int64_t n_s = fc_pad_elems(BH, sizeof(T));
     const int64_t n_z = fc_pad_elems(H, sizeof(T));
-    const int64_t n_t = want_w ? fc_pad_elems((I + H) * GH, sizeof(T)) : 0;
+    const int64_t n_t = want_w ? fc_pad_elems((I + H) * GS, sizeof(T)) : 0;
     const int64_t total = n_w + n_wi + n_g * (gru ? 2 : 1) + n_s * (lstm ? 3 : 2) + n_z +
                           n_t + n_pk[0] + n_pk[1] + nt * wsz;
     T *scratch = (T *)fc_scratch_get(total * (int64_t)sizeof(T));
@@ -480,12 +483,12 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
     p += lstm ? n_s : 0;
     T *zero = p;
     p += n_z;
-    T *ct = p; /* dW_ih^T (I x GH) then dW_hh^T (H x GH) */
+    T *ct = p; /* dW_ih^T (I x GH) then dW_hh^T (H x GH), rows GS apart */
     p += n_t;
     for (int i = 0; i < nwg; i++) {
         wg[i].packed = p;
         wg[i].dg = (gru && i == 1) ? P.dgh : P.dgi;
-        wg[i].c = ct + (i == 1 ? I * GH : 0);
+        wg[i].c = ct + (i == 1 ? I * GS : 0);
         p += n_pk[i];
     }
     T *work = p;
@@ -533,24 +536,24 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
         if (hi > lo) {
             for (int i = 0; i < nwg; i++) {
                 const OPD A = {.packed = wg[i].packed};
-                const OPD D = FC_T(rnn_strided_b)(wg[i].dg + lo, GH, 1);
-                FC_T(rnn_gemm)(wg[i].kr, wg[i].m, hi - lo, SB, &A, &D, (T)0, wg[i].c + lo, GH,
+                const OPD D = FC_T(rnn_inplace_b)(wg[i].dg + lo, GS);
+                FC_T(rnn_gemm)(wg[i].kr, wg[i].m, hi - lo, SB, &A, &D, (T)0, wg[i].c + lo, GS,
                                wk);
             }
             if (dw_ih)
-                FC_T(rnn_transpose_cols)(isa, ct, I, GH, lo, hi, dw_ih);
+                FC_T(rnn_transpose_cols)(isa, ct, I, GS, lo, hi, dw_ih);
             if (dw_hh)
-                FC_T(rnn_transpose_cols)(isa, ct + (int64_t)I * GH, H, GH, lo, hi, dw_hh);
+                FC_T(rnn_transpose_cols)(isa, ct + (int64_t)I * GS, H, GS, lo, hi, dw_hh);
             if (db_ih)
-                FC_T(rnn_colsum)(P.dgi, SB, GH, lo, hi, db_ih);
+                FC_T(rnn_colsum)(P.dgi, SB, GS, lo, hi, db_ih);
             if (db_hh && db_ih && !gru) /* the same gradient: b_ih and b_hh are one sum */
                 memcpy(db_hh + lo, db_ih + lo, (size_t)(hi - lo) * sizeof(T));
             else if (db_hh)
-                FC_T(rnn_colsum)(P.dgh, SB, GH, lo, hi, db_hh);
+                FC_T(rnn_colsum)(P.dgh, SB, GS, lo, hi, db_hh);
         }
         fc_split(SB, tid, nthr, &lo, &hi); /* dx = dgi W_ih: rows of T*B */
         if (dx && hi > lo) {
-            const OPD A = FC_T(rnn_rows_a)(P.dgi + lo * GH, GH);
+            const OPD A = FC_T(rnn_rows_a)(P.dgi + lo * GS, GS);
             const OPD Wi = FC_T(rnn_inplace_b)(wip, Ip);
             FC_T(rnn_gemm)(kx, hi - lo, I, GH, &A, &Wi, dx_acc ? (T)1 : (T)0, dx + lo * I, I,
                            wk);
