@@ -327,13 +327,17 @@ typedef struct {
     int64_t S, B, H, GH, GS, Hp, WS; /* GS: row stride of dgi, dgh (and dW^T) */
     const int64_t *len;
     const T *gates, *hs, *cs;
-    const T *whh; /* W_hh padded to Hp columns */
+    const T *whh; /* W_hh padded to Hp columns; [W_hh W_ih] when dx is fused */
     const T *dy;
     int64_t dys;
     const T *zero; /* H zeros: dy of an output that has no gradient */
     T *dgi, *dgh;  /* per-step gradients of the two projections (dgh == dgi unless GRU) */
     T *dh, *dc;    /* carried d(h), d(c) per batch row */
-    T *tmp;        /* GEMM result rows (GRU: preset to the direct term) */
+    T *tmp;        /* GEMM result rows, TS apart (GRU: preset to the direct term) */
+    int64_t TS, NC; /* NC: the step GEMM's columns, H or H + I (dx fused) */
+    T *dx;          /* fused: dx rows written by the time loop (not GRU: dgh is dgi) */
+    int64_t I;
+    int dx_acc;
     const GKR *kr;
     const CELLS *cells;
 } FC_T(rnn_bwd_plan);
@@ -361,7 +365,7 @@ static void FC_T(rnn_backward_rows)(const FC_T(rnn_bwd_plan) *P, int64_t b0, int
                                        P->dh + b * H, dyr, P->dc + b * H, dg);
                 else if (gru)
                     P->cells->gru_bwd(H, g, P->hs + pb * BH + b * H, P->dh + b * H, dyr, dg,
-                                      P->dgh + r * GS, P->tmp + b * H);
+                                      P->dgh + r * GS, P->tmp + b * P->TS);
                 else
                     P->cells->act_bwd(H, relu, g, P->dh + b * H, dyr, dg);
             } else { /* a padded step: nothing flows through it */
@@ -372,14 +376,45 @@ static void FC_T(rnn_backward_rows)(const FC_T(rnn_bwd_plan) *P, int64_t b0, int
                         P->dgh[r * GS + c] = (T)0;
             }
         }
-        if (e > b0) { /* d(h_prev) = dgh W_hh (+ the direct term) */
+        /* d(h_prev) = dgh W_hh (+ the direct term); fused, dx of the step = dgi W_ih in
+         * the same product (one packing of the step's gate gradients) */
+        const int64_t TS = P->TS, I = P->I;
+        T *dxs = P->dx ? P->dx + t * B * I : NULL;
+        if (e > b0) {
+            const int beta = gru || (dxs && P->dx_acc);
+            if (beta && !gru)
+                for (int64_t b = b0; b < e; b++)
+                    memset(P->tmp + b * TS, 0, (size_t)H * sizeof(T));
+            if (beta && dxs)
+                for (int64_t b = b0; b < e; b++)
+                    memcpy(P->tmp + b * TS + H, dxs + b * I, (size_t)I * sizeof(T));
             const OPD A = FC_T(rnn_rows_a)(P->dgh + (t * B + b0) * GS, GS);
-            FC_T(rnn_gemm)(P->kr, e - b0, H, GH, &A, &W, gru ? (T)1 : (T)0, P->tmp + b0 * H, H,
-                           work);
-            for (int64_t b = b0; b < e; b++)
+            FC_T(rnn_gemm)(P->kr, e - b0, P->NC, GH, &A, &W, beta ? (T)1 : (T)0,
+                           P->tmp + b0 * TS, TS, work);
+            for (int64_t b = b0; b < e; b++) {
                 if (!P->len || t < P->len[b])
-                    memcpy(P->dh + b * H, P->tmp + b * H, (size_t)H * sizeof(T));
+                    memcpy(P->dh + b * H, P->tmp + b * TS, (size_t)H * sizeof(T));
+                if (dxs)
+                    memcpy(dxs + b * I, P->tmp + b * TS + H, (size_t)I * sizeof(T));
+            }
         }
+        if (dxs && !P->dx_acc) /* rows past their sequence's end: no gradient */
+            for (int64_t b = e; b < b1; b++)
+                memset(dxs + b * I, 0, (size_t)I * sizeof(T));
+    }
+}
+
+/* Rows [lo, hi) of [a b] (a: ca columns, b: cb columns, both row-major) copied into dst
+ * with rows ld apart, zero-padded. */
+static void FC_T(rnn_pad_rows2)(const T *a, int64_t ca, const T *b, int64_t cb, int64_t ld,
+                                int64_t lo, int64_t hi, T *dst)
+{
+    for (int64_t r = lo; r < hi; r++) {
+        memcpy(dst + r * ld, a + r * ca, (size_t)ca * sizeof(T));
+        if (cb)
+            memcpy(dst + r * ld + ca, b + r * cb, (size_t)cb * sizeof(T));
+        for (int64_t c = ca + cb; c < ld; c++)
+            dst[r * ld + c] = (T)0;
     }
 }
 
@@ -418,7 +453,13 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
                           .len = len, .dy = dy, .dys = dys};
     P.GH = fc_rnn_gates(mode) * H;
     P.GS = FC_T(rnn_b_stride)(P.GH);
-    P.Hp = FC_T(rnn_b_stride)(H);
+    const int fuse_dx = dx && !gru; /* GRU's dx reads dgi, its recurrence dgh */
+    P.NC = H + (fuse_dx ? I : 0);
+    P.Hp = FC_T(rnn_b_stride)(P.NC);
+    P.TS = P.Hp;
+    P.I = I;
+    P.dx = fuse_dx ? dx : NULL;
+    P.dx_acc = dx_acc;
     P.WS = rnn_ws_cols(mode, H);
     const int64_t SB = S * B, BH = B * H, GH = P.GH, GS = P.GS;
     P.gates = ws;
@@ -445,7 +486,7 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
         wg[nwg++] = (FC_T(rnn_wgrad)){{hprev, NULL, H, H, 0}, H, NULL, NULL, NULL, NULL};
     }
     const int64_t ncols = fc_ceil_div(GH, nt) + 1;
-    int64_t wsz = fc_max64(FC_T(rnn_work)(P.kr, H), FC_T(rnn_work)(kx, Ip));
+    int64_t wsz = fc_max64(FC_T(rnn_work)(P.kr, P.NC), FC_T(rnn_work)(kx, Ip));
     int64_t n_pk[2] = {0, 0};
     for (int i = 0; i < nwg; i++) {
         wg[i].kr = FC_T(rnn_kernel)(isa, wg[i].m);
@@ -453,14 +494,15 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
         n_pk[i] = fc_pad_elems(FC_T(fc_gemm_packed_a_size)(wg[i].kr, wg[i].m, SB), sizeof(T));
     }
     const int64_t n_w = fc_pad_elems(GH * P.Hp, sizeof(T));
-    const int64_t n_wi = fc_pad_elems(GH * Ip, sizeof(T));
+    const int64_t n_wi = (dx && !fuse_dx) ? fc_pad_elems(GH * Ip, sizeof(T)) : 0;
     /* the gate gradients, read in place as B by the weight gradients: whole panels
      * past a thread's last column, so FC_NR_MAX more elements after the last row */
     const int64_t n_g = fc_pad_elems(SB * GS + FC_NR_MAX, sizeof(T));
     const int64_t n_s = fc_pad_elems(BH, sizeof(T));
+    const int64_t n_tmp = fc_pad_elems(B * P.TS, sizeof(T));
     const int64_t n_z = fc_pad_elems(H, sizeof(T));
     const int64_t n_t = want_w ? fc_pad_elems((I + H) * GS, sizeof(T)) : 0;
-    const int64_t total = n_w + n_wi + n_g * (gru ? 2 : 1) + n_s * (lstm ? 3 : 2) + n_z +
+    const int64_t total = n_w + n_wi + n_g * (gru ? 2 : 1) + n_s * (lstm ? 2 : 1) + n_tmp + n_z +
                           n_t + n_pk[0] + n_pk[1] + nt * wsz;
     T *scratch = (T *)fc_scratch_get(total * (int64_t)sizeof(T));
     if (!scratch)
@@ -478,7 +520,7 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
     P.dh = p;
     p += n_s;
     P.tmp = p;
-    p += n_s;
+    p += n_tmp;
     P.dc = lstm ? p : NULL;
     p += lstm ? n_s : 0;
     T *zero = p;
@@ -495,10 +537,10 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
     for (int64_t j = 0; j < H; j++)
         zero[j] = (T)0;
     P.zero = zero;
-    for (int64_t i = 0; i < BH; i++) {
+    for (int64_t i = 0; i < BH; i++)
         P.dh[i] = dhn ? dhn[i] : (T)0;
+    for (int64_t i = 0; i < B * P.TS; i++)
         P.tmp[i] = (T)0;
-    }
     if (lstm)
         for (int64_t i = 0; i < BH; i++)
             P.dc[i] = dcn ? dcn[i] : (T)0;
@@ -510,8 +552,8 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
         T *wk = work + tid * wsz;
         int64_t lo, hi;
         fc_split(GH, tid, nthr, &lo, &hi); /* W_hh and W_ih padded to read in place */
-        FC_T(rnn_pad_rows)(w_hh, H, P.Hp, lo, hi, whp);
-        if (dx)
+        FC_T(rnn_pad_rows2)(w_hh, H, w_ih, fuse_dx ? I : 0, P.Hp, lo, hi, whp);
+        if (dx && !fuse_dx)
             FC_T(rnn_pad_rows)(w_ih, I, Ip, lo, hi, wip);
         for (int i = 0; i < nwg; i++) { /* this thread's panels of the stacked A */
             const int64_t panels = fc_ceil_div(wg[i].m, wg[i].kr->mr);
@@ -551,8 +593,8 @@ static int FC_T(rnn_backward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t
             else if (db_hh)
                 FC_T(rnn_colsum)(P.dgh, SB, GS, lo, hi, db_hh);
         }
-        fc_split(SB, tid, nthr, &lo, &hi); /* dx = dgi W_ih: rows of T*B */
-        if (dx && hi > lo) {
+        fc_split(SB, tid, nthr, &lo, &hi); /* GRU: dx = dgi W_ih, rows of T*B */
+        if (dx && !fuse_dx && hi > lo) {
             const OPD A = FC_T(rnn_rows_a)(P.dgi + lo * GS, GS);
             const OPD Wi = FC_T(rnn_inplace_b)(wip, Ip);
             FC_T(rnn_gemm)(kx, hi - lo, I, GH, &A, &Wi, dx_acc ? (T)1 : (T)0, dx + lo * I, I,
