@@ -144,13 +144,44 @@ typedef struct {
     int64_t S, B, H, G, GH, GHp, WS;
     const int64_t *len;
     T *gates, *hs, *cs;   /* the workspace's parts (cs NULL unless LSTM) */
-    const T *whhT, *bias; /* padded W_hh^T; bias (GRU: b_ih then b_hh) */
+    const T *whhT, *bias; /* padded W_hh^T (not GRU: [W_ih^T; W_hh^T]); bias (GRU: b_ih
+                           * then b_hh) */
+    const T *x;           /* not GRU: the input, joined to each step's product */
+    int64_t I;
     T *gh;                /* GRU: W_hh h of the step, B rows of GHp */
     T *y;
     int64_t ys;
     const GKR *kr;
     const CELLS *cells;
 } FC_T(rnn_fwd_plan);
+
+/* The A operand [x_t h] of a step's product (not GRU): rows of the step's input (I
+ * apart) then of the state (H apart), from the block's first batch row. */
+typedef struct {
+    const T *x, *h;
+    int64_t I, H;
+} FC_T(rnn_step_xh);
+
+static void FC_T(rnn_pack_step_xh)(const OPD *op, int64_t x0, int64_t xn, int64_t k0,
+                                   int64_t kn, int64_t r, T *dst)
+{
+    const FC_T(rnn_step_xh) *c = (const FC_T(rnn_step_xh) *)op->ctx;
+    const int64_t kx1 = fc_min64(k0 + kn, c->I), kh0 = fc_max64(k0, c->I);
+    int64_t off[FC_MR_MAX];
+    for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
+        const int64_t mr = fc_min64(r, xn - i0);
+        if (kx1 > k0) { /* depth [k0, kx1): columns of x */
+            for (int64_t i = 0; i < mr; i++)
+                off[i] = (x0 + i0 + i) * c->I + k0;
+            FC_T(transpose_rows)(c->x, off, mr, kx1 - k0, dst, r);
+        }
+        if (k0 + kn > kh0) { /* depth [kh0, k0 + kn): columns of h */
+            for (int64_t i = 0; i < mr; i++)
+                off[i] = (x0 + i0 + i) * c->H + (kh0 - c->I);
+            FC_T(transpose_rows)(c->h, off, mr, k0 + kn - kh0, dst + (kh0 - k0) * r, r);
+        }
+    }
+}
 
 /* The time loop of forward on batch rows [b0, b1). */
 static void FC_T(rnn_forward_rows)(const FC_T(rnn_fwd_plan) *P, int64_t b0, int64_t b1,
@@ -166,15 +197,19 @@ static void FC_T(rnn_forward_rows)(const FC_T(rnn_fwd_plan) *P, int64_t b0, int6
         const T *hp = P->hs + pb * BH;
         T *hq = P->hs + nb * BH;
         const int64_t e = rnn_active_end(P->len, t, b0, b1);
-        if (e > b0) {
+        if (e > b0 && gru) {
             const OPD A = FC_T(rnn_rows_a)(hp + b0 * H, H);
-            if (gru)
-                FC_T(rnn_gemm)(P->kr, e - b0, P->GH, H, &A, &W, (T)0, P->gh + b0 * P->GHp,
-                               P->GHp, work);
-            else
-                FC_T(rnn_gemm)(P->kr, e - b0, P->GH, H, &A, &W, (T)1,
-                               P->gates + (t * B + b0) * WS, WS, work);
+            FC_T(rnn_gemm)(P->kr, e - b0, P->GH, H, &A, &W, (T)0, P->gh + b0 * P->GHp, P->GHp,
+                           work);
+        } else if (e > b0) { /* gates = [x_t h] [W_ih^T; W_hh^T] */
+            const FC_T(rnn_step_xh) c = {P->x + (t * B + b0) * P->I, hp + b0 * H, P->I, H};
+            const OPD A = {.pack = FC_T(rnn_pack_step_xh), .ctx = &c};
+            FC_T(rnn_gemm)(P->kr, e - b0, P->GH, P->I + H, &A, &W, (T)0,
+                           P->gates + (t * B + b0) * WS, WS, work);
         }
+        if (!gru) /* rows past their sequence's end: defined workspace values */
+            for (int64_t b = e; b < b1; b++)
+                memset(P->gates + (t * B + b) * WS, 0, (size_t)P->GH * sizeof(T));
         for (int64_t b = b0; b < b1; b++) {
             T *g = P->gates + (t * B + b) * WS;
             T *yr = P->y + (t * B + b) * P->ys;
@@ -227,7 +262,7 @@ static int FC_T(rnn_forward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t 
     const GKR *kp = FC_T(rnn_kernel)(isa, fc_ceil_div(SB, nt));
     P.kr = FC_T(rnn_kernel)(isa, fc_ceil_div(B, nrec));
     const int64_t wsz = fc_max64(FC_T(rnn_work)(kp, GH), FC_T(rnn_work)(P.kr, GH));
-    const int64_t n_w = fc_pad_elems(H * P.GHp, sizeof(T));
+    const int64_t n_w = fc_pad_elems((gru ? H : I + H) * P.GHp, sizeof(T));
     const int64_t n_b = fc_pad_elems(2 * GH, sizeof(T));
     const int64_t n_gh = gru ? fc_pad_elems(B * P.GHp, sizeof(T)) : 0;
     T *scratch = (T *)fc_scratch_get((n_w + n_b + n_gh + nt * wsz) * (int64_t)sizeof(T));
@@ -236,6 +271,8 @@ static int FC_T(rnn_forward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t 
     T *whhT = scratch, *bias = scratch + n_w, *work = bias + n_b + n_gh;
     P.whhT = whhT;
     P.bias = bias;
+    P.x = x;
+    P.I = I;
     P.gh = gru ? bias + n_b : NULL;
     P.cells = FC_T(rnn_cells_get)(isa);
     for (int64_t c = 0; c < GH; c++) {
@@ -256,16 +293,26 @@ static int FC_T(rnn_forward)(fc_isa isa, fc_rnn_mode mode, int reverse, int64_t 
         const int64_t tid = fc_thread_num(), nthr = fc_num_threads();
         T *wk = work + tid * wsz;
         int64_t lo, hi;
-        fc_split(H, tid, nthr, &lo, &hi); /* W_hh^T, padded to GHp columns */
-        FC_T(rnn_transpose_rows)(isa, w_hh, GH, H, P.GHp, lo, hi, whhT);
-#pragma omp barrier
-        fc_split(SB, tid, nthr, &lo, &hi); /* input projection of every step */
-        if (hi > lo) { /* W_ih^T packed by the GEMM (register transposes of W_ih's rows) */
-            const OPD A = FC_T(rnn_rows_a)(x + lo * I, I);
-            const OPD Wt = FC_T(rnn_strided_b)(w_ih, 1, I);
-            FC_T(rnn_gemm)(kp, hi - lo, GH, I, &A, &Wt, (T)0, P.gates + lo * P.WS, P.WS, wk);
+        /* W_hh^T padded to GHp columns; not GRU, under W_ih^T: each step's product takes
+         * x_t too (no separate pass writing and rereading the T*B projections) */
+        T *wh = gru ? whhT : whhT + I * P.GHp;
+        fc_split(H, tid, nthr, &lo, &hi);
+        FC_T(rnn_transpose_rows)(isa, w_hh, GH, H, P.GHp, lo, hi, wh);
+        if (!gru) {
+            fc_split(I, tid, nthr, &lo, &hi);
+            FC_T(rnn_transpose_rows)(isa, w_ih, GH, I, P.GHp, lo, hi, whhT);
         }
 #pragma omp barrier
+        if (gru) { /* the input projection of every step, kept apart (the n gate) */
+            fc_split(SB, tid, nthr, &lo, &hi);
+            if (hi > lo) { /* W_ih^T packed by the GEMM (register transposes) */
+                const OPD A = FC_T(rnn_rows_a)(x + lo * I, I);
+                const OPD Wt = FC_T(rnn_strided_b)(w_ih, 1, I);
+                FC_T(rnn_gemm)(kp, hi - lo, GH, I, &A, &Wt, (T)0, P.gates + lo * P.WS, P.WS,
+                               wk);
+            }
+#pragma omp barrier
+        }
         for (int64_t w = tid; w < nrec; w += nthr) {
             int64_t b0, b1;
             fc_split(B, w, nrec, &b0, &b1);
