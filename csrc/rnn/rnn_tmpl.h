@@ -342,16 +342,17 @@ static void FC_T(rnn_pack_xh)(const OPD *op, int64_t x0, int64_t xn, int64_t k0,
     for (int64_t i0 = 0; i0 < xn; i0 += r, dst += r * kn) {
         const int64_t a = x0 + i0, mr = fc_min64(r, xn - i0);
         const int64_t nx = fc_max64(0, fc_min64(mr, c->xrows - a)); /* rows from x */
+        /* each depth step: nx values from a row of x, mr - nx from a row of h (short
+         * contiguous runs: memcpy's vector moves beat a loop set up for each) */
+        const size_t bx = (size_t)nx * sizeof(T), bh = (size_t)(mr - nx) * sizeof(T);
+        const T *xr = c->x + k0 * c->xcols + a;
+        const T *hr = nx < mr ? c->h + k0 * c->hcols + (a + nx - c->xrows) : NULL;
         for (int64_t p = 0; p < kn; p++) {
             T *d = dst + p * r;
-            const T *xr = c->x + (k0 + p) * c->xcols + a;
-            for (int64_t i = 0; i < nx; i++)
-                d[i] = xr[i];
-            if (nx < mr) {
-                const T *hr = c->h + (k0 + p) * c->hcols + (a + nx - c->xrows);
-                for (int64_t i = nx; i < mr; i++)
-                    d[i] = hr[i - nx];
-            }
+            if (bx)
+                memcpy(d, xr + p * c->xcols, bx);
+            if (bh)
+                memcpy(d + nx, hr + p * c->hcols, bh);
             for (int64_t i = mr; i < r; i++)
                 d[i] = (T)0;
         }
