@@ -3,13 +3,20 @@
  * steps, for one element type (a template: see core/tmpl.h), instantiated by rnn.c.
  * Semantics and workspace layout: fastconv/rnn.h.
  *
- * Forward: one GEMM gives the input projection of every step (T*B rows, split between
- * threads); then each thread runs the time loop on its own rows of the batch: per step
- * one GEMM of its states with W_hh^T (read in place from a padded transposed copy), added
- * onto the projection (GRU: kept apart, its n gate needs it alone), then the gate
- * kernel per row. Backward runs the loop in reverse on the same rows, storing the
- * pre-activation gradients of every step, then gets dW_ih, dW_hh and dx as three GEMMs
- * over all T*B rows and the bias gradients as column sums.
+ * Forward: each thread runs the time loop on its own rows of the batch: per step one
+ * GEMM of [x_t h] with [W_ih^T; W_hh^T] (read in place from a padded transposed copy),
+ * then the gate kernel per row. GRU first gets the input projection of every step as one
+ * GEMM (T*B rows, split between threads) and keeps it apart (its n gate needs W_in x
+ * alone); its steps multiply h by W_hh^T only. Backward runs the loop in reverse on the
+ * same rows, storing the pre-activation gradients of every step; each step's GEMM of
+ * those with [W_hh W_ih] gives d(h_prev) and that step's dx together (GRU: W_hh only,
+ * dx as one GEMM over all T*B rows at the end, since it reads other gradients). Then
+ * dW_ih and dW_hh as GEMMs over all T*B rows, the gradients read in place, and the bias
+ * gradients as column sums.
+ *
+ * Matrices read in place as GEMM's B (weights, gate gradients) have rows an odd number
+ * of cache lines apart (rnn_b_stride): at a multiple of 1-4 KiB every row of a B panel
+ * falls in the same few L1 sets.
  */
 #define CELLS FC_T(rnn_cells)
 
