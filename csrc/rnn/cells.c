@@ -2,7 +2,9 @@
  * rnn/cells.c - the gate kernels (cells_tmpl.h) compiled for each element type and
  * instruction set: portable C, AVX2 and AVX-512F (target attributes, chosen at run time
  * from the capability record so the build stays portable). The bodies are the same IEEE
- * operations in every build (no FMA contraction under -std=c11), only the vector width
+ * operations in every build (explicit fma()s, correctly rounded everywhere: the x86
+ * variants are compiled with the fma target, which the avx2 level of the capability
+ * record implies; no implicit contraction under -std=c11), only the vector width
  * differs, so every variant computes the same bits.
  */
 #include <stdlib.h>
@@ -26,14 +28,14 @@
 
 #ifdef RNN_HAVE_X86
 #define RNN_ISA _avx2
-#define RNN_TARGET __attribute__((target("avx2")))
+#define RNN_TARGET __attribute__((target("avx2,fma")))
 #define FC_TMPL "rnn/cells_tmpl.h"
 #include "core/tmpl.h"
 #undef RNN_ISA
 #undef RNN_TARGET
 
 #define RNN_ISA _avx512
-#define RNN_TARGET __attribute__((target("avx512f")))
+#define RNN_TARGET __attribute__((target("avx512f,fma")))
 #define FC_TMPL "rnn/cells_tmpl.h"
 #include "core/tmpl.h"
 #undef RNN_ISA

@@ -28,12 +28,13 @@
  *                        state (reverse), block t+1 the state after step t (forward)
  *   cs     ((T+1)*B, H)  LSTM only: the cell states, in the same order
  *
- * Threads: the input projection of all steps is one GEMM split over its rows; the time
- * loop then runs each thread on its own slice of the batch with no barrier (a step's
- * recurrent GEMM with W_hh, then the gate nonlinearities on its rows). Backward runs the
- * time loop the same way, then the weight gradients as GEMMs over all T*B rows at once
- * (each split over its output rows) and dx as one GEMM. No sum is ever split between
- * threads, so results do not depend on nthreads.
+ * Threads: the time loop runs each thread on its own slice of the batch with no barrier
+ * (a step's GEMM of [x_t h] with [W_ih W_hh]^T, then the gate nonlinearities on its
+ * rows; GRU: the input projection of all steps first, one GEMM split over its rows).
+ * Backward runs the time loop the same way (d(h_prev) and the step's dx in one GEMM;
+ * GRU: dx as one GEMM at the end), then the weight gradients as GEMMs over all T*B rows
+ * at once (each split over its output columns). No sum is ever split between threads,
+ * so results do not depend on nthreads.
  */
 #ifndef FASTCONV_RNN_H
 #define FASTCONV_RNN_H
