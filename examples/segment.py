@@ -13,6 +13,7 @@ predicted and true masks on held-out scenes (made from the Fashion-MNIST test it
     python examples/segment.py                 # trains, prints "mean IoU 0.XXXX" last
     python examples/segment.py --plot seg.png  # and draws image / true / predicted masks
 """
+import argparse
 
 import numpy as np
 
@@ -95,13 +96,19 @@ def iou_per_class(conf: np.ndarray) -> np.ndarray:
         return tp / union
 
 
-def predict(model, loader):
-    """(predicted masks, true masks, images) over a loader, in evaluation mode."""
+def predict(model, loader, mirror: bool = True):
+    """(predicted masks, true masks, images) over a loader, in evaluation mode. With
+    `mirror`, each scene's scores are averaged with those of its mirror image (mirrored
+    back), as the training saw both."""
     model.eval()
     preds, trues, images = [], [], []
     with fastconv.no_grad():
         for x, mask, _, _ in loader:
-            preds.append(model(x).numpy().argmax(axis=1))
+            scores = model(x).numpy()
+            if mirror:
+                flipped = fastconv.tensor(np.ascontiguousarray(x.numpy()[..., ::-1]))
+                scores = scores + model(flipped).numpy()[..., ::-1]
+            preds.append(scores.argmax(axis=1))
             trues.append(mask.numpy())
             images.append(x.numpy()[:, 0])
     return np.concatenate(preds), np.concatenate(trues), np.concatenate(images)
@@ -124,9 +131,12 @@ def plot(path, images, trues, preds, count: int = 6):
 
 
 def main(argv=None):
-    p = _common.parser(__doc__.splitlines()[0], epochs=8, batch_size=32, lr=3e-3)
+    p = _common.parser(__doc__.splitlines()[0], epochs=10, batch_size=32, lr=3e-3)
     _common.scene_arguments(p, train_scenes=16000, fresh=True)
     p.add_argument("--width", type=int, default=16, help="channels of the first level")
+    p.add_argument("--mirror-test", action=argparse.BooleanOptionalAction, default=True,
+                   help="average each held-out scene's scores with its mirror image's")
+    p.add_argument("--save", metavar="FILE", help="save the trained weights (fastconv.save)")
     args = p.parse_args(argv)
     root = _common.setup(args)
     loader, test_set = _common.scene_loaders(args, root)
@@ -143,7 +153,10 @@ def main(argv=None):
     seconds = _common.train(model, loader, optimizer, step_loss, args.epochs,
                             scheduler=scheduler,
                             progress=not args.no_progress)
-    preds, trues, images = predict(model, DataLoader(test_set, batch_size=100))
+    if args.save:
+        fastconv.save(model.state_dict(), args.save)
+    preds, trues, images = predict(model, DataLoader(test_set, batch_size=100),
+                                   mirror=args.mirror_test)
     ious = iou_per_class(confusion(preds, trues))
     items = trues > 0
     print("pixels: item or background right %.4f, class right on item pixels %.4f"
