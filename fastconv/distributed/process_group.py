@@ -10,10 +10,12 @@ printed and flushed first, then MPI_Abort ends every process, instead of the oth
 waiting forever in their next collective.
 """
 import sys
+import time
 from typing import Any, Optional
 
 from ._mpi import mpi
 
+ABORT_GRACE_S = 1.0       # seconds between printing a rank's traceback and the abort
 _default_comm = None      # the communicator of init(), None before init()
 _previous_excepthook = None
 
@@ -126,6 +128,10 @@ def _install_abort_hook() -> None:
                              "processes\n" % (rank, kind.__name__, comm.Get_size()))
             sys.stdout.flush()
             sys.stderr.flush()
+            # mpiexec forwards each rank's output through its own pipes, and the abort
+            # kills them: give it a moment to pass the traceback on (a busy machine lost
+            # its tail otherwise)
+            time.sleep(ABORT_GRACE_S)
         finally:
             comm.Abort(1)
 
