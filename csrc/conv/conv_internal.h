@@ -136,7 +136,8 @@ int fc_conv2d_wgrad_winograd_covers(const fc_conv2d_params *p);
  *   forward_direct_rows        c_out <= 6, short rows (LeNet's conv1)
  *   relu_pool2x2_*             the same forward with ReLU and the 2x2 pool fused (pooled
  *                              != NULL: pooled values and positions instead of y)
- *   wgrad_direct               unpadded stride-1 3x3 and 5x5 with c_out 16 or 32
+ *   wgrad_direct               stride-1 3x3 and 5x5: unpadded with c_out 16 or 32,
+ *                              padded with c_out 16 and more than 32 taps
  *   wgrad_direct_blocked_s2    stride-2 3x3 with c_in % 16 == 0
  */
 int fc_conv2d_forward_direct_covers(const fc_conv2d_params *p, int force);

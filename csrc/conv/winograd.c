@@ -83,9 +83,11 @@
 #define FC_WINO_MIN_CHANNELS 32
 #define FC_WINO_MAX_CHANNELS_SUM 256
 #define FC_WINO_MIN_OUT 8
-/* The weight gradient's GEMMs reduce over tiles; on planes below 16x16 its transforms
- * cost more than the multiply-adds they save (measured: 8x8 slower, 16x16 faster). */
-#define FC_WINO_WGRAD_MIN_OUT 16
+/* The weight gradient's GEMMs reduce over tiles; on planes below 8x8 its transforms cost
+ * more than the multiply-adds they save. 8x8 gains (measured against implicit GEMM, 1
+ * thread, CPU time: ResNet-20's 64->64 N64 1.4x, 64->128 N64 1.2x, 128->128 N32 1.6x,
+ * 32->32 N8 1.15x; 32->32 12x12 N16 1.25x). */
+#define FC_WINO_WGRAD_MIN_OUT 8
 /* Where F(2x2, 5x5) beats implicit GEMM (measured at 1 thread, float, batches 8-64,
  * 14x14 outputs unless said): every pass 1.4-2.1x faster from 32 to 256 channels each
  * (32->64 on 8x8 and 28x28 too, weight gradient included: its 25 taps repay the

@@ -1,6 +1,7 @@
 """The direct float32 kernels (conv_direct.c: the forward with c_out a multiple of 16,
 stride 1 or 2, zero padding, and its channel-blocked stride-2 3x3 variant; the weight
-gradient of unpadded stride-1 3x3 and 5x5 kernels with c_out 16 or 32, and of stride-2
+gradient of unpadded stride-1 3x3 and 5x5 kernels with c_out 16 or 32, of padded ones with
+c_out 16 and more than 32 taps, and of stride-2
 3x3 kernels with c_in a multiple of 16) against the float64 generic reference and against
 the GEMM path (the direct kernels switched off in process); and the few-tap direct weight
 gradient (AVX-512 and AVX2) against the reference."""
@@ -96,6 +97,53 @@ def test_weight_gradient_matches_float64_reference_and_gemm_path(rng, xs, ws):
     with _gemm_path():
         np.testing.assert_allclose(dw, ops.conv2d_backward_weight(x, dy, ws), rtol=1e-5,
                                    atol=1e-4)
+
+
+# Padded stride-1 weight gradients with 16 output channels and more than 32 taps run
+# directly over a zero-padded copy of the input (ResNet-20's 16->16 layers): 'same'
+# padding, padding on one side only, padding smaller than 'same', 5x5, odd sizes, one
+# image, rows longer than one 12-pixel block; the last two stay on their kernels
+# (32 output channels: GEMM path; 27 taps: few-tap kernel).
+WGRAD_PADDED_CASES = [((3, 16, 10, 10), (16, 16, 3, 3), (1, 1)),
+                      ((2, 4, 7, 30), (16, 4, 3, 3), (1, 0)),
+                      ((1, 5, 9, 14), (16, 5, 5, 5), (1, 2)),
+                      ((2, 2, 11, 6), (16, 2, 5, 5), (2, 2)),
+                      ((2, 16, 6, 6), (32, 16, 3, 3), (1, 1)),
+                      ((2, 3, 9, 9), (16, 3, 3, 3), (1, 1))]
+WGRAD_PADDED_ALGOS = ["direct"] * 4 + ["implicit_gemm", "direct_few_taps"]
+
+
+@pytest.mark.parametrize("case,algo", list(zip(WGRAD_PADDED_CASES, WGRAD_PADDED_ALGOS)))
+def test_padded_weight_gradient_matches_reference_gemm_path_and_threads(
+        rng, restore_threads, case, algo):
+    xs, ws, pad = case
+    x = rng.standard_normal(xs).astype(np.float32)
+    out_shape = (xs[0], ws[0], xs[2] + 2 * pad[0] - ws[2] + 1, xs[3] + 2 * pad[1] - ws[3] + 1)
+    dy = rng.standard_normal(out_shape).astype(np.float32)
+    if ON_AVX512:
+        assert _algorithm(xs, ws, "weight", 1, pad) == algo
+    outs = []
+    for nt in (1, 2):
+        fastconv.set_num_threads(nt)
+        outs.append(ops.conv2d_backward_weight(x, dy, ws, 1, pad))
+    assert outs[0].tobytes() == outs[1].tobytes()
+    with generic_backend():
+        ref = ops.conv2d_backward_weight(x.astype(np.float64), dy.astype(np.float64), ws, 1,
+                                         pad)
+    assert outs[0].dtype == np.float32 and outs[0].shape == ws
+    np.testing.assert_allclose(outs[0], ref, rtol=1e-5, atol=1e-4)
+    with _gemm_path():
+        np.testing.assert_allclose(outs[0], ops.conv2d_backward_weight(x, dy, ws, 1, pad),
+                                   rtol=1e-5, atol=1e-4)
+
+
+def test_padded_weight_gradient_propagates_nan(rng):
+    # a NaN input pixel reaches every tap of its channel that reads it (all 9 here)
+    x = rng.standard_normal((2, 2, 6, 6)).astype(np.float32)
+    x[1, 1, 2, 3] = np.nan
+    dw = ops.conv2d_backward_weight(x, np.ones((2, 16, 6, 6), np.float32), (16, 2, 3, 3),
+                                    1, 1)
+    assert np.isnan(dw[:, 1]).all() and not np.isnan(dw[:, 0]).any()
 
 
 def test_weight_gradient_propagates_nan(rng):

@@ -59,14 +59,14 @@ def test_winograd_values(case, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_small_planes_keep_the_weight_gradient_on_gemm(dtype):
-    """Outputs of 8x8 to 15x15: forward and data gradient on Winograd, weight gradient on
-    implicit GEMM; all three still right."""
+def test_small_planes_run_every_pass_on_winograd(dtype):
+    """Outputs of 8x8 to 15x15: forward, data and weight gradients on Winograd (the
+    weight gradient too since it measured faster there), all three right."""
     case = (2, 32, 36, 9, 11, (3, 3), 1, 1, 1, 1)
     x, w, b, dy, gm, kw = _make(case, dtype, seed=5)
     assert _algorithm(gm, "forward", dtype) == "winograd"
     assert _algorithm(gm, "data", dtype) == "winograd"
-    assert _algorithm(gm, "weight", dtype) == "implicit_gemm"
+    assert _algorithm(gm, "weight", dtype) == "winograd"
     assert_close(ops.conv2d_forward(x, w, b, relu=True, **kw),
                  np.maximum(ref_forward(x, w, b, gm), 0), dtype)
     assert_close(ops.conv2d_backward_data(dy, w, x.shape, **kw),
@@ -101,7 +101,9 @@ def test_winograd_dispatch_rule():
 
     assert uses(32, 32, 8)
     geom = (2, 32, 8, 8, 32, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1)
-    assert _cpu.conv2d_algorithm(geom, "weight", "float64") == "implicit_gemm"  # from 16x16
+    assert _cpu.conv2d_algorithm(geom, "weight", "float64") == "winograd"  # from 8x8 too
+    small = (2, 32, 7, 7, 32, 3, 3, 7, 7, 1, 1, 1, 1, 1, 1, 1)
+    assert _cpu.conv2d_algorithm(small, "weight", "float64") == "implicit_gemm"
     assert uses(128, 128, 16)
     assert not uses(16, 32, 8)         # too few input channels
     assert not uses(32, 16, 8)         # too few output channels
