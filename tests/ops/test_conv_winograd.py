@@ -42,9 +42,9 @@ def _algorithm(gm: Geom, pass_, dtype):
     return _cpu.conv2d_algorithm(_geom(gm), pass_, dtype)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_winograd_values(case, dtype):
+def assert_winograd_values(case, dtype):
+    """All three passes of `case` run on Winograd and match the float64 references
+    (forward with and without bias, with the fused ReLU)."""
     x, w, b, dy, gm, kw = _make(case, dtype, seed=2)
     for pass_ in ("forward", "data", "weight"):
         assert _algorithm(gm, pass_, dtype) == "winograd", pass_
@@ -56,6 +56,12 @@ def test_winograd_values(case, dtype):
                  ref_backward_data(dy, w, gm), dtype)
     assert_close(ops.conv2d_backward_weight(x, dy, w.shape, **kw),
                  ref_backward_weight(x, dy, gm), dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_winograd_values(case, dtype):
+    assert_winograd_values(case, dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

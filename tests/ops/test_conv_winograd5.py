@@ -22,8 +22,9 @@ import fastconv
 from fastconv import _cpu, ops
 from fastconv._caps import override
 
-from .test_conv import (Geom, _make, assert_close, ref_backward_data, ref_backward_weight,
+from .test_conv import (_make, assert_close, ref_backward_data, ref_backward_weight,
                         ref_forward, threads_back)  # noqa: F401 (fixture)
+from .test_conv_winograd import _algorithm, assert_winograd_values
 
 # (n, c_in, c_out, h, w, (kh, kw), stride, padding, dilation, groups)
 CNN_BN_CONV2 = (4, 32, 64, 14, 14, (5, 5), 1, 2, 1, 1)  # models.cnn_bn's conv2, batch 4
@@ -40,16 +41,6 @@ IDS = ["-".join(str(v).replace(" ", "") for v in c) for c in CASES]
 PASSES = ("forward", "data", "weight")
 
 
-def _geom(gm: Geom):
-    """The raw geometry tuple of fastconv._cpu for a test_conv Geom."""
-    return (gm.n, gm.ci, gm.h, gm.w, gm.co, gm.kh, gm.kw, gm.oh, gm.ow, gm.sh, gm.sw,
-            gm.top, gm.left, gm.dh, gm.dw, gm.g)
-
-
-def _algorithm(gm: Geom, pass_, dtype):
-    return _cpu.conv2d_algorithm(_geom(gm), pass_, dtype)
-
-
 def _all_passes(x, w, b, dy, kw, relu=False):
     return (ops.conv2d_forward(x, w, b, relu=relu, **kw),
             ops.conv2d_backward_data(dy, w, x.shape, **kw),
@@ -59,17 +50,7 @@ def _all_passes(x, w, b, dy, kw, relu=False):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_winograd5_values(case, dtype):
-    x, w, b, dy, gm, kw = _make(case, dtype, seed=2)
-    for pass_ in PASSES:
-        assert _algorithm(gm, pass_, dtype) == "winograd", pass_
-    ref = ref_forward(x, w, b, gm)
-    assert_close(ops.conv2d_forward(x, w, b, **kw), ref, dtype)
-    assert_close(ops.conv2d_forward(x, w, None, **kw), ref_forward(x, w, None, gm), dtype)
-    assert_close(ops.conv2d_forward(x, w, b, relu=True, **kw), np.maximum(ref, 0), dtype)
-    assert_close(ops.conv2d_backward_data(dy, w, x.shape, **kw),
-                 ref_backward_data(dy, w, gm), dtype)
-    assert_close(ops.conv2d_backward_weight(x, dy, w.shape, **kw),
-                 ref_backward_weight(x, dy, gm), dtype)
+    assert_winograd_values(case, dtype)
 
 
 @pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
