@@ -64,6 +64,8 @@ CONV_CASES = [
     ConvCase("lenet-conv1 N64 1->6 5x5 28x28 p2", 64, 1, 6, 28, 28, 5, padding=2,
              input_grad=False),
     ConvCase("lenet-conv2 N64 6->16 5x5 14x14", 64, 6, 16, 14, 14, 5),
+    ConvCase("cnn_bn-conv1 N64 1->32 5x5 28x28 p2", 64, 1, 32, 28, 28, 5, padding=2,
+             input_grad=False),
     ConvCase("cnn_bn-conv2 N64 32->64 5x5 14x14 p2", 64, 32, 64, 14, 14, 5, padding=2),
     ConvCase("vgg 64->64 3x3 N32 32x32", 32, 64, 64, 32, 32, 3, padding=1),
     ConvCase("vgg 128->128 3x3 N32 16x16", 32, 128, 128, 16, 16, 3, padding=1),

@@ -133,7 +133,8 @@ int fc_conv2d_wgrad_winograd_covers(const fc_conv2d_params *p);
  *                              kernel size, >= 9 taps: where that measured faster than
  *                              the other algorithms (force: on every such layer)
  *   forward_direct_blocked_s2  stride-2 3x3 with c_in % 16 == 0 and c_out % 32 == 0
- *   forward_direct_rows        c_out <= 6, short rows (LeNet's conv1)
+ *   forward_direct_rows        short rows with c_out <= 6 (LeNet's conv1), or c_out <= 16
+ *                              and <= 32 taps (ResNet-20's conv1)
  *   relu_pool2x2_*             the same forward with ReLU and the 2x2 pool fused (pooled
  *                              != NULL: pooled values and positions instead of y)
  *   wgrad_direct               stride-1 3x3 and 5x5: unpadded with c_out 16 or 32,

@@ -10,7 +10,7 @@
  * their *_covers predicates (plain C) say which layers each one computes.
  *
  *   direct_forward.c            the forward, 16 output channels per vector (dc_*)
- *   direct_rows.c               the forward for c_out <= 6, along output rows (rv_*)
+ *   direct_rows.c               the forward for few channels or taps, along output rows (rv_*)
  *   direct_blocked_s2.c         the stride-2 3x3 forward, channel-blocked (db_*)
  *   direct_wgrad.c              the weight gradient of plain 3x3 and 5x5 layers
  *   direct_wgrad_blocked_s2.c   the stride-2 3x3 weight gradient, channel-blocked (dwb_*)

@@ -2,7 +2,8 @@
  * conv/direct_rows.c - the direct forward vectorised along output rows, for layers with
  * few output channels (see conv/direct.h), and the same with ReLU and the 2x2 pool fused.
  *
- * Layers with few output channels (LeNet's conv1: 1 -> 6, 5x5, pad 2, 28x28) vectorise
+ * Layers with few output channels (LeNet's conv1: 1 -> 6, 5x5, pad 2, 28x28), or up to 16
+ * with at most 32 taps (ResNet-20's conv1: 3 -> 16) in groups of up to 6, vectorise
  * along the output row instead: 16 output columns per vector, up to 2 vectors (ow <= 32),
  * CO x 2 rows x NCH vectors of accumulators. Each image is first copied into a zero-padded
  * plane (any padding), so taps need no bounds checks. Sums run over taps (ci, ky, kx) in
@@ -16,14 +17,20 @@
 
 #define RV_MAX_CO 6
 #define RV_LANES 16
+/* Layers of up to 16 channels with few taps (ResNet-20's conv1: 3 -> 16, 3x3, pad 1) run
+   in groups of at most RV_MAX_CO channels, each over the same input rows (in L1 by then);
+   at 32 channels (cnn_bn's conv1) the GEMM path measured as fast. */
+#define RV_WIDE_CO 16
+#define RV_WIDE_TAPS 32
 
 /* Layers the row-vectorised forward computes. */
 int fc_conv2d_forward_direct_rows_covers(const fc_conv2d_params *p)
 {
-    return p->stride_h == 1 && p->stride_w == 1 &&
-           p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 && p->c_out <= RV_MAX_CO &&
-           p->c_in * p->kh * p->kw <= 64 && p->oh >= 2 && p->ow <= 2 * RV_LANES &&
-           p->pad_h >= 0 && p->pad_w >= 0;
+    const int64_t taps = p->c_in * p->kh * p->kw;
+    return p->stride_h == 1 && p->stride_w == 1 && p->dil_h == 1 && p->dil_w == 1 &&
+           p->groups == 1 && p->oh >= 2 && p->ow <= 2 * RV_LANES && p->pad_h >= 0 &&
+           p->pad_w >= 0 && ((p->c_out <= RV_MAX_CO && taps <= 64) ||
+                             (p->c_out <= RV_WIDE_CO && taps <= RV_WIDE_TAPS));
 }
 
 /* The same with ReLU and the 2x2 pool fused. */
@@ -107,13 +114,14 @@ DC_INLINE void rv_rows(const fc_conv2d_params *p, const float *xq, int64_t hp, i
 #define RV_CASE(CO)                                                                        \
     case CO:                                                                               \
         if (nch == 1)                                                                      \
-            rv_rows(p, xq, hp, wq, w, bias, o, oy, relu, CO, 1);                           \
+            rv_rows(p, xq, hp, wq, wg, bg, &og, oy, relu, CO, 1);                          \
         else                                                                               \
-            rv_rows(p, xq, hp, wq, w, bias, o, oy, relu, CO, 2);                           \
+            rv_rows(p, xq, hp, wq, wg, bg, &og, oy, relu, CO, 2);                          \
         break;
 
 /* One image: its padded copy into xq, then row pairs (an odd last row is computed again
-   with the row above it, writing the same values; pooling stops at the last pair). */
+   with the row above it, writing the same values; pooling stops at the last pair), each
+   pair for every channel group in turn. */
 DC_AVX512 static void rv_image(const fc_conv2d_params *p, const float *xn, float *xq,
                                const float *w, const float *bias, const dc_out *o, int relu)
 {
@@ -129,10 +137,20 @@ DC_AVX512 static void rv_image(const fc_conv2d_params *p, const float *xn, float
                        (size_t)n * sizeof(float));
         }
     const int64_t rows = o->pooled ? p->oh / 2 * 2 : p->oh;
+    const int64_t groups = fc_ceil_div(p->c_out, RV_MAX_CO), K = p->c_in * p->kh * p->kw;
+    const int64_t pooled_plane = (p->oh / 2) * (p->ow / 2);
     for (int64_t y0 = 0; y0 < rows; y0 += 2) {
         const int64_t oy = y0 + 1 < rows ? y0 : rows - 2;
-        switch (p->c_out) {
-            RV_CASE(1) RV_CASE(2) RV_CASE(3) RV_CASE(4) RV_CASE(5) RV_CASE(6)
+        for (int64_t g = 0; g < groups; g++) {
+            /* group g: channels [c0, c0 + co), the sizes as even as they can be */
+            const int64_t c0 = g * p->c_out / groups, co = (g + 1) * p->c_out / groups - c0;
+            const dc_out og = {o->y ? o->y + c0 * p->oh * p->ow : NULL,
+                               o->pooled ? o->pooled + c0 * pooled_plane : NULL,
+                               o->pos ? o->pos + c0 * pooled_plane : NULL, NULL};
+            const float *wg = w + c0 * K, *bg = bias ? bias + c0 : NULL;
+            switch (co) {
+                RV_CASE(1) RV_CASE(2) RV_CASE(3) RV_CASE(4) RV_CASE(5) RV_CASE(6)
+            }
         }
     }
 }

@@ -203,10 +203,23 @@ def test_fused_relu_pool_is_bit_identical_to_separate_calls(rng, xs, ws, bias):
 
 
 # few output channels (<= 6): the row-vectorised direct forward, with padding; LeNet's
-# conv1, one and two 16-column vectors, odd rows, several input channels, 1 channel out
+# conv1, one and two 16-column vectors, odd rows, several input channels, 1 channel out;
+# then 7 to 16 channels with <= 32 taps, run in groups of <= 6 (4 + 3, 6 + 5 + 5:
+# ResNet-20's conv1, 6 + 5 with an odd row count)
 ROW_CASES = [((3, 1, 28, 28), (6, 1, 5, 5), 2), ((2, 2, 9, 13), (4, 2, 3, 3), 1),
              ((1, 3, 7, 20), (5, 3, 3, 3), 0), ((2, 1, 6, 31), (1, 1, 2, 3), (1, 2)),
-             ((1, 2, 5, 5), (3, 2, 3, 3), 2)]
+             ((1, 2, 5, 5), (3, 2, 3, 3), 2), ((2, 1, 9, 12), (7, 1, 5, 5), 2),
+             ((3, 3, 32, 32), (16, 3, 3, 3), 1), ((1, 2, 11, 17), (11, 2, 3, 4), (2, 1))]
+
+
+def test_row_vectorised_forward_covers_few_channels_or_few_taps():
+    if not ON_AVX512:
+        pytest.skip("the direct kernels run only where the ISA is avx512")
+    for xs, ws, pad in ROW_CASES[5:]:
+        assert _algorithm(xs, ws, "forward", 1, pad) == "direct_rows"
+    # 32 channels (cnn_bn's conv1: the GEMM path is as fast), 16 with 36 taps
+    assert _algorithm((2, 1, 28, 28), (32, 1, 5, 5), "forward", 1, 2) == "implicit_gemm"
+    assert _algorithm((2, 4, 12, 12), (16, 4, 3, 3), "forward", 1, 1) != "direct_rows"
 
 
 @pytest.mark.parametrize("relu", [False, True])
