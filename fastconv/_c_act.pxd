@@ -4,6 +4,8 @@ from fastconv._c_core cimport fc_dtype
 
 cdef extern from "fastconv/act.h" nogil:
     void fc_relu_forward(fc_dtype dt, int64_t size, const void *x, void *y, int nthreads)
+    void fc_add_relu_forward(fc_dtype dt, int64_t size, const void *a, const void *b,
+                             void *y, int nthreads)
     void fc_relu_backward(fc_dtype dt, int64_t size, const void *dy, const void *y,
                           void *dx, int nthreads)
 

@@ -14,6 +14,20 @@ def relu_forward(cnp.ndarray x not None, cnp.ndarray y not None, int nthreads=1)
     return y
 
 
+def add_relu_forward(cnp.ndarray a not None, cnp.ndarray b not None, cnp.ndarray y not None,
+                     int nthreads=1):
+    """y = max(a + b, 0); y may be a or b."""
+    cdef int dt = _dtype_code(a)
+    cdef int64_t size = a.size
+    cdef void *py = _out(y, dt, size, "y")
+    cdef void *pa = _buf(a, dt, size, "input")
+    cdef void *pb = _buf(b, dt, size, "other")
+    cdef int nt = _threads(nthreads)
+    with nogil:
+        cact.fc_add_relu_forward(<core.fc_dtype> dt, size, pa, pb, py, nt)
+    return y
+
+
 def relu_backward(cnp.ndarray dy not None, cnp.ndarray y not None, cnp.ndarray dx not None,
                   int nthreads=1):
     """dx = dy * (y > 0) with y the forward output; dx may be dy."""

@@ -1,5 +1,6 @@
 /*
- * act/relu.c - ReLU forward and backward, float and double.
+ * act/relu.c - ReLU forward and backward, and the sum of two arrays with ReLU, float and
+ * double.
  *
  * Plain element loops the compiler vectorises; one OpenMP parallel region per call with
  * a static split, so every element is computed the same way whatever the thread count.
@@ -20,6 +21,12 @@
 void fc_relu_forward(fc_dtype dt, int64_t size, const void *x, void *y, int nthreads)
 {
     FC_BY_DTYPE(dt, fc_relu_forward, size, x, y, nthreads);
+}
+
+void fc_add_relu_forward(fc_dtype dt, int64_t size, const void *a, const void *b, void *y,
+                         int nthreads)
+{
+    FC_BY_DTYPE(dt, fc_add_relu_forward, size, a, b, y, nthreads);
 }
 
 void fc_relu_backward(fc_dtype dt, int64_t size, const void *dy, const void *y, void *dx,

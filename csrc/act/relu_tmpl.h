@@ -14,6 +14,18 @@ static void FC_T(fc_relu_forward)(int64_t size, const T *x, T *y, int nthreads)
     }
 }
 
+/* y = relu(a + b) in one pass (a residual block's sum and ReLU); y may alias a or b. */
+static void FC_T(fc_add_relu_forward)(int64_t size, const T *a, const T *b, T *y,
+                                      int nthreads)
+{
+    (void)nthreads;
+    #pragma omp parallel for num_threads(nthreads) if(nthreads > 1 && size >= RELU_PAR_MIN) schedule(static)
+    for (int64_t i = 0; i < size; i++) {
+        T v = a[i] + b[i];
+        y[i] = (v <= (T)0) ? (T)0 : v;
+    }
+}
+
 /* dx = dy where the forward output y > 0, else 0 (dx may alias dy). */
 static void FC_T(fc_relu_backward)(int64_t size, const T *dy, const T *y, T *dx,
                                    int nthreads)

@@ -3,7 +3,7 @@
 Each family lives in its own file with every Function's forward next to its backward;
 the arithmetic runs in fastconv.ops.
 """
-from .activation import log_softmax, relu, softmax
+from .activation import add_relu, log_softmax, relu, softmax
 from .activation import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, mish, relu6,
                          sigmoid, silu, softplus, tanh)
 # conv2d_relu and conv2d_relu_max_pool2d are internal: nn.Sequential's fused paths
@@ -24,7 +24,7 @@ from .rnn import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_t
                   rnn_tanh_cell)
 from .sparse import embedding
 
-__all__ = ["conv2d", "max_pool2d", "relu", "softmax", "log_softmax", "linear",
+__all__ = ["conv2d", "max_pool2d", "relu", "add_relu", "softmax", "log_softmax", "linear",
            "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "batch_norm",
            "dropout", "dropout1d", "dropout2d", "conv_transpose2d", "interpolate", "upsample",

@@ -29,6 +29,23 @@ class ReLU(Function):
         return ops.relu_backward(grad, ctx.output)
 
 
+class AddReLU(Function):
+    """max(a + b, 0) in one pass; both inputs get the gradient where the output is
+    positive."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = ops.add_relu_forward(a, b)
+        ctx.output = y
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = ops.relu_backward(grad, ctx.output)
+        need_a, need_b = ctx.needs_input_grad
+        return (g if need_a else None), (g if need_b else None)
+
+
 def _float_input(input: Tensor) -> None:
     check_tensor(input, "input")
     if input.dtype.kind != "f":
@@ -48,6 +65,17 @@ def relu(input: Tensor) -> Tensor:
     """max(input, 0) elementwise (NaN propagates), as torch.nn.functional.relu."""
     check_tensor(input, "input")
     return ReLU.apply(input)
+
+
+def add_relu(input: Tensor, other: Tensor) -> Tensor:
+    """relu(input + other): one pass where both are float tensors of one shape and dtype
+    (a residual block's sum and ReLU, as in ResNet), else the two ops."""
+    check_tensor(input, "input")
+    check_tensor(other, "other")
+    if (input.shape == other.shape and input.dtype == other.dtype
+            and input.dtype.kind == "f"):
+        return AddReLU.apply(input, other)
+    return relu(input + other)
 
 
 def softmax(input: Tensor, dim: Optional[int] = None) -> Tensor:

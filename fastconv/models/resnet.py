@@ -11,6 +11,7 @@ load as they are.
 from .. import functional as F
 from .. import nn
 from ..autograd import Tensor, cat, zeros
+from ..nn.fusion import batch_norm_relu_of
 
 RESNET20_STAGES = ((16, 1), (32, 2), (64, 2))   # (channels, stride of the first block)
 BLOCKS_PER_STAGE = 3                             # 6n + 2 layers with n = 3: ResNet-20
@@ -44,9 +45,9 @@ class BasicBlock(nn.Module):
         self.planes = planes
 
     def forward(self, x: Tensor) -> Tensor:
-        out = F.relu(self.bn1(self.conv1(x)))
+        out = batch_norm_relu_of(self.bn1, self.conv1(x))
         out = self.bn2(self.conv2(out))
-        return F.relu(out + shortcut_a(x, self.stride, self.planes))
+        return F.add_relu(out, shortcut_a(x, self.stride, self.planes))
 
 
 class ResNet(nn.Module):
@@ -70,7 +71,7 @@ class ResNet(nn.Module):
                 nn.init.kaiming_normal_(m.weight)
 
     def forward(self, x: Tensor) -> Tensor:
-        out = F.relu(self.bn1(self.conv1(x)))
+        out = batch_norm_relu_of(self.bn1, self.conv1(x))
         out = self.layer3(self.layer2(self.layer1(out)))
         return self.linear(out.mean((2, 3)))   # global average pooling: any input size
 

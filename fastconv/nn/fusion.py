@@ -13,6 +13,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 from .. import autograd
 from ..autograd import Tensor
 from ..functional.conv import conv2d, conv2d_relu, conv2d_relu_max_pool2d
+from ..functional.activation import relu
 from ..functional.linear import linear_relu
 from .activation import ReLU
 from .conv import Conv2d
@@ -132,6 +133,15 @@ def _conv_bn_relu_max_pool(run) -> Optional[Call]:
         return None
     return lambda x: conv2d_relu_max_pool2d(x, *args, pool.kernel_size, pool.stride,
                                             pool.padding, pool.dilation, pool.ceil_mode)
+
+
+def batch_norm_relu_of(bn: Module, x: Tensor) -> Tensor:
+    """relu(bn(x)) for a model whose forward is written out (ResNet's blocks): one pass,
+    as Sequential fuses BatchNorm -> ReLU, where bn is a plain BatchNorm1d/2d without
+    call hooks; else the two calls."""
+    if type(bn) in (BatchNorm1d, BatchNorm2d) and not bn._has_call_hooks():
+        return bn._forward(x, relu=True)
+    return relu(bn(x))
 
 
 def _linear_relu(run) -> Call:

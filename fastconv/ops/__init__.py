@@ -9,7 +9,7 @@ one before native code runs; the native work runs with the GIL released, so call
 from several Python threads proceed in parallel and are thread-safe. Outputs can be
 written into preallocated `out=` buffers.
 """
-from .activation import relu_backward, relu_forward
+from .activation import add_relu_forward, relu_backward, relu_forward
 from .boxes import batched_nms, box_area, box_decode, box_encode, box_iou, nms
 from .conv_transpose import (conv_transpose2d_backward_bias, conv_transpose2d_backward_data,
                              conv_transpose2d_backward_weight, conv_transpose2d_forward,
@@ -41,7 +41,7 @@ __all__ = [
     "conv2d_backward_bias", "conv2d_geometry", "conv2d_relu_max_pool2x2_forward",
     "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_geometry",
     "max_pool2d_is_2x2", "max_pool2x2_forward", "max_pool2x2_relu_backward",
-    "relu_forward", "relu_backward",
+    "relu_forward", "relu_backward", "add_relu_forward",
     "gemm", "matmul", "linear_forward", "linear_backward_data", "linear_backward_weight",
     "class_target_error", "cross_entropy_forward", "cross_entropy_backward",
     "sgd_update",

@@ -41,6 +41,7 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
     # activations
     "relu_forward": ("x", "y", "nthreads"),
     "relu_backward": ("dy", "y", "dx", "nthreads"),
+    "add_relu_forward": ("a", "b", "y", "nthreads"),
     # pointwise activations: kind = a code of fastconv.ops.ACTIVATIONS (csrc act.h);
     # src = the forward's input or output, as ops.activation_backward_reads says
     "activation_forward": ("kind", "x", "y", "alpha", "beta", "nthreads"),

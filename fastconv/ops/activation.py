@@ -14,6 +14,20 @@ def relu_forward(x, *, out=None):
     return backend(xp).relu_forward(x, y, nthreads())
 
 
+def add_relu_forward(input, other, *, out=None):
+    """max(input + other, 0) in one pass, NaN kept (a residual sum and its ReLU); the two
+    arrays have one shape and dtype; `out` may be either of them."""
+    xp = _args.array_module(input, other, out)
+    input = _args.float_array(input, "input")
+    other = _args.float_array(other, "other")
+    _args.same_dtype("input", input, "other", other)
+    if input.shape != other.shape:
+        raise ValueError("input %s and other %s must have the same shape"
+                         % (tuple(input.shape), tuple(other.shape)))
+    y = _args.check_out(out, input.shape, input.dtype, xp)
+    return backend(xp).add_relu_forward(input, other, y, nthreads())
+
+
 def relu_backward(grad_output, output, *, out=None):
     """grad_output where the forward output is > 0, else 0."""
     xp = _args.array_module(grad_output, output, out)

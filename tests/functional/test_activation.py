@@ -26,6 +26,29 @@ def test_relu_matches_torch(dtype, shape):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(7,), (2, 3, 4, 5)])
+def test_add_relu_matches_torch_for_both_inputs(dtype, shape):
+    a, b = _away_from_zero(shape, 1), _away_from_zero(shape, 2) / 3
+    compare_with_torch(F.add_relu, lambda x, y: torch.relu(x + y), [a, b], dtype)
+
+
+def test_add_relu_gradcheck_and_broadcasting_fallback():
+    a, b = _away_from_zero((2, 3, 4), 3), _away_from_zero((2, 3, 4), 4) / 3
+    assert gradcheck(F.add_relu, (leaf(a), leaf(b)))
+    # shapes that only broadcast, and one input without grad, take relu(a + b)
+    x, row = leaf(a), leaf(b[0, 0], requires_grad=False)
+    y = F.add_relu(x, row)
+    np.testing.assert_array_equal(y.detach().numpy(), np.maximum(a + b[0, 0], 0))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), (a + b[0, 0] > 0).astype(np.float64))
+
+
+def test_add_relu_names_a_non_tensor_argument():
+    with pytest.raises(TypeError, match="other"):
+        F.add_relu(leaf([1.0]), np.ones(1))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 @pytest.mark.parametrize("shape,dim", [((5,), 0), ((3, 4), 1), ((3, 4), 0), ((2, 3, 4), -1),
                                        ((2, 3, 4, 2), 1)])

@@ -159,3 +159,23 @@ def test_fold_is_not_used_when_bn_does_not_fit_the_conv():
     assert fused_run([conv, bn], 0)[1] == 1
     with pytest.raises(ValueError, match="num_features"):
         nn.Sequential(conv, bn)(fc.randn(1, 3, 5, 5))
+
+
+def test_batch_norm_relu_of_is_bit_identical_and_lets_hooks_see_the_call():
+    from fastconv.nn.fusion import batch_norm_relu_of
+    x = np.random.default_rng(5).standard_normal((4, 3, 5, 5)).astype(np.float32)
+    results = []
+    for fused in (True, False):
+        fc.manual_seed(0)
+        bn = nn.BatchNorm2d(3)
+        bn.weight.data[...] = [0.5, -1.0, 2.0]
+        seen = []
+        if not fused:   # a hook: the call must go through bn(x), then F.relu
+            bn.register_forward_hook(lambda m, args, out: seen.append(out.shape))
+        xt = fc.tensor(x, requires_grad=True)
+        y = batch_norm_relu_of(bn, xt)
+        y.backward(fc.tensor(np.linspace(-1, 1, y.numel(), dtype=np.float32).reshape(y.shape)))
+        results.append((y.detach().numpy().tobytes(), xt.grad.numpy().tobytes(),
+                        bn.weight.grad.numpy().tobytes(), bn.running_var.numpy().tobytes()))
+        assert seen == ([] if fused else [(4, 3, 5, 5)])
+    assert results[0] == results[1]

@@ -85,3 +85,30 @@ def test_non_contiguous_inputs(rng, dtype):
         np.testing.assert_array_equal(
             ops.relu_backward(np.asfortranarray(dy), np.asfortranarray(y)),
             ops.relu_backward(dy, np.ascontiguousarray(y)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_add_relu_matches_float64_reference_and_generic(rng, shape, dtype):
+    a = _input(rng, shape, dtype)
+    b = rng.standard_normal(shape).astype(dtype)
+    b.reshape(-1)[-3:] = np.array([np.inf, -np.inf, np.nan], dtype)[:b.size][-3:]
+    y = ops.add_relu_forward(a, b)
+    s = a.astype(np.float64) + b.astype(np.float64)   # exact: one rounding to dtype below
+    ref = np.where((s > 0) | np.isnan(s), s, 0.0).astype(dtype)
+    assert y.shape == shape and y.dtype == dtype
+    np.testing.assert_array_equal(y, ref)
+    assert not np.signbit(y[~np.isnan(y)]).any()          # no -0.0 in the output
+    with generic_backend():
+        np.testing.assert_array_equal(ops.add_relu_forward(a, b), y)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_add_relu_writes_into_either_input(rng, dtype):
+    a, b = _input(rng, (4, 33), dtype), rng.standard_normal((4, 33)).astype(dtype)
+    want = ops.relu_forward(a + b)
+    for target in ("a", "b"):
+        ai, bi = a.copy(), b.copy()
+        out = ai if target == "a" else bi
+        assert ops.add_relu_forward(ai, bi, out=out) is out
+        np.testing.assert_array_equal(out, want)

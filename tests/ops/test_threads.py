@@ -67,6 +67,7 @@ def _cases(dtype):
     return [
         ("relu_forward", lambda: ops.relu_forward(x_relu)),
         ("relu_backward", lambda: ops.relu_backward(dy_relu, np.maximum(x_relu, 0))),
+        ("add_relu_forward", lambda: ops.add_relu_forward(x_relu, dy_relu)),
         ("pool2_forward", lambda: ops.max_pool2d_forward(x_pool, 2)),
         ("pool3_forward", lambda: ops.max_pool2d_forward(x_pool, 3, 2, 1, ceil_mode=True)),
         ("pool2_backward", lambda: ops.max_pool2d_backward(dy2, i2, x_pool.shape, 2)),

@@ -13,6 +13,11 @@ extern "C" {
 /* y = max(x, 0) (NaN stays NaN); y may alias x. */
 void fc_relu_forward(fc_dtype dt, int64_t size, const void *x, void *y, int nthreads);
 
+/* y = max(a + b, 0) (NaN stays NaN) in one pass; y may alias a or b. Its backward is
+   fc_relu_backward's, for both inputs. */
+void fc_add_relu_forward(fc_dtype dt, int64_t size, const void *a, const void *b, void *y,
+                         int nthreads);
+
 /* dx = dy where y > 0 else 0, with y the forward output; dx may alias dy. */
 void fc_relu_backward(fc_dtype dt, int64_t size, const void *dy, const void *y, void *dx,
                       int nthreads);

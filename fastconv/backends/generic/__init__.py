@@ -13,7 +13,7 @@ wins its window (the last NaN, as PyTorch's kernels do), the first maximum wins 
 a window holding no finite maximum points at its first in-bounds tap (or, when it has
 none, the input element nearest to its start).
 """
-from .activation import relu_backward, relu_forward
+from .activation import add_relu_forward, relu_backward, relu_forward
 from .activation import activation_backward, activation_forward
 from .conv import (conv2d_backward_bias, conv2d_backward_data, conv2d_backward_weight,
                    conv2d_forward, conv2d_relu_max_pool2x2)
@@ -35,7 +35,8 @@ __all__ = [
     "gemm", "conv2d_forward", "conv2d_relu_max_pool2x2", "conv2d_backward_data",
     "conv2d_backward_weight", "conv2d_backward_bias", "max_pool2d_forward",
     "max_pool2d_backward", "max_pool2x2_forward", "max_pool2x2_relu_backward",
-    "relu_forward", "relu_backward", "class_target_error", "cross_entropy_forward",
+    "relu_forward", "relu_backward", "add_relu_forward", "class_target_error",
+    "cross_entropy_forward",
     "cross_entropy_backward", "sgd_update", "batch_norm_forward_train", "batch_norm_forward_eval",
     "batch_norm_backward", "dropout_forward", "dropout_backward",
     "gather2d_forward", "gather2d_backward", "linear2d_forward", "linear2d_backward",

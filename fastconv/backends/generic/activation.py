@@ -18,6 +18,11 @@ def relu_forward(x, y, nthreads=1):
     return _store(y, _relu(_xp(x), x))
 
 
+def add_relu_forward(a, b, y, nthreads=1):
+    """y = max(a + b, 0), NaN kept; y may be a or b."""
+    return _store(y, _relu(_xp(a), a + b))
+
+
 def relu_backward(dy, y, dx, nthreads=1):
     """dx = dy where the forward output y > 0, else 0; dx may be dy."""
     xp = _xp(dy)
