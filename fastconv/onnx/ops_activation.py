@@ -1,4 +1,4 @@
-"""Exporters of ReLU, the pointwise activation family (leaky_relu ... mish), softmax and
+"""Exporters of ReLU (and add_relu), the pointwise activation family (leaky_relu ... mish), softmax and
 log_softmax, and the Tensor methods relu/sigmoid/tanh/exp/..."""
 import math
 
@@ -13,6 +13,12 @@ from ._table import Call, exporter
 @exporter(_act.ReLU, Relu)
 def export_relu(g: GraphBuilder, call: Call) -> str:
     return g.op("Relu", [call.inputs[0]])
+
+
+@exporter(_act.AddReLU)
+def export_add_relu(g: GraphBuilder, call: Call) -> str:
+    """relu(a + b) (a residual block's tail): Add, then Relu."""
+    return g.op("Relu", [g.op("Add", [call.inputs[0], call.inputs[1]])])
 
 
 def _gelu(g: GraphBuilder, x: str, approximate: str) -> str:
