@@ -55,6 +55,35 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     return y
 
 
+class MaxPool2x2OfReLU(Function):
+    """max_pool2d(r, 2) of a ReLU's output r (values >= 0 or NaN): one-byte window
+    positions instead of int64 indices, and a backward that applies ReLU's mask (winner
+    > 0) and writes every input gradient once (no zero pass, no scatter). The pair
+    relu_backward(max_pool2d_backward(...)) in one call: the ReLU before it (fused into a
+    BatchNorm) must then not mask again, which is idempotent anyway."""
+
+    fresh_gradients = True   # backward allocates every gradient it returns
+
+    @staticmethod
+    def forward(ctx, r):
+        ctx.pooled, ctx.positions = ops.max_pool2x2_forward(r)
+        ctx.input_shape = r.shape
+        return ctx.pooled
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ops.max_pool2x2_relu_backward(grad, ctx.pooled, ctx.positions,
+                                             ctx.input_shape, check_positions=False)
+
+
+def max_pool2x2_of_relu(input: Tensor) -> Tensor:
+    """max_pool2d(input, 2) for an input that is a ReLU's output, with relu's gradient
+    mask applied in the pool's backward (nn.Sequential's BatchNorm -> ReLU -> MaxPool2d(2)
+    fusion); `input` must be 4-D with H, W >= 2."""
+    check_tensor(input, "input")
+    return MaxPool2x2OfReLU.apply(input)
+
+
 def _as_batch(x):
     """(x as 4-D, unbatched): a 3-D (C, H, W) input gets a batch axis of 1."""
     if x.ndim == 3:

@@ -10,11 +10,12 @@ call next to the layers it fuses.
 import dataclasses
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from .. import autograd
+from .. import autograd, ops
 from ..autograd import Tensor
 from ..functional.conv import conv2d, conv2d_relu, conv2d_relu_max_pool2d
 from ..functional.activation import relu
 from ..functional.linear import linear_relu
+from ..functional.pool import max_pool2x2_of_relu
 from .activation import ReLU
 from .conv import Conv2d
 from .linear import Linear
@@ -125,14 +126,35 @@ def _conv_bn_relu(run) -> Call:
     return lambda x: bn._forward(conv(x), relu=True)
 
 
+def _pool_of_relu(pool: MaxPool2d, r: Tensor) -> Tensor:
+    """pool(r) for r a ReLU's output: one-byte window positions and the ReLU mask in the
+    pool's backward where the pool is a plain 2x2 one for this shape, else the module."""
+    if (r.ndim == 4 and min(r.shape[2:]) >= 2 and r.dtype.kind == "f"
+            and ops.max_pool2d_is_2x2(r.shape, pool.kernel_size, pool.stride, pool.padding,
+                                      pool.dilation, pool.ceil_mode)):
+        return max_pool2x2_of_relu(r)
+    return pool(r)
+
+
 def _conv_bn_relu_max_pool(run) -> Optional[Call]:
-    """Evaluation mode: BatchNorm folded into the fused conv + ReLU + max-pool."""
+    """Evaluation mode: BatchNorm folded into the fused conv + ReLU + max-pool. Training:
+    the conv, BatchNorm + ReLU in one pass, then the pool of a ReLU output."""
     conv, bn, _, pool = run
-    args = None if pool.return_indices else _folded_conv_args(conv, bn)
-    if args is None:
+    if pool.return_indices:
         return None
+    args = _folded_conv_args(conv, bn)
+    if args is None:
+        return lambda x: _pool_of_relu(pool, bn._forward(conv(x), relu=True))
     return lambda x: conv2d_relu_max_pool2d(x, *args, pool.kernel_size, pool.stride,
                                             pool.padding, pool.dilation, pool.ceil_mode)
+
+
+def _bn_relu_max_pool(run) -> Optional[Call]:
+    """BatchNorm + ReLU in one pass, then the pool of a ReLU output."""
+    bn, _, pool = run
+    if pool.return_indices:
+        return None
+    return lambda x: _pool_of_relu(pool, bn._forward(x, relu=True))
 
 
 def batch_norm_relu_of(bn: Module, x: Tensor) -> Tensor:
@@ -156,6 +178,7 @@ register_fusion((Conv2d, ReLU), _conv_relu)
 register_fusion((Conv2d, BatchNorm2d, ReLU, MaxPool2d), _conv_bn_relu_max_pool)
 register_fusion((Conv2d, BatchNorm2d, ReLU), _conv_bn_relu)
 register_fusion((Conv2d, BatchNorm2d), _conv_bn)
+register_fusion((BatchNorm2d, ReLU, MaxPool2d), _bn_relu_max_pool)
 register_fusion((BatchNorm2d, ReLU), _bn_relu)
 register_fusion((BatchNorm1d, ReLU), _bn_relu)
 register_fusion((Linear, ReLU), _linear_relu)

@@ -21,6 +21,12 @@ def _net(kind, dtype=np.float32, seed=0):
         layers = [nn.Conv2d(3, 5, 3, stride=2, groups=1), nn.BatchNorm2d(5, affine=False)]
     elif kind == "bn-relu":
         layers = [nn.BatchNorm2d(3), nn.ReLU()]
+    elif kind == "bn-relu-pool":         # odd input: the 2x2 pool drops the last row/column
+        layers = [nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2)]
+    elif kind == "bn-relu-pool-ceil":    # ceil mode on an odd input: not the 2x2 path
+        layers = [nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True)]
+    elif kind == "bn-relu-pool3":        # 3x3 windows: not the 2x2 path
+        layers = [nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(3, 2, 1)]
     elif kind == "linear-bn1d-relu":
         layers = [nn.Linear(7, 5), nn.BatchNorm1d(5), nn.ReLU()]
     elif kind == "linear-relu":
@@ -43,7 +49,12 @@ def _net(kind, dtype=np.float32, seed=0):
 
 def _input(kind, dtype, seed=3):
     shape = (6, 7) if kind.startswith("linear") else (4, 3, 8, 8)
-    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    if kind.startswith("bn-relu-pool"):
+        shape = (4, 3, 9, 7)
+    x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    if kind == "bn-relu-pool":   # ties (equal values in a window) keep the first winner
+        x[0, 0, :2, :2] = 0.5
+    return x
 
 
 def _run(net, x, fused, grad_seed=5):
@@ -65,8 +76,8 @@ def _run(net, x, fused, grad_seed=5):
     return y.detach().numpy(), grads, buffers
 
 
-KINDS = ["conv-bn-relu", "conv-bn-relu-pool", "conv-bn", "bn-relu", "linear-bn1d-relu",
-         "linear-relu", "untracked"]
+KINDS = ["conv-bn-relu", "conv-bn-relu-pool", "conv-bn", "bn-relu", "bn-relu-pool",
+         "bn-relu-pool-ceil", "bn-relu-pool3", "linear-bn1d-relu", "linear-relu", "untracked"]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -132,12 +143,14 @@ def test_conv_bn_relu_keeps_no_relu_output_for_backward():
 def test_sequential_picks_the_fused_runs():
     net = _net("conv-bn-relu-pool")
     modules = list(net)
-    assert fused_run(modules, 0)[1] == 3              # training: conv, then BN + ReLU
+    assert fused_run(modules, 0)[1] == 4              # training: conv, BN + ReLU, 2x2 pool
     assert fused_run(modules[:2], 0)[1] == 1          # training Conv -> BN: not fused
+    x = fc.tensor(_input("conv-bn-relu-pool", np.float32), requires_grad=True)
+    assert net(x)._node.name() == "MaxPool2x2OfReLUBackward"   # one-byte positions
     net.eval()
     assert fused_run(modules, 0)[1] == 4              # eval: BN folded into conv+relu+pool
     assert fused_run(modules[:2], 0)[1] == 2
-    assert fused_run(modules[1:], 0)[1] == 2          # BN -> ReLU
+    assert fused_run(modules[1:], 0)[1] == 3          # BN -> ReLU -> MaxPool2d
 
 
 def test_linear_relu_is_one_tape_node_keeping_no_pre_activation():
