@@ -4,4 +4,4 @@ from fastconv._c_core cimport fc_dtype
 
 cdef extern from "fastconv/optim.h" nogil:
     void fc_sgd_update(fc_dtype dt, int64_t size, void *p, const void *g, void *buf,
-                       double lr, double momentum, int first)
+                       double lr, double momentum, int first, int nthreads)

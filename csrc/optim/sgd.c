@@ -11,11 +11,15 @@
 #include "core/internal.h"
 #include "fastconv/optim.h"
 
+/* Below this many elements an update runs on one thread (waking threads costs more);
+   elements are independent, so the split never changes a result. */
+#define SGD_PAR_MIN 65536
+
 #define FC_TMPL "optim/sgd_tmpl.h"
 #include "core/tmpl.h"
 
 void fc_sgd_update(fc_dtype dt, int64_t size, void *p, const void *g, void *buf, double lr,
-                   double momentum, int first)
+                   double momentum, int first, int nthreads)
 {
-    FC_BY_DTYPE(dt, fc_sgd_update, size, p, g, buf, lr, momentum, first);
+    FC_BY_DTYPE(dt, fc_sgd_update, size, p, g, buf, lr, momentum, first, nthreads);
 }

@@ -58,7 +58,7 @@ KERNELS: Dict[str, Tuple[str, ...]] = {
                      "dw_ih", "dw_hh", "db_ih", "db_hh", "dh0", "dc0", "accumulate",
                      "nthreads"),
     # optimizers: one SGD step of p in place (buf None: no momentum)
-    "sgd_update": ("p", "g", "buf", "lr", "momentum", "first"),
+    "sgd_update": ("p", "g", "buf", "lr", "momentum", "first", "nthreads"),
     # batch norm: geom = (n, c, s), x viewed as (n, c, s); per-channel arrays may be None
     "batch_norm_forward_train": ("geom", "x", "weight", "bias", "eps", "momentum",
                                  "running_mean", "running_var", "relu", "y", "mean",

@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from . import _args
-from ._dispatch import backend
+from ._dispatch import backend, nthreads
 
 _F32, _F64 = _args.FLOAT_DTYPES
 _ndarray = np.ndarray
@@ -33,13 +33,15 @@ def sgd_update(param, grad, momentum_buffer=None, *, lr: float, momentum: float 
                 and grad.flags.c_contiguous and _apart(param, grad)):
             if buf is None:
                 if momentum == 0.0:
-                    backend(np).sgd_update(param, grad, None, lr, 0.0, first is True)
+                    backend(np).sgd_update(param, grad, None, lr, 0.0, first is True,
+                                           nthreads())
                     return param
             else:
                 flags = buf.flags
                 if (buf.dtype is dtype and buf.shape == shape and flags.c_contiguous
                         and flags.writeable and _apart(buf, param) and _apart(buf, grad)):
-                    backend(np).sgd_update(param, grad, buf, lr, momentum, first is True)
+                    backend(np).sgd_update(param, grad, buf, lr, momentum, first is True,
+                                           nthreads())
                     return param
     return _sgd_update_checked(param, grad, buf, lr, momentum, first)
 
@@ -77,7 +79,7 @@ def _sgd_update_checked(param, grad, buf, lr, momentum, first):
             raise ValueError("momentum_buffer must not share memory with param")
         grad = _args.unaliased(grad, buf, xp)
     grad = _args.unaliased(grad, param, xp)
-    backend(xp).sgd_update(param, grad, buf, lr, momentum, bool(first))
+    backend(xp).sgd_update(param, grad, buf, lr, momentum, bool(first), nthreads())
     return param
 
 

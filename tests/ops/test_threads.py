@@ -103,6 +103,9 @@ def _cases(dtype):
         ("gemm", lambda: ops.gemm(a, bm)),
         ("gemm_tt", lambda: ops.gemm(bm, a, trans_a=True, trans_b=True)),
         ("linear_forward", lambda: ops.linear_forward(a, wl, bl)),
+        ("sgd_update_momentum", lambda: ops.sgd_update(
+            x_relu.copy(), dy_relu, x_relu[::-1].copy(), lr=0.1, momentum=0.9)),
+        ("sgd_update_plain", lambda: ops.sgd_update(x_relu.copy(), dy_relu, lr=0.1)),
     ]
 
 

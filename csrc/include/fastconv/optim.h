@@ -12,9 +12,10 @@ extern "C" {
 
 /* SGD step of one parameter p (size elements) with gradient g: with a momentum buffer
  * buf, buf = g on the first step (first != 0) else buf * momentum + g, then
- * p -= buf * lr; with buf NULL, p -= g * lr. Each operation rounded to the type. */
+ * p -= buf * lr; with buf NULL, p -= g * lr. Each operation rounded to the type; large
+ * updates split over nthreads (elementwise: the same bits for any count). */
 void fc_sgd_update(fc_dtype dt, int64_t size, void *p, const void *g, void *buf, double lr,
-                   double momentum, int first);
+                   double momentum, int first, int nthreads);
 
 #ifdef __cplusplus
 }

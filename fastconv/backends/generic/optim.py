@@ -4,7 +4,7 @@ the arrays' dtype, so nothing is contracted into a fused multiply-add)."""
 from ._common import _xp
 
 
-def sgd_update(p, g, buf, lr, momentum, first):
+def sgd_update(p, g, buf, lr, momentum, first, nthreads=1):
     """One SGD step of p in place: with a buffer, buf = g (first) or buf * momentum + g,
     then p -= buf * lr; with buf None, p -= g * lr. lr and momentum are rounded to p's
     dtype first, as the C kernel's arguments are."""
