@@ -6,7 +6,8 @@ from ..functional.conv import Conv2d, Conv2dReLU, Conv2dReLUMaxPool2d
 from ..functional.dropout import Dropout
 from ..functional.linear import Linear, LinearReLU
 from ..functional.norm import BatchNorm
-from ..functional.pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from ..functional.pool import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d,
+                               MaxPool2x2OfReLU)
 from ..ops import _args
 from ._graph import GraphBuilder
 from ._table import Call, exporter
@@ -89,6 +90,13 @@ def export_max_pool2d(g: GraphBuilder, call: Call) -> str:
     y = _max_pool(g, x, call.input_shapes[0][-2:], call.output_shape[-2:], kernel_size,
                   stride, padding, dilation)
     return _from_4d(g, y, ndim)
+
+
+@exporter(MaxPool2x2OfReLU)
+def export_max_pool2x2_of_relu(g: GraphBuilder, call: Call) -> str:
+    """The 2x2 pool of a ReLU output (Sequential's BN -> ReLU -> MaxPool2d(2)) -> MaxPool."""
+    return _max_pool(g, call.inputs[0], call.input_shapes[0][-2:], call.output_shape[-2:],
+                     2, 2, 0, 1)
 
 
 @exporter(AvgPool2d)

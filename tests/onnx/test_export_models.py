@@ -63,6 +63,24 @@ def test_small_vgg_with_batch_norm_in_eval(tmp_path):
     export_and_compare(model, _x((2, 3, 16, 16)), tmp_path, batches=(1, 3))
 
 
+def test_batch_norm_relu_pool_run(tmp_path):
+    # BN -> ReLU -> MaxPool2d(2) with no conv to fold into: the pool of a ReLU output
+    fastconv.manual_seed(2)
+    model = randomize_batch_norm(nn.Sequential(nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2),
+                                               nn.Flatten(), nn.Linear(3 * 4 * 3, 5)))
+    model.eval()
+    y = model(fastconv.tensor(_x((2, 3, 9, 7)), requires_grad=True))
+    names, stack = set(), [y]
+    while stack:                      # every op on the tape below y
+        node = stack.pop()._node
+        if node is not None:
+            names.add(node.name())
+            inputs = node._inputs if type(node._inputs) is tuple else (node._inputs,)
+            stack.extend(t for t in inputs if isinstance(t, fastconv.Tensor))
+    assert "MaxPool2x2OfReLUBackward" in names
+    export_and_compare(model, _x((2, 3, 9, 7)), tmp_path, batches=(1, 3))
+
+
 def test_float64_model_with_the_onnx_reference_evaluator():
     """ONNX Runtime's CPU provider has no float64 Conv: onnx's own reference runs it."""
     from onnx.reference import ReferenceEvaluator
