@@ -33,7 +33,10 @@ def build_fcn(nn, cat, width: int = 16, classes: int = CLASSES):
     benchmark builds the same network in PyTorch).
 
     The encoder halves the resolution three times (64 -> 8); where it is lowest, three
-    convolutions see a whole item. The decoder is FCN-8s-like: a 1x1 convolution scores
+    convolutions see a whole item. Its first two levels are wider than the width doubling
+    would make them (1.5x and 3x `width`, two convolutions at full resolution): small
+    items lose their detail there (with 1x and 2x, items under 30 pixels got their class
+    right 79% of the time, items over 42 pixels 89%). The decoder is FCN-8s-like: a 1x1 convolution scores
     the classes at every level, and the coarse scores, upsampled bilinearly, are added to
     the next finer level's. So the class of a pixel comes from the deep features (smooth
     over an item, as a classifier's decision) and the finer levels only move boundaries,
@@ -51,17 +54,18 @@ def build_fcn(nn, cat, width: int = 16, classes: int = CLASSES):
         return nn.Sequential(*layers)
 
     w = width
+    c1, c2 = 3 * w // 2, 3 * w      # the wider first levels
 
     class FCN(nn.Module):
         def __init__(self):
             super().__init__()
-            self.enc1, self.enc2 = block(1, w, 1), block(w, 2 * w)
-            self.enc3, self.mid = block(2 * w, 4 * w), block(4 * w, 8 * w, 3)
+            self.enc1, self.enc2 = block(1, c1, 2), block(c1, c2)
+            self.enc3, self.mid = block(c2, 4 * w), block(4 * w, 8 * w, 3)
             self.pool = nn.MaxPool2d(2)
             self.score8, self.score16 = nn.Conv2d(8 * w, classes, 1), nn.Conv2d(4 * w, classes, 1)
-            self.score32 = nn.Conv2d(2 * w, classes, 1)
+            self.score32 = nn.Conv2d(c2, classes, 1)
             # the finest level also sees the image itself: boundaries follow its pixels
-            self.score64 = nn.Conv2d(w + 1, classes, 3, padding=1)
+            self.score64 = nn.Conv2d(c1 + 1, classes, 3, padding=1)
             self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
 
         def forward(self, x):
@@ -131,9 +135,10 @@ def plot(path, images, trues, preds, count: int = 6):
 
 
 def main(argv=None):
-    p = _common.parser(__doc__.splitlines()[0], epochs=10, batch_size=32, lr=3e-3)
+    p = _common.parser(__doc__.splitlines()[0], epochs=15, batch_size=32, lr=6e-3)
     _common.scene_arguments(p, train_scenes=16000, fresh=True)
-    p.add_argument("--width", type=int, default=16, help="channels of the first level")
+    p.add_argument("--width", type=int, default=16,
+                   help="channel unit: levels of 1.5, 3, 4 and 8 times it")
     p.add_argument("--mirror-test", action=argparse.BooleanOptionalAction, default=True,
                    help="average each held-out scene's scores with its mirror image's")
     p.add_argument("--save", metavar="FILE", help="save the trained weights (fastconv.save)")
