@@ -58,9 +58,9 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
 class MaxPool2x2OfReLU(Function):
     """max_pool2d(r, 2) of a ReLU's output r (values >= 0 or NaN): one-byte window
     positions instead of int64 indices, and a backward that applies ReLU's mask (winner
-    > 0) and writes every input gradient once (no zero pass, no scatter). The pair
-    relu_backward(max_pool2d_backward(...)) in one call: the ReLU before it (fused into a
-    BatchNorm) must then not mask again, which is idempotent anyway."""
+    > 0) and writes every input gradient once (no zero pass, no scatter): the pair
+    relu_backward(max_pool2d_backward(...)) in one call. A ReLU fused into the BatchNorm
+    before it masks again in its own backward, which changes nothing."""
 
     fresh_gradients = True   # backward allocates every gradient it returns
 

@@ -64,6 +64,15 @@ def same_dtype(name_a: str, a, name_b: str, b) -> None:
                         % (name_a, a.dtype, name_b, b.dtype))
 
 
+def same_dtype_and_shape(name_a: str, a, name_b: str, b) -> None:
+    """same_dtype, then a ValueError naming both when the shapes differ (elementwise
+    pairs: a gradient and the output it belongs to, two summands)."""
+    same_dtype(name_a, a, name_b, b)
+    if a.shape != b.shape:
+        raise ValueError("%s %s and %s %s must have the same shape"
+                         % (name_a, tuple(a.shape), name_b, tuple(b.shape)))
+
+
 def pair(value: IntPair, name: str, minimum: int) -> Tuple[int, int]:
     """An int or a pair of ints, each >= minimum, as a pair."""
     if type(value) is int and value >= minimum:

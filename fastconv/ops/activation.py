@@ -20,10 +20,7 @@ def add_relu_forward(input, other, *, out=None):
     xp = _args.array_module(input, other, out)
     input = _args.float_array(input, "input")
     other = _args.float_array(other, "other")
-    _args.same_dtype("input", input, "other", other)
-    if input.shape != other.shape:
-        raise ValueError("input %s and other %s must have the same shape"
-                         % (tuple(input.shape), tuple(other.shape)))
+    _args.same_dtype_and_shape("input", input, "other", other)
     y = _args.check_out(out, input.shape, input.dtype, xp)
     return backend(xp).add_relu_forward(input, other, y, nthreads())
 
@@ -33,10 +30,7 @@ def relu_backward(grad_output, output, *, out=None):
     xp = _args.array_module(grad_output, output, out)
     grad_output = _args.float_array(grad_output, "grad_output")
     output = _args.float_array(output, "output")
-    _args.same_dtype("grad_output", grad_output, "output", output)
-    if grad_output.shape != output.shape:
-        raise ValueError("grad_output %s and output %s must have the same shape"
-                         % (tuple(grad_output.shape), tuple(output.shape)))
+    _args.same_dtype_and_shape("grad_output", grad_output, "output", output)
     dx = _args.check_out(out, grad_output.shape, grad_output.dtype, xp)
     return backend(xp).relu_backward(grad_output, output, dx, nthreads())
 
@@ -96,10 +90,7 @@ def activation_backward(grad_output, saved, kind: str, alpha: float = 0.0, beta:
     xp = _args.array_module(grad_output, saved, out)
     grad_output = _args.float_array(grad_output, "grad_output")
     saved = _args.float_array(saved, "saved")
-    _args.same_dtype("grad_output", grad_output, "saved", saved)
-    if grad_output.shape != saved.shape:
-        raise ValueError("grad_output %s and saved %s must have the same shape"
-                         % (tuple(grad_output.shape), tuple(saved.shape)))
+    _args.same_dtype_and_shape("grad_output", grad_output, "saved", saved)
     dx = _args.check_out(out, grad_output.shape, grad_output.dtype, xp)
     return backend(xp).activation_backward(code, saved, grad_output, dx, alpha, beta,
                                            nthreads())

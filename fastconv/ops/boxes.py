@@ -129,10 +129,7 @@ def box_encode(boxes, anchors, weights: Sequence[float] = (1.0, 1.0, 1.0, 1.0)):
     xp = _args.array_module(boxes, anchors)
     boxes = _boxes(boxes, "boxes")
     anchors = _boxes(anchors, "anchors")
-    _args.same_dtype("boxes", boxes, "anchors", anchors)
-    if boxes.shape != anchors.shape:
-        raise ValueError("boxes %s and anchors %s must have the same shape"
-                         % (tuple(boxes.shape), tuple(anchors.shape)))
+    _args.same_dtype_and_shape("boxes", boxes, "anchors", anchors)
     wx, wy, ww, wh = _weights(weights)
     cx, cy, w, h = _centres(boxes)
     acx, acy, aw, ah = _centres(anchors)
@@ -148,10 +145,7 @@ def box_decode(deltas, anchors, weights: Sequence[float] = (1.0, 1.0, 1.0, 1.0),
     xp = _args.array_module(deltas, anchors)
     deltas = _boxes(deltas, "deltas")
     anchors = _boxes(anchors, "anchors")
-    _args.same_dtype("deltas", deltas, "anchors", anchors)
-    if deltas.shape != anchors.shape:
-        raise ValueError("deltas %s and anchors %s must have the same shape"
-                         % (tuple(deltas.shape), tuple(anchors.shape)))
+    _args.same_dtype_and_shape("deltas", deltas, "anchors", anchors)
     wx, wy, ww, wh = _weights(weights)
     acx, acy, aw, ah = _centres(anchors)
     dx, dy = deltas[:, 0] / wx, deltas[:, 1] / wy

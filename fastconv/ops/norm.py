@@ -125,10 +125,7 @@ def batch_norm_backward(grad_output, input, mean, invstd, weight=None, bias=None
     xp = _args.array_module(grad_output, input, mean, invstd, weight, bias)
     dy = _args.float_array(grad_output, "grad_output")
     x = _args.float_array(input, "input")
-    _args.same_dtype("grad_output", dy, "input", x)
-    if dy.shape != x.shape:
-        raise ValueError("grad_output %s and input %s must have the same shape"
-                         % (tuple(dy.shape), tuple(x.shape)))
+    _args.same_dtype_and_shape("grad_output", dy, "input", x)
     geom = batch_norm_geometry(x.shape)
     c = geom[1]
     mean = _per_channel(mean, "mean", c, x.dtype)
